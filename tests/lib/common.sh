@@ -1,0 +1,61 @@
+# Shared by the test scripts: where things are, and how results are kept.
+# shellcheck shell=bash
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+# Slow, input-keyed artefacts (extracted host kernels, kernel source) live
+# outside the tree so a fresh checkout reuses them; delete it to rebuild.
+CACHE=${LGUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lguest}
+RESULTS=$BUILD/results
+mkdir -p "$BUILD" "$CACHE" "$RESULTS"
+
+# record STAGE VERDICT NAME [DETAIL]: one line per test, summed at the end.
+record() {
+	local stage=$1 verdict=$2 name=$3 detail=${4:-}
+	printf '%s %s%s\n' "$verdict" "$name" "${detail:+: $detail}" >>"$RESULTS/$stage.txt"
+	printf '  %-4s %s%s\n' "$verdict" "$name" "${detail:+: $detail}"
+}
+
+# The host kernels we test against: the release each Debian headers
+# metapackage points at, e.g. 6.1.0-56-amd64 and 6.12.117+deb12-amd64.
+host_kver() {
+	dpkg-query -W -f '${Depends}' "$1" | tr ',' '\n' |
+		sed -n 's/^ *linux-headers-\([^ ]*-amd64\).*/\1/p' | head -n1
+}
+KVER_61=$(host_kver linux-headers-amd64)
+KVER_612=$(host_kver linux-headers-6.12-amd64)
+
+# host_vmlinuz KVER: the Debian kernel image for KVER, fetched from the
+# archive and unpacked into the cache once per package version.
+host_vmlinuz() {
+	local kver=$1 pkg ver dir
+	pkg=linux-image-$kver
+	ver=$(apt-cache policy "$pkg" | sed -n 's/ *Candidate: //p')
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		echo "error: $pkg is not in the archive (apt-get update?)" >&2
+		return 1
+	fi
+	dir=$CACHE/hosts/$pkg-$ver
+	if [ ! -e "$dir/boot/vmlinuz-$kver" ]; then
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		(cd "$dir.tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg=$ver" >/dev/null &&
+			dpkg-deb -x ./*.deb . && rm -f ./*.deb) || return 1
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir/boot/vmlinuz-$kver"
+}
+
+# The kernel source tree (for checkpatch.pl now, the guest kernel later),
+# unpacked once per version of Debian's linux-source-6.12.
+kernel_source() {
+	local ver dir
+	ver=$(dpkg-query -W -f '${Version}' linux-source-6.12)
+	dir=$CACHE/linux-source-6.12-$ver
+	if [ ! -e "$dir/Makefile" ]; then
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		tar -xf /usr/src/linux-source-6.12.tar.xz -C "$dir.tmp" --strip-components=1 ||
+			return 1
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Install what building and testing lguest needs, from Debian's archive.
+# Idempotent and quiet: when everything is present it does nothing.
+set -euo pipefail
+
+pkgs=(
+	build-essential pkg-config perl python3 cpio xz-utils kmod
+	# the two reference host kernels: headers to build lg.ko against
+	linux-headers-amd64 linux-headers-6.12-amd64
+	# the VM host we test in, and what its initramfs is made of
+	qemu-system-x86 busybox-static
+	# kernel style (checkpatch.pl ships in the kernel source)
+	linux-source-6.12
+	# user space: libraries, unit tests, static checkers
+	libelf-dev liburing-dev libcap-ng-dev libcmocka-dev
+	cppcheck clang-tidy
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq -o DPkg::Lock::Timeout=600
+apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends \
+	"${missing[@]}" >/dev/null

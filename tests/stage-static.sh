@@ -1,0 +1,55 @@
+#!/bin/bash
+# Static checks: kernel style, user-space analysers, warning-free builds.
+set -uo pipefail
+. "$(dirname "$0")/lib/common.sh"
+cd "$TOP"
+st=static
+out=$BUILD/static
+mkdir -p "$out"
+
+# checkpatch.pl --strict is the judge of kernel style (from linux-source).
+src=$(kernel_source) || { record $st FAIL "checkpatch" "no kernel source"; src=""; }
+kfiles=$(ls module/*.[ch] switcher/*.[chS] Kbuild 2>/dev/null | grep -v Kbuild)
+if [ -n "$src" ]; then
+	for f in $kfiles; do
+		if "$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+			-f "$f" >"$out/checkpatch.txt" 2>&1; then
+			record $st PASS "checkpatch --strict $f"
+		else
+			record $st FAIL "checkpatch --strict $f" "$(head -n3 "$out/checkpatch.txt" | tr '\n' ' ')"
+		fi
+	done
+fi
+
+# User space: every C file we ship or run.
+ufiles=$(ls liblguest/src/*.c liblguest/examples/*.c lguestctl/*.c \
+	tests/unit/*.c tests/vm/progs/*.c 2>/dev/null)
+if cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+	--std=c11 --inline-suppr -D__x86_64__ -Iinclude/uapi -Iliblguest/src -Iliblguest/include \
+	--suppress=missingIncludeSystem $ufiles >"$out/cppcheck.txt" 2>&1; then
+	record $st PASS "cppcheck on user space"
+else
+	record $st FAIL "cppcheck on user space" "$(head -n3 "$out/cppcheck.txt" | tr '\n' ' ')"
+fi
+if clang-tidy --quiet $ufiles -- -std=c11 -D_GNU_SOURCE -Iinclude/uapi -Iliblguest/src \
+	-Iliblguest/include >"$out/clang-tidy.txt" 2>&1 &&
+	! grep -q 'warning:\|error:' "$out/clang-tidy.txt"; then
+	record $st PASS "clang-tidy on user space"
+else
+	record $st FAIL "clang-tidy on user space" "$(grep -m3 'warning:\|error:' "$out/clang-tidy.txt" | tr '\n' ' ')"
+fi
+
+# lg.ko for each reference host kernel, with W=1, and not one warning.
+for kver in "$KVER_61" "$KVER_612"; do
+	if make --no-print-directory module KVER="$kver" >"$out/module-$kver.txt" 2>&1; then
+		if grep -q 'warning:' "$out/module-$kver.txt"; then
+			record $st FAIL "lg.ko builds warning-free (W=1) for $kver" \
+				"$(grep -m1 'warning:' "$out/module-$kver.txt")"
+		else
+			record $st PASS "lg.ko builds warning-free (W=1) for $kver"
+		fi
+	else
+		record $st FAIL "lg.ko builds warning-free (W=1) for $kver" "build failed: see $out/module-$kver.txt"
+		tail -n 20 "$out/module-$kver.txt"
+	fi
+done

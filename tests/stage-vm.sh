@@ -1,0 +1,109 @@
+#!/bin/bash
+# The in-VM matrix: each reference host kernel, 5-level and 4-level
+# paging, PTI on and off, booted under QEMU's software CPU with lg.ko and
+# the in-VM tests in its initramfs.  Then the harness's own self-tests:
+# a harness that cannot fail proves nothing.
+set -uo pipefail
+. "$(dirname "$0")/lib/common.sh"
+cd "$TOP"
+st=vm
+out=$BUILD/vm
+mkdir -p "$out"
+
+if ! make --no-print-directory vm-progs >"$out/progs-build.txt" 2>&1; then
+	record $st FAIL "in-VM test programs build" "see $out/progs-build.txt"
+	tail -n 20 "$out/progs-build.txt"
+	exit 0
+fi
+P=$BUILD/vm/progs
+TESTS=$(ls "$P"/t_* | grep -v t_selftest_)
+
+# initramfs KVER KO NAME PROGS...: build lg.ko's initramfs for one kernel.
+initramfs() {
+	local img=$out/$3.cpio.gz
+	"$TOP/tests/vm/mkinitramfs.sh" "$img" "$2" "${@:4}" || return 1
+	echo "$img"
+}
+
+declare -A VMLINUZ IMG
+for kver in "$KVER_61" "$KVER_612"; do
+	if ! VMLINUZ[$kver]=$(host_vmlinuz "$kver"); then
+		record $st FAIL "host kernel $kver available"
+		continue
+	fi
+	ko=$BUILD/module/$kver/lg.ko
+	if ! make --no-print-directory module KVER="$kver" >"$out/module-$kver.txt" 2>&1; then
+		record $st FAIL "lg.ko builds for $kver" "see $out/module-$kver.txt"
+		continue
+	fi
+	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" $TESTS)
+done
+
+# name kernel "append" "what the VM must report"
+matrix=(
+	"6.1-5level    $KVER_61  -             paging=5-level pti=off"
+	"6.1-4level-pti $KVER_61 no5lvl,pti=on paging=4-level pti=on"
+	"6.12-5level   $KVER_612 -             paging=5-level pti=off"
+	"6.12-4level   $KVER_612 no5lvl        paging=4-level pti=off"
+	"6.12-5level-pti $KVER_612 pti=on      paging=5-level pti=on"
+)
+
+# Two VMs at a time: one per core.
+run_entry() {
+	local name=$1 kver=$2 append=$3
+	shift 3
+	[ "$append" = - ] && append=""
+	if [ -z "${IMG[$kver]:-}" ]; then
+		record $st FAIL "[$name] VM run clean" "no initramfs for $kver"
+		return
+	fi
+	EXPECT="$*" "$TOP/tests/vm/run-vm.sh" "$name" "${VMLINUZ[$kver]}" "${IMG[$kver]}" \
+		"${append//,/ }" >"$out/$name.out" 2>&1
+}
+for i in "${!matrix[@]}"; do
+	# shellcheck disable=SC2086
+	run_entry ${matrix[$i]} &
+	if (( i % 2 == 1 )); then wait; fi
+done
+wait
+for e in "${matrix[@]}"; do
+	cat "$out/${e%% *}.out"
+done
+
+# ---- the harness's own tests -------------------------------------------
+# Each runs a VM that must be judged a failure, recorded under a stage of
+# its own, and passes only if the harness said FAIL for the right reason.
+harness_must_fail() {
+	local what=$1 want=$2 name=$3 img=$4 append=$5 limit=$6 o
+	o=$(STAGE=selftest EXPECT="${EXPECT:-}" "$TOP/tests/vm/run-vm.sh" "$name" "${VMLINUZ[$KVER_612]}" \
+		"$img" "$append" "$limit" 2>&1)
+	if [ $? -ne 0 ] && grep -q -- "$want" <<<"$o"; then
+		record $st PASS "harness: $what is reported as a failure"
+	else
+		record $st FAIL "harness: $what is reported as a failure" \
+			"harness said: $(grep 'VM run clean' <<<"$o")"
+	fi
+}
+if [ -n "${IMG[$KVER_612]:-}" ]; then
+	sdir=$BUILD/selftest
+	if make --no-print-directory module KVER="$KVER_612" BUILD="$sdir" \
+		MODULE_FLAGS=CONFIG_LG_HARNESS_SELFTEST=y >"$out/selftest-build.txt" 2>&1; then
+		simg=$(initramfs "$KVER_612" "$sdir/module/$KVER_612/lg.ko" selftest-oops \
+			"$P/lgexit" "$P/t_version" "$P/t_selftest_oops")
+		harness_must_fail "a host oops in lg.ko" "FAIL.*VM run clean" \
+			selftest-oops "$simg" "" 120
+		grep -q -a 'Oops\|BUG:' "$BUILD/vm/logs/selftest-oops.log" ||
+			record $st FAIL "harness: selftest module really oopsed"
+	else
+		record $st FAIL "harness: selftest module builds" "see $out/selftest-build.txt"
+	fi
+	img=${IMG[$KVER_612]}
+	harness_must_fail "a VM that exits without its result line" "no result line" \
+		selftest-noresult "$img" "rdinit=/tests/lgexit -- 0x10" 120
+	harness_must_fail "a VM that hangs" "timed out" \
+		selftest-hang "$img" "rdinit=/bin/busybox -- sleep 1000" 20
+	harness_must_fail "a VM whose host kernel panics" "not the pass code" \
+		selftest-panic "$img" "rdinit=/nonexistent" 120
+	EXPECT=paging=4-level harness_must_fail "a VM on the wrong matrix entry" "host is not" \
+		selftest-expect "$img" "" 120
+fi

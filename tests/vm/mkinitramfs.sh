@@ -1,0 +1,20 @@
+#!/bin/bash
+# mkinitramfs.sh OUT LG_KO PROG...: the VM host's initramfs.
+# busybox-static for a shell, our /init, lg.ko and the static test
+# programs; nothing from the build machine's own root is copied.
+set -euo pipefail
+out=$1 ko=$2
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,lib,tests,proc,sys,dev,tmp,root}
+cp /bin/busybox "$stage/bin/busybox"
+cp "$here/init" "$stage/init"
+cp "$ko" "$stage/lib/lg.ko"
+for p in "$@"; do
+	cp "$p" "$stage/tests/"
+done
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

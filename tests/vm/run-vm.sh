@@ -1,0 +1,71 @@
+#!/bin/bash
+# run-vm.sh NAME VMLINUZ INITRAMFS APPEND [TIMEOUT]
+#
+# Boot one VM host under QEMU's software CPU and judge it.  QEMU exits 0
+# even when the kernel panics, so a run passes only when all of these hold:
+#   - QEMU left through isa-debug-exit with the pass code (0x10 -> 33);
+#   - the console has the VM's own "LGTEST RESULT passed=N failed=0", N > 0;
+#   - the console shows no oops, BUG, WARNING, lockup or stall;
+#   - it finished before the timeout.
+# The console is kept in build/vm/logs/NAME.log; on failure its tail is
+# printed.  Each in-VM test line is recorded as "[NAME] test".
+# EXPECT="paging=4-level pti=on" makes the run fail unless the VM reports
+# that host configuration, so a matrix entry cannot silently test another.
+set -uo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+name=$1 kernel=$2 initrd=$3 append=$4 limit=${5:-${LGTEST_TIMEOUT:-300}}
+stage=${STAGE:-vm}
+logdir=$BUILD/vm/logs
+log=$logdir/$name.log
+mkdir -p "$logdir"
+
+start=$(date +%s)
+timeout -k 10 "$limit" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp 2 -m 1024 \
+	-display none -monitor none -serial stdio -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 loglevel=5 $append" \
+	</dev/null >"$log" 2>&1
+rc=$?
+secs=$(( $(date +%s) - start ))
+
+why=""
+result=$(grep -a -o 'LGTEST RESULT passed=[0-9]* failed=[0-9]*' "$log" | tail -n1)
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	why="timed out after ${limit}s"
+elif [ $rc -ne 33 ]; then
+	why="QEMU exit status $rc, not the pass code 33"
+elif [ -z "$result" ]; then
+	why="no result line on the console"
+elif ! [[ $result =~ passed=[1-9][0-9]*\ failed=0$ ]]; then
+	why="in-VM tests: ${result#LGTEST RESULT }"
+fi
+begin=$(grep -a -m1 '^LGTEST BEGIN' "$log" | tr -d '\r')
+for e in ${EXPECT:-}; do
+	if [ -z "$why" ] && ! [[ " $begin " == *" $e "* ]]; then
+		why="host is not $e ($begin)"
+	fi
+done
+bad=$(grep -a -E -m1 'BUG:|WARNING:|Oops|Kernel panic|Call Trace|lockup|rcu.*stall|blocked for more than' "$log")
+if [ -z "$why" ] && [ -n "$bad" ]; then
+	why="host kernel complained: $bad"
+fi
+
+# Each in-VM check counts on its own, under the matrix entry's name.
+grep -a -E '^LGTEST (PASS|FAIL) ' "$log" | tr -d '\r' | while read -r _ v rest; do
+	t=${rest%%: *}
+	d=""; [ "$rest" != "$t" ] && d=${rest#*: }
+	record "$stage" "$v" "[$name] $t" "$d"
+done
+
+if [ -z "$why" ]; then
+	record "$stage" PASS "[$name] VM run clean" "${secs}s"
+	exit 0
+fi
+record "$stage" FAIL "[$name] VM run clean" "$why"
+echo "---- last console lines of $name ($log) ----"
+tail -n 40 "$log" | tr -d '\r' | sed 's/^/    | /'
+echo "----"
+exit 1
