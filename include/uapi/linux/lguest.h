@@ -38,6 +38,135 @@ struct lguest_version {
 	__u64 reserved[2];
 };
 
+/* Limits a launcher can rely on. */
+#define LGUEST_MIN_MEM		(2ULL << 20)	/* 2 MiB */
+#define LGUEST_MAX_MEM		(64ULL << 30)	/* 64 GiB */
+#define LGUEST_MAX_MMIO		16
+
+/**
+ * struct lguest_mmio_range - guest-physical range whose accesses exit
+ * @base: page-aligned guest-physical address, at or above the RAM's end
+ * @size: page-aligned length, nonzero; ranges may not overlap
+ */
+struct lguest_mmio_range {
+	__u64 base;
+	__u64 size;
+};
+
+/**
+ * struct lguest_init - make this file a guest (once per file)
+ * @mem_uaddr: page-aligned address in the caller of the guest's RAM,
+ *	which becomes guest-physical 0..@mem_size (the caller keeps it mapped;
+ *	a memfd mapping lets other threads and processes share it)
+ * @mem_size: bytes of RAM, a multiple of 2 MiB, LGUEST_MIN_MEM..LGUEST_MAX_MEM
+ * @flags: must be zero
+ * @nr_mmio: how many entries of @mmio are used
+ * @reserved0: must be zero
+ * @mmio: ranges whose accesses become LGUEST_EXIT_MMIO
+ * @reserved: must be zero
+ *
+ * The first vCPU starts with the registers set by LGUEST_SET_REGS.
+ */
+struct lguest_init {
+	__u64 mem_uaddr;
+	__u64 mem_size;
+	__u64 flags;
+	__u32 nr_mmio;
+	__u32 reserved0;
+	struct lguest_mmio_range mmio[LGUEST_MAX_MMIO];
+	__u64 reserved[8];
+};
+
+/**
+ * struct lguest_regs - a vCPU's registers, as LGUEST_GET/SET_REGS see them
+ *
+ * @rip and @rsp are guest-virtual; @cr3 is the guest-physical address of
+ * the guest's PML4 (4-level paging, always).  Before the guest's first
+ * run the launcher sets at least @rip, @cr3 and @rsi (the guest-physical
+ * address of the boot parameters).  @rflags: only the arithmetic flags,
+ * DF and AC are the guest's; IF is virtual (see lguest_hcall.h).
+ */
+struct lguest_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+	__u64 cr2, cr3;
+	__u64 fs_base, gs_base, kernel_gs_base;
+	__u64 reserved[5];
+};
+
+/* Why LGUEST_RUN returned (struct lguest_run.exit_reason). */
+enum lguest_exit_reason {
+	LGUEST_EXIT_NONE	= 0,
+	LGUEST_EXIT_HCALL	= 1,	/* a hypercall for the launcher */
+	LGUEST_EXIT_MMIO	= 2,	/* an access to an MMIO range */
+	LGUEST_EXIT_SHUTDOWN	= 3,	/* the guest powered off, rebooted or panicked */
+	LGUEST_EXIT_KILLED	= 4,	/* the host stopped a misbehaving guest */
+};
+
+enum lguest_shutdown_kind {
+	LGUEST_SHUTDOWN_POWEROFF = 0,
+	LGUEST_SHUTDOWN_REBOOT	 = 1,
+	LGUEST_SHUTDOWN_PANIC	 = 2,
+};
+
+#define LGUEST_MSG_LEN		256
+
+/**
+ * struct lguest_run - shared with the launcher by mmap() of the fd at offset 0
+ *
+ * LGUEST_RUN fills it before returning 0.  For LGUEST_EXIT_MMIO reads the
+ * launcher stores the value in @mmio.data before the next LGUEST_RUN; for
+ * LGUEST_EXIT_HCALL it stores the result in @hcall.ret.  The guest is not
+ * resumed past a KILLED or SHUTDOWN exit: further LGUEST_RUN calls fail
+ * with ESHUTDOWN.
+ */
+struct lguest_run {
+	__u32 exit_reason;
+	__u32 reserved0;
+	union {
+		struct {
+			__u64 nr;
+			__u64 args[5];
+			__u64 ret;
+		} hcall;
+		struct {
+			__u64 addr;	/* guest-physical */
+			__u64 data;	/* little-endian, low @size bytes */
+			__u32 size;	/* 1, 2, 4 or 8 */
+			__u32 is_write;
+		} mmio;
+		struct {
+			__u32 kind;	/* enum lguest_shutdown_kind */
+			__u32 reserved;
+			char msg[LGUEST_MSG_LEN];
+		} shutdown;
+		struct {
+			char reason[LGUEST_MSG_LEN];
+		} killed;
+		__u8 pad[512];
+	};
+};
+
+/**
+ * struct lguest_irq - raise a virtual interrupt line of the guest
+ * @irq: 0..LGUEST_NR_IRQS-1 (line 0 is the guest's timer: refused)
+ * @flags: must be zero
+ *
+ * Any thread of the creating process may raise a line; a halted guest
+ * wakes up.  The line stays pending until the guest takes it.
+ */
+#define LGUEST_NR_IRQS		64
+struct lguest_irq {
+	__u32 irq;
+	__u32 flags;
+};
+
 #define LGUEST_VERSION		_IOWR(LGUEST_IOC_MAGIC, 0x00, struct lguest_version)
+#define LGUEST_INIT		_IOW(LGUEST_IOC_MAGIC, 0x01, struct lguest_init)
+#define LGUEST_RUN		_IO(LGUEST_IOC_MAGIC, 0x02)
+#define LGUEST_GET_REGS		_IOR(LGUEST_IOC_MAGIC, 0x03, struct lguest_regs)
+#define LGUEST_SET_REGS		_IOW(LGUEST_IOC_MAGIC, 0x04, struct lguest_regs)
+#define LGUEST_IRQ		_IOW(LGUEST_IOC_MAGIC, 0x05, struct lguest_irq)
 
 #endif /* _UAPI_LINUX_LGUEST_H */
