@@ -12,6 +12,9 @@
 
 static const struct file_operations lg_fops = {
 	.owner		= THIS_MODULE,
+	.open		= lg_open,
+	.release	= lg_release,
+	.mmap		= lg_mmap,
 	.unlocked_ioctl	= lg_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

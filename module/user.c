@@ -2,11 +2,21 @@
 /*
  * The /dev/lguest interface: how a launcher talks to lg.ko.
  *
- * Every call checks all of its input before it changes anything, so a
- * bad call returns an errno and leaves the guest exactly as it was.
+ * One open file is one guest.  Every call checks all of its input before
+ * it changes anything, so a bad call returns an errno and leaves the
+ * guest exactly as it was.
  */
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include "lg.h"
+
+static bool all_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
 
 static long lg_version(struct lguest_version __user *uarg)
 {
@@ -14,7 +24,7 @@ static long lg_version(struct lguest_version __user *uarg)
 
 	if (copy_from_user(&v, uarg, sizeof(v)))
 		return -EFAULT;
-	if (v.flags || v.reserved[0] || v.reserved[1])
+	if (v.flags || !all_zero(v.reserved, sizeof(v.reserved)))
 		return -EINVAL;
 
 	v.abi_version = LGUEST_ABI_VERSION;
@@ -24,18 +34,187 @@ static long lg_version(struct lguest_version __user *uarg)
 	return 0;
 }
 
+/* The guest's physical address space: RAM from 0, then MMIO ranges. */
+#define LG_GUEST_PHYS_LIMIT	(1ULL << 46)
+
+static int check_mmio(const struct lguest_init *init)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < LGUEST_MAX_MMIO; i++) {
+		const struct lguest_mmio_range *r = &init->mmio[i];
+
+		if (i >= init->nr_mmio) {
+			if (r->base || r->size)
+				return -EINVAL;
+			continue;
+		}
+		if (!r->size || !PAGE_ALIGNED(r->base) || !PAGE_ALIGNED(r->size))
+			return -EINVAL;
+		if (r->base < init->mem_size || r->size > LG_GUEST_PHYS_LIMIT ||
+		    r->base > LG_GUEST_PHYS_LIMIT - r->size)
+			return -EINVAL;
+		for (j = 0; j < i; j++) {
+			const struct lguest_mmio_range *o = &init->mmio[j];
+
+			if (r->base < o->base + o->size && o->base < r->base + r->size)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static long lg_init(struct lguest *lg, struct lguest_init __user *uarg)
+{
+	struct lguest_init init;
+	int err;
+
+	if (copy_from_user(&init, uarg, sizeof(init)))
+		return -EFAULT;
+	if (init.flags || init.reserved0 || !all_zero(init.reserved, sizeof(init.reserved)))
+		return -EINVAL;
+	if (init.mem_size < LGUEST_MIN_MEM || init.mem_size > LGUEST_MAX_MEM ||
+	    !IS_ALIGNED(init.mem_size, LGUEST_MIN_MEM) || !PAGE_ALIGNED(init.mem_uaddr))
+		return -EINVAL;
+	if (init.nr_mmio > LGUEST_MAX_MMIO)
+		return -EINVAL;
+	err = check_mmio(&init);
+	if (err)
+		return err;
+	/* The memory must be the caller's: user addresses, no wrap. */
+	if (!access_ok((void __user *)init.mem_uaddr, init.mem_size))
+		return -EFAULT;
+
+	if (lg->initialised)
+		return -EEXIST;
+
+	lg->mem_uaddr = init.mem_uaddr;
+	lg->mem_size = init.mem_size;
+	lg->nr_mmio = init.nr_mmio;
+	memcpy(lg->mmio, init.mmio, sizeof(lg->mmio));
+	mmgrab(current->mm);
+	lg->mm = current->mm;
+	lg->initialised = true;
+	return 0;
+}
+
+static bool canonical(u64 addr)
+{
+	return ((s64)addr << 16 >> 16) == (s64)addr;
+}
+
+/* The flags a guest may own; IF is virtual and IOPL, NT, RF, VM are ours. */
+#define LG_GUEST_RFLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
+			 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_AC | \
+			 X86_EFLAGS_FIXED)
+
+static long lg_set_regs(struct lguest *lg, struct lguest_regs __user *uarg)
+{
+	struct lguest_regs regs;
+
+	if (copy_from_user(&regs, uarg, sizeof(regs)))
+		return -EFAULT;
+	if (!all_zero(regs.reserved, sizeof(regs.reserved)))
+		return -EINVAL;
+	if (regs.rflags & ~LG_GUEST_RFLAGS)
+		return -EINVAL;
+	if (!canonical(regs.rip) || !canonical(regs.rsp) || !canonical(regs.cr2) ||
+	    !canonical(regs.fs_base) || !canonical(regs.gs_base) ||
+	    !canonical(regs.kernel_gs_base))
+		return -EINVAL;
+	if (!PAGE_ALIGNED(regs.cr3) || regs.cr3 >= lg->mem_size)
+		return -EINVAL;
+
+	regs.rflags |= X86_EFLAGS_FIXED;
+	lg->regs = regs;
+	return 0;
+}
+
+static long lg_get_regs(struct lguest *lg, struct lguest_regs __user *uarg)
+{
+	return copy_to_user(uarg, &lg->regs, sizeof(lg->regs)) ? -EFAULT : 0;
+}
+
 long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct lguest *lg = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	long ret;
 
-	switch (cmd) {
-	case LGUEST_VERSION:
+	if (cmd == LGUEST_VERSION)
 		return lg_version(uarg);
 #ifdef CONFIG_LG_HARNESS_SELFTEST
-	case LGUEST_SELFTEST_OOPS:
+	if (cmd == LGUEST_SELFTEST_OOPS)
 		return lg_selftest_oops();
 #endif
-	default:
-		return -ENOTTY;
+
+	mutex_lock(&lg->lock);
+	if (cmd != LGUEST_INIT && !lg->initialised) {
+		ret = -EBADFD;
+		goto out;
 	}
+	switch (cmd) {
+	case LGUEST_INIT:
+		ret = lg_init(lg, uarg);
+		break;
+	case LGUEST_SET_REGS:
+		ret = lg_set_regs(lg, uarg);
+		break;
+	case LGUEST_GET_REGS:
+		ret = lg_get_regs(lg, uarg);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+out:
+	mutex_unlock(&lg->lock);
+	return ret;
+}
+
+int lg_open(struct inode *inode, struct file *file)
+{
+	struct lguest *lg = kzalloc(sizeof(*lg), GFP_KERNEL);
+
+	if (!lg)
+		return -ENOMEM;
+	BUILD_BUG_ON(sizeof(struct lguest_run) > PAGE_SIZE);
+	lg->run = (struct lguest_run *)get_zeroed_page(GFP_KERNEL);
+	if (!lg->run) {
+		kfree(lg);
+		return -ENOMEM;
+	}
+	mutex_init(&lg->lock);
+	file->private_data = lg;
+	return 0;
+}
+
+int lg_release(struct inode *inode, struct file *file)
+{
+	struct lguest *lg = file->private_data;
+
+	if (lg->mm)
+		mmdrop(lg->mm);
+	free_page((unsigned long)lg->run);
+	kfree(lg);
+	return 0;
+}
+
+/* The run page: offset 0, one page, never executable. */
+int lg_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct lguest *lg = file->private_data;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	vma->vm_flags &= ~VM_MAYEXEC;
+#else
+	vm_flags_clear(vma, VM_MAYEXEC);
+#endif
+	return vm_insert_page(vma, vma->vm_start, virt_to_page(lg->run));
 }

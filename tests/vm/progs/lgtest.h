@@ -27,9 +27,12 @@ static int lgtest_failed;
 } while (0)
 
 /* Check that a call failed with exactly the errno the ABI promises. */
-#define CHECK_ERRNO(ret, want, name)					\
-	CHECK((ret) == -1 && errno == (want), name,			\
+#define CHECK_ERRNO(call, want, name) do {				\
+	long _r = (long)(call);						\
+	int _e = errno;							\
+	CHECK(_r == -1 && _e == (want), name,				\
 	      "returned %ld errno %d (%s), wanted errno %d (%s)",	\
-	      (long)(ret), errno, strerror(errno), want, strerror(want))
+	      _r, _e, strerror(_e), want, strerror(want));		\
+} while (0)
 
 #endif
