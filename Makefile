@@ -10,7 +10,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 BUILD ?= $(CURDIR)/build
 
 # What DKMS ships and kbuild compiles: the module, the Switcher, the ABI.
-MODULE_SRCS := Kbuild $(wildcard module/*.[ch] switcher/*.[chS]) \
+MODULE_SRCS := Kbuild $(wildcard module/*.[chS] switcher/*.[chS]) \
 	include/uapi/linux/lguest.h
 
 .PHONY: all module deps check static unit vm demo clean

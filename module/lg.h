@@ -9,6 +9,9 @@
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/lguest.h>
+#include <linux/list.h>
+#include <linux/xarray.h>
+#include "switcher.h"
 
 /* One guest: everything behind one open file of /dev/lguest. */
 struct lguest {
@@ -27,7 +30,41 @@ struct lguest {
 	struct lguest_regs regs;
 	/* Shared with the launcher by mmap: why the last run stopped. */
 	struct lguest_run *run;
+	/* Once killed or shut down, the guest never runs again. */
+	bool dead;
+	/* The guest was in ring 3 when it last left. */
+	bool user_mode;
+	/* The last exit went to the launcher for this reason. */
+	u32 pending_exit;
+
+	/* This vCPU's Switcher pages (switcher.h), by their kernel address. */
+	void *regs_page;
+	void *state_page;
+	/* Roots: the guest's shadow, and the host's way into the hole. */
+	unsigned long *shadow_root;
+	unsigned long *shadow_pml4;	/* == shadow_root on 4-level hosts */
+	unsigned long *trans_root;
+	/* Every page-table page we allocated, to free them all at the end. */
+	struct list_head pt_pages;
+	/* Guest pages pinned for shadow entries, by guest frame number. */
+	struct xarray pinned;
 };
+
+/* core.c: the Switcher's shared pages and where the hole is. */
+extern unsigned long lg_switcher_va;
+extern struct page *lg_switcher_text[SW_TEXT_PAGES], *lg_idt_page;
+
+/* page_tables.c: the shadow MMU and the Switcher's mappings. */
+int lg_pt_init(struct lguest *lg);
+void lg_pt_free(struct lguest *lg);
+void lg_pt_flush(struct lguest *lg);
+int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode);
+
+/* run.c: running the guest. */
+int lg_vcpu_init(struct lguest *lg);
+void lg_vcpu_free(struct lguest *lg);
+long lg_run(struct lguest *lg);
+void lg_kill(struct lguest *lg, const char *fmt, ...) __printf(2, 3);
 
 long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int lg_open(struct inode *inode, struct file *file);

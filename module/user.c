@@ -10,8 +10,26 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
+#include <asm/tlbflush.h>
 #include "lg.h"
+
+/*
+ * While any guest exists, CPUs that ran one have global pages off
+ * (run.c); when the last guest goes, give them back.
+ */
+static atomic_t lg_nr_guests = ATOMIC_INIT(0);
+
+static void lg_pge_on(void *unused)
+{
+	if (boot_cpu_has(X86_FEATURE_PGE))
+		cr4_set_bits_irqsoff(X86_CR4_PGE);
+}
+
+static void lg_guest_gone(void)
+{
+	if (atomic_dec_and_test(&lg_nr_guests))
+		on_each_cpu(lg_pge_on, NULL, 1);
+}
 
 static bool all_zero(const void *p, size_t len)
 {
@@ -35,7 +53,7 @@ static long lg_version(struct lguest_version __user *uarg)
 }
 
 /* The guest's physical address space: RAM from 0, then MMIO ranges. */
-#define LG_GUEST_PHYS_LIMIT	(1ULL << 46)
+#define LG_GUEST_PHYS_LIMIT	BIT_ULL(46)
 
 static int check_mmio(const struct lguest_init *init)
 {
@@ -88,6 +106,11 @@ static long lg_init(struct lguest *lg, struct lguest_init __user *uarg)
 	if (lg->initialised)
 		return -EEXIST;
 
+	err = lg_vcpu_init(lg);
+	if (err) {
+		lg_vcpu_free(lg);
+		return err;
+	}
 	lg->mem_uaddr = init.mem_uaddr;
 	lg->mem_size = init.mem_size;
 	lg->nr_mmio = init.nr_mmio;
@@ -95,6 +118,7 @@ static long lg_init(struct lguest *lg, struct lguest_init __user *uarg)
 	mmgrab(current->mm);
 	lg->mm = current->mm;
 	lg->initialised = true;
+	atomic_inc(&lg_nr_guests);
 	return 0;
 }
 
@@ -164,6 +188,9 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case LGUEST_GET_REGS:
 		ret = lg_get_regs(lg, uarg);
 		break;
+	case LGUEST_RUN:
+		ret = arg ? -EINVAL : lg_run(lg);
+		break;
 	default:
 		ret = -ENOTTY;
 	}
@@ -193,14 +220,28 @@ int lg_release(struct inode *inode, struct file *file)
 {
 	struct lguest *lg = file->private_data;
 
-	if (lg->mm)
+	if (lg->initialised) {
+		lg_vcpu_free(lg);
 		mmdrop(lg->mm);
+		lg_guest_gone();
+	}
 	free_page((unsigned long)lg->run);
 	kfree(lg);
 	return 0;
 }
 
-/* The run page: offset 0, one page, never executable. */
+/* The run page is data: it may never become executable. */
+static int lg_run_mprotect(struct vm_area_struct *vma, unsigned long start,
+			   unsigned long end, unsigned long newflags)
+{
+	return newflags & VM_EXEC ? -EACCES : 0;
+}
+
+static const struct vm_operations_struct lg_run_vm_ops = {
+	.mprotect = lg_run_mprotect,
+};
+
+/* The run page: offset 0, one page, shared, never executable. */
 int lg_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct lguest *lg = file->private_data;
@@ -211,10 +252,6 @@ int lg_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EPERM;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-	vma->vm_flags &= ~VM_MAYEXEC;
-#else
-	vm_flags_clear(vma, VM_MAYEXEC);
-#endif
+	vma->vm_ops = &lg_run_vm_ops;
 	return vm_insert_page(vma, vma->vm_start, virt_to_page(lg->run));
 }

@@ -169,4 +169,22 @@ struct lguest_irq {
 #define LGUEST_SET_REGS		_IOW(LGUEST_IOC_MAGIC, 0x04, struct lguest_regs)
 #define LGUEST_IRQ		_IOW(LGUEST_IOC_MAGIC, 0x05, struct lguest_irq)
 
+/*
+ * The guest's side: hypercalls.  The guest kernel (ring 1) executes
+ * int $LGUEST_HCALL_VECTOR with the number in rax and arguments in rdi,
+ * rsi, rdx, r10, r8; the result comes back in rax.  From ring 3 the same
+ * instruction raises #GP.  An unknown number or a bad argument kills the
+ * guest with a reason (LGUEST_EXIT_KILLED).  See docs/abi.md.
+ */
+#define LGUEST_HCALL_VECTOR	0x80
+
+enum lguest_hcall {
+	/* (gpa, len): bytes for the console; the launcher writes them. */
+	LHCALL_CONSOLE_WRITE	= 1,
+	/* (kind, gpa of a NUL-terminated message): enum lguest_shutdown_kind. */
+	LHCALL_SHUTDOWN		= 2,
+	/* (): forget every translation, as a full TLB flush would. */
+	LHCALL_FLUSH_TLB	= 3,
+};
+
 #endif /* _UAPI_LINUX_LGUEST_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shadow MMU: the page tables the CPU really uses while a guest runs.
+ *
+ * The guest keeps its own 4-level page tables in its memory, in guest-
+ * physical terms.  The CPU cannot use them: they name guest frames, not
+ * host ones, and they must never reach the Switcher.  So we keep a shadow
+ * that behaves like a TLB: it starts empty, is filled one page at a time
+ * when the guest faults, and is emptied when the guest flushes its TLB or
+ * switches page tables.  Like a TLB, a shadow entry can only be stale
+ * where the guest changed a mapping without the flush that real hardware
+ * would need too.
+ *
+ * Each shadow root also maps the Switcher in the hypervisor hole, and a
+ * second, host-side "transition" root maps the host kernel plus the hole,
+ * so the Switcher can run while the CPU changes from one world to the
+ * other.  The host's own page tables are never touched.
+ */
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+#include <asm/io.h>
+#include <asm/trap_pf.h>
+#include "lg.h"
+
+#define HOLE_SLOT	256
+#define PTE_ADDR	0x000ffffffffff000ULL
+/* Intermediate shadow entries allow everything; the leaf decides. */
+#define TABLE_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
+#define HOLE_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
+
+struct lg_pt_page {
+	struct list_head list;
+	unsigned long *table;
+};
+
+static unsigned long *alloc_table(struct lguest *lg)
+{
+	struct lg_pt_page *p = kmalloc(sizeof(*p), GFP_KERNEL);
+
+	if (!p)
+		return NULL;
+	p->table = (unsigned long *)get_zeroed_page(GFP_KERNEL);
+	if (!p->table) {
+		kfree(p);
+		return NULL;
+	}
+	list_add(&p->list, &lg->pt_pages);
+	return p->table;
+}
+
+static unsigned int levels(void)
+{
+	return pgtable_l5_enabled() ? 5 : 4;
+}
+
+/*
+ * The chain of tables from a root's slot 256 down to the Switcher's
+ * pages.  The state page is writable only in the transition root.
+ */
+static int map_hole(struct lguest *lg, unsigned long *root, bool host_side)
+{
+	unsigned long *table = root, *next, *pt;
+	unsigned int i, idx = HOLE_SLOT;
+
+	for (i = levels(); i > 1; i--) {
+		next = alloc_table(lg);
+		if (!next)
+			return -ENOMEM;
+		table[idx] = __pa(next) | HOLE_TABLE;
+		table = next;
+		idx = 0;
+	}
+	pt = table;
+	for (i = 0; i < SW_TEXT_PAGES; i++)
+		pt[i] = page_to_phys(lg_switcher_text[i]) | _PAGE_PRESENT | _PAGE_ACCESSED;
+	pt[SW_IDT_OFF >> PAGE_SHIFT] = page_to_phys(lg_idt_page) |
+				       _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_NX;
+	pt[SW_REGS_OFF >> PAGE_SHIFT] = __pa(lg->regs_page) | _PAGE_PRESENT | _PAGE_RW |
+					_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX;
+	pt[SW_STATE_OFF >> PAGE_SHIFT] = __pa(lg->state_page) | _PAGE_PRESENT |
+					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX |
+					 (host_side ? _PAGE_RW : 0);
+	return 0;
+}
+
+int lg_pt_init(struct lguest *lg)
+{
+	unsigned long *host_top = (unsigned long *)current->mm->pgd;
+	int i, err;
+
+	INIT_LIST_HEAD(&lg->pt_pages);
+	xa_init(&lg->pinned);
+
+	/* The host's kernel half, plus the hole the host never uses. */
+	lg->trans_root = alloc_table(lg);
+	if (!lg->trans_root)
+		return -ENOMEM;
+	if (host_top[HOLE_SLOT])
+		return -EBUSY;
+	for (i = HOLE_SLOT + 1; i < PTRS_PER_PGD; i++)
+		lg->trans_root[i] = host_top[i];
+	err = map_hole(lg, lg->trans_root, true);
+	if (err)
+		return err;
+
+	/* The guest's root; on 5-level hosts a PML5 above its PML4. */
+	lg->shadow_root = alloc_table(lg);
+	if (!lg->shadow_root)
+		return -ENOMEM;
+	lg->shadow_pml4 = lg->shadow_root;
+	if (levels() == 5) {
+		lg->shadow_pml4 = alloc_table(lg);
+		if (!lg->shadow_pml4)
+			return -ENOMEM;
+		lg->shadow_root[0] = __pa(lg->shadow_pml4) | TABLE_FLAGS;
+		lg->shadow_root[511] = __pa(lg->shadow_pml4) | TABLE_FLAGS;
+	}
+	return map_hole(lg, lg->shadow_root, false);
+}
+
+static void unpin_all(struct lguest *lg)
+{
+	struct page *page;
+	unsigned long gfn;
+
+	xa_for_each(&lg->pinned, gfn, page)
+		unpin_user_page(page);
+	xa_destroy(&lg->pinned);
+}
+
+void lg_pt_free(struct lguest *lg)
+{
+	struct lg_pt_page *p, *n;
+
+	list_for_each_entry_safe(p, n, &lg->pt_pages, list) {
+		free_page((unsigned long)p->table);
+		kfree(p);
+	}
+	INIT_LIST_HEAD(&lg->pt_pages);
+	unpin_all(lg);
+}
+
+/* Free a shadow subtree below a table of the given level (4 = PML4). */
+static void free_subtree(struct lguest *lg, unsigned long *table, int level)
+{
+	int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		unsigned long e = table[i];
+
+		if (!(e & _PAGE_PRESENT))
+			continue;
+		table[i] = 0;
+		if (level > 1) {
+			unsigned long *child = __va(e & PTE_ADDR);
+			struct lg_pt_page *p;
+
+			free_subtree(lg, child, level - 1);
+			list_for_each_entry(p, &lg->pt_pages, list) {
+				if (p->table == child) {
+					list_del(&p->list);
+					free_page((unsigned long)child);
+					kfree(p);
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* The guest flushed its TLB or changed roots: forget every shadow entry. */
+void lg_pt_flush(struct lguest *lg)
+{
+	unsigned long hole = lg->shadow_pml4[HOLE_SLOT];
+
+	/* On 4-level hosts the hole is in this very table: keep it. */
+	if (levels() == 4)
+		lg->shadow_pml4[HOLE_SLOT] = 0;
+	free_subtree(lg, lg->shadow_pml4, 4);
+	if (levels() == 4)
+		lg->shadow_pml4[HOLE_SLOT] = hole;
+}
+
+/* Read one guest page-table entry, by guest-physical address. */
+static int read_gpte(struct lguest *lg, u64 gpa, u64 *val)
+{
+	if (gpa > lg->mem_size - 8)
+		return -EFAULT;
+	return get_user(*val, (u64 __user *)(lg->mem_uaddr + gpa));
+}
+
+static int write_gpte(struct lguest *lg, u64 gpa, u64 val)
+{
+	return put_user(val, (u64 __user *)(lg->mem_uaddr + gpa));
+}
+
+/* The host page behind a guest frame, pinned for as long as we live. */
+static struct page *guest_page(struct lguest *lg, unsigned long gfn)
+{
+	struct page *page = xa_load(&lg->pinned, gfn);
+	int n;
+
+	if (page)
+		return page;
+	n = pin_user_pages_fast(lg->mem_uaddr + (gfn << PAGE_SHIFT), 1,
+				FOLL_WRITE | FOLL_LONGTERM, &page);
+	if (n != 1)
+		return NULL;
+	if (xa_err(xa_store(&lg->pinned, gfn, page, GFP_KERNEL))) {
+		unpin_user_page(page);
+		return NULL;
+	}
+	return page;
+}
+
+static bool in_mmio(struct lguest *lg, u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < lg->nr_mmio; i++)
+		if (gpa >= lg->mmio[i].base && gpa - lg->mmio[i].base < lg->mmio[i].size)
+			return true;
+	return false;
+}
+
+/*
+ * The guest faulted at @va.  Walk its page tables as the CPU would; if
+ * they allow the access, set the accessed (and, for a write, dirty) bits
+ * the CPU would have set, and fill the shadow.  Returns 0 when the guest
+ * can retry, 1 when the fault is the guest's own (to reflect), 2 for an
+ * MMIO access, or -errno when the guest must die (lg_kill was called).
+ */
+int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode)
+{
+	bool write = errcode & X86_PF_WRITE, user = errcode & X86_PF_USER;
+	bool fetch = errcode & X86_PF_INSTR;
+	u64 gpa = lg->regs.cr3, e = 0, leaf_gpa, gfn, sflags;
+	unsigned long *table = lg->shadow_pml4;
+	bool allow_write = true, allow_user = true, nx = false;
+	struct page *page;
+	int level, shift;
+
+	if (((va >> 39) & 511) == HOLE_SLOT) {
+		lg_kill(lg, "guest touched the hypervisor hole at %#llx", va);
+		return -EFAULT;
+	}
+	for (level = 4; level >= 1; level--) {
+		shift = 12 + 9 * (level - 1);
+		gpa = (gpa & PTE_ADDR) + ((va >> shift) & 511) * 8;
+		if (read_gpte(lg, gpa, &e)) {
+			lg_kill(lg, "guest page table at %#llx is outside its memory", gpa);
+			return -EFAULT;
+		}
+		if (!(e & _PAGE_PRESENT))
+			return 1;
+		allow_write &= !!(e & _PAGE_RW);
+		allow_user &= !!(e & _PAGE_USER);
+		nx |= !!(e & _PAGE_NX);
+		if (!(e & _PAGE_ACCESSED) && write_gpte(lg, gpa, e | _PAGE_ACCESSED))
+			return -EFAULT;
+		if (level == 3 && (e & _PAGE_PSE)) {
+			lg_kill(lg, "guest uses 1 GiB pages at %#llx (unsupported)", va);
+			return -EINVAL;
+		}
+		if (level == 2 && (e & _PAGE_PSE))
+			break;
+		gpa = e;
+	}
+	if ((write && !allow_write) || (user && !allow_user) || (fetch && nx))
+		return 1;
+
+	leaf_gpa = gpa;
+	if (level == 2)
+		gfn = ((e & PTE_ADDR & ~((1ULL << 21) - 1)) >> PAGE_SHIFT) + ((va >> 12) & 511);
+	else
+		gfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+	if (write && !(e & _PAGE_DIRTY) &&
+	    write_gpte(lg, leaf_gpa, e | _PAGE_ACCESSED | _PAGE_DIRTY))
+		return -EFAULT;
+
+	if (in_mmio(lg, gfn << PAGE_SHIFT))
+		return 2;
+	if (gfn >= lg->mem_size >> PAGE_SHIFT) {
+		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, gfn);
+		return -EFAULT;
+	}
+	page = guest_page(lg, gfn);
+	if (!page) {
+		lg_kill(lg, "guest memory at %#llx cannot be pinned", gfn << PAGE_SHIFT);
+		return -EFAULT;
+	}
+
+	/* Down the shadow, making tables as needed. */
+	for (level = 4; level > 1; level--) {
+		unsigned int idx = (va >> (12 + 9 * (level - 1))) & 511;
+
+		if (!(table[idx] & _PAGE_PRESENT)) {
+			unsigned long *next = alloc_table(lg);
+
+			if (!next) {
+				lg_kill(lg, "out of memory for shadow page tables");
+				return -ENOMEM;
+			}
+			table[idx] = __pa(next) | TABLE_FLAGS;
+		}
+		table = __va(table[idx] & PTE_ADDR);
+	}
+	/* Writable in the shadow only once the guest's entry is dirty. */
+	sflags = _PAGE_PRESENT | _PAGE_ACCESSED;
+	if (allow_write && (write || (e & _PAGE_DIRTY)))
+		sflags |= _PAGE_RW | _PAGE_DIRTY;
+	if (allow_user)
+		sflags |= _PAGE_USER;
+	if (nx)
+		sflags |= _PAGE_NX;
+	table[(va >> 12) & 511] = page_to_phys(page) | sflags;
+	return 0;
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Switcher: the only code that runs with the guest's page tables.
+ *
+ * It is assembled into read-only data, never run where it is: lg.ko
+ * copies it into pages mapped in the hypervisor hole, in the guest's
+ * shadow root and in the host's transition root alike, and runs it there.
+ * So it is position independent: it reaches its regs and state pages
+ * RIP-relative, at their fixed distance from the text (switcher.h).
+ *
+ * Entering: the host calls lg_sw_enter (interrupts off, CR3 already the
+ * transition root).  It saves the host's stack, switches IDT, GDT and TSS
+ * to ours, loads the guest's GS base and shadow root, pops the guest's
+ * registers from the regs page and iretq's into ring 1 or 3.
+ *
+ * Leaving: anything the guest does that the CPU will not let it do, and
+ * every host interrupt, arrives through our IDT on the regs page's stack
+ * (TSS.RSP0).  lg_sw_common pushes the guest's registers beside the
+ * CPU's frame, puts back the host's GDT, TSS, GS base and IDT, and
+ * returns to the host's caller of lg_sw_enter, which restores CR3.
+ *
+ * NMIs and machine checks use IST stacks, because they can hit the
+ * Switcher itself; there they are only noted (RP_NMI_SEEN) and the host
+ * replays them once it is home (run.c).
+ */
+#include <linux/linkage.h>
+#include <asm/msr-index.h>
+#include "switcher.h"
+
+#define REGS	(lg_switcher_start + SW_REGS_OFF)
+#define STATE	(lg_switcher_start + SW_STATE_OFF)
+
+	.section .rodata.lg_switcher, "a"
+	.balign 4096
+SYM_DATA_START(lg_switcher_start)
+
+/* void lg_sw_enter(void): called by run.c on the transition root. */
+SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
+	endbr64
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, STATE + SP_HOST_RSP(%rip)
+
+	/*
+	 * IDT first: from here an NMI lands in our handler, which only
+	 * notes it.  (Until our TSS is loaded it runs on the host's IST.)
+	 */
+	lidt	STATE + SP_IDT_DESC(%rip)
+	lgdt	STATE + SP_GDT_DESC(%rip)
+	mov	$SW_TSS, %eax
+	ltr	%ax
+
+	/* The guest's GS base: its selector is null in 64-bit mode. */
+	xor	%eax, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %fs
+	mov	%eax, %gs
+	mov	$MSR_GS_BASE, %ecx
+	mov	REGS + RP_GS_BASE(%rip), %eax
+	mov	REGS + RP_GS_BASE + 4(%rip), %edx
+	wrmsr
+
+	mov	STATE + SP_GUEST_CR3(%rip), %rax
+	mov	%rax, %cr3
+
+	lea	REGS + RP_FRAME(%rip), %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$16, %rsp		/* trapnum, errcode */
+	iretq
+
+/* Every trap, interrupt and hypercall from the guest ends up here. */
+lg_sw_common:
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%cr2, %rax
+	mov	%rax, REGS + RP_CR2(%rip)
+	mov	$MSR_GS_BASE, %ecx
+	rdmsr
+	mov	%eax, REGS + RP_GS_BASE(%rip)
+	mov	%edx, REGS + RP_GS_BASE + 4(%rip)
+
+	mov	STATE + SP_TRANS_CR3(%rip), %rax
+	mov	%rax, %cr3
+
+	/*
+	 * The host's TSS descriptor is still marked busy, and LTR wants it
+	 * available: clear the bit through the GDT's writable alias (the
+	 * GDT the host runs on is a read-only mapping), then load it.
+	 */
+	mov	STATE + SP_HOST_GDT_RW_DESC + 2(%rip), %rax
+	movzwl	STATE + SP_HOST_TR(%rip), %ecx
+	andl	$~7, %ecx
+	andb	$~2, 5(%rax, %rcx)
+	lgdt	STATE + SP_HOST_GDT_RW_DESC(%rip)
+	ltr	%cx
+	lgdt	STATE + SP_HOST_GDT_DESC(%rip)
+
+	/* Host selectors, then the GS base that loading %gs clobbered. */
+	mov	STATE + SP_HOST_DS(%rip), %ds
+	mov	STATE + SP_HOST_ES(%rip), %es
+	mov	STATE + SP_HOST_FS(%rip), %fs
+	mov	STATE + SP_HOST_GS(%rip), %gs
+	mov	$MSR_GS_BASE, %ecx
+	mov	STATE + SP_HOST_GS_BASE(%rip), %eax
+	mov	STATE + SP_HOST_GS_BASE + 4(%rip), %edx
+	wrmsr
+
+	/*
+	 * From here host NMIs go to the host's own handler.  The host's own
+	 * CR3 does not map us: the caller loads it once we have returned.
+	 */
+	lidt	STATE + SP_HOST_IDT_DESC(%rip)
+	mov	STATE + SP_HOST_RSP(%rip), %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	ret
+	int3
+
+/*
+ * An NMI or machine check, on its IST stack.  From the guest it is an
+ * exit like any other: move the CPU's frame to where lg_sw_common wants
+ * it.  In the Switcher itself, note it and go back to what we were doing.
+ */
+.macro IST_ENTRY vec, bit
+	testb	$3, 8(%rsp)
+	jz	1f
+	push	%rax
+	.irp n, 5, 4, 3, 2, 1
+	mov	\n * 8(%rsp), %rax
+	mov	%rax, REGS + RP_FRAME + (16 + \n) * 8(%rip)
+	.endr
+	pop	%rax
+	lea	REGS + RP_FRAME + 17 * 8(%rip), %rsp
+	push	$0
+	push	$\vec
+	jmp	lg_sw_common
+1:	orq	$\bit, REGS + RP_NMI_SEEN(%rip)
+	iretq
+.endm
+
+lg_sw_nmi:
+	IST_ENTRY 2, 1
+lg_sw_mce:
+	IST_ENTRY 18, 2
+
+/*
+ * syscall from the guest: the CPU left RSP as the guest's, so take the
+ * regs page's stack before anything else, then build the frame an
+ * exception would have.
+ */
+SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
+	mov	%rsp, REGS + RP_SYSCALL_RSP(%rip)
+	lea	REGS + RP_FRAME + LG_FRAME_SIZE(%rip), %rsp
+	push	$LG_USER_DS
+	push	REGS + RP_SYSCALL_RSP(%rip)
+	push	%r11
+	push	$LG_USER_CS
+	push	%rcx
+	push	$0
+	push	$LG_TRAP_SYSCALL
+	jmp	lg_sw_common
+
+/* One 16-byte stub per vector; lg.ko points IDT entry N at stub N. */
+	.balign 16
+SYM_INNER_LABEL(lg_sw_vectors, SYM_L_GLOBAL)
+	vector = 0
+	.rept 256
+	.balign 16
+	.if vector == 2
+	jmp	lg_sw_nmi
+	.elseif vector == 18
+	jmp	lg_sw_mce
+	.else
+	.if vector != 8 && vector != 10 && vector != 11 && vector != 12 && \
+	    vector != 13 && vector != 14 && vector != 17 && vector != 21 && \
+	    vector != 29 && vector != 30
+	push	$0
+	.endif
+	push	$vector
+	jmp	lg_sw_common
+	.endif
+	vector = vector + 1
+	.endr
+
+SYM_INNER_LABEL(lg_switcher_end, SYM_L_GLOBAL)
+SYM_DATA_END(lg_switcher_start)

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Switcher's layout, shared by switcher.S and the module's C code.
+ *
+ * The Switcher lives in the hypervisor hole (PML4 slot 256 on 4-level
+ * hosts, PML5 slot 256 on 5-level ones).  Seen from there:
+ *
+ *   +0x0000  text, two pages          read-only, executable, shared
+ *   +0x2000  IDT                      read-only, shared
+ *   +0x3000  this vCPU's regs page    read-write: saved guest registers and
+ *                                     the stacks the CPU uses on a trap
+ *   +0x4000  this vCPU's state page   GDT, TSS and host state: read-only
+ *                                     in the guest, writable only in the
+ *                                     host's transition root
+ *
+ * Every guest's shadow root maps its own vCPU's pages at the same
+ * addresses, so the Switcher's code is the same for all of them.
+ */
+#ifndef _LG_SWITCHER_H
+#define _LG_SWITCHER_H
+
+#define SW_TEXT_OFF		0x0000
+#define SW_TEXT_PAGES		2
+#define SW_IDT_OFF		0x2000
+#define SW_REGS_OFF		0x3000
+#define SW_STATE_OFF		0x4000
+#define SW_PAGES		5
+
+/* Our GDT: ring-0 CS/DS where the host's STAR puts them (0x10, 0x18). */
+#define SW_CS			0x10
+#define SW_DS			0x18
+#define LG_USER_DS		0x2b	/* ring 3, as Linux's __USER_DS */
+#define LG_USER_CS		0x33	/* ring 3, as Linux's __USER_CS */
+#define LG_KERNEL_CS		0x39	/* ring 1 */
+#define LG_KERNEL_DS		0x41	/* ring 1 */
+#define SW_TSS			0x48
+#define SW_GDT_ENTRIES		11
+
+/* The hypercall: int $LG_HCALL_VECTOR from ring 1 (DPL 1). */
+#define LG_HCALL_VECTOR		0x80
+/* trapnum of an exit by the syscall instruction. */
+#define LG_TRAP_SYSCALL		0x100
+
+/* The regs page (offsets): stacks first, the trap frame at its top. */
+#define RP_NMI_STACK_TOP	0x400	/* IST1 */
+#define RP_DF_STACK_TOP		0x800	/* IST2 */
+#define RP_MC_STACK_TOP		0xc00	/* IST3 */
+#define RP_NMI_SEEN		0xc00	/* an NMI hit the Switcher itself */
+#define RP_CR2			0xc08
+#define RP_FS_BASE		0xc10
+#define RP_GS_BASE		0xc18
+#define RP_SYSCALL_RSP		0xc20
+/* struct lg_frame lives at the very top, so RSP0 = page end. */
+#define RP_FRAME		(0x1000 - LG_FRAME_SIZE)
+#define LG_FRAME_SIZE		(22 * 8)
+
+/* The state page (offsets). */
+#define SP_GDT			0x000	/* SW_GDT_ENTRIES * 8 */
+#define SP_GDT_DESC		0x060	/* limit (2 bytes) + base (8) */
+#define SP_IDT_DESC		0x070
+#define SP_TSS			0x080	/* 104 bytes */
+#define SP_GUEST_CR3		0x100
+#define SP_TRANS_CR3		0x108
+#define SP_HOST_RSP		0x118
+#define SP_HOST_GDT_DESC	0x120	/* as sgdt stored it */
+#define SP_HOST_IDT_DESC	0x130
+#define SP_HOST_GDT_RW_DESC	0x140	/* the host GDT's writable alias */
+#define SP_HOST_TR		0x14c
+#define SP_HOST_FS_BASE		0x150
+#define SP_HOST_GS_BASE		0x158
+#define SP_HOST_LSTAR		0x160
+#define SP_HOST_DS		0x168
+#define SP_HOST_ES		0x16a
+#define SP_HOST_FS		0x16c
+#define SP_HOST_GS		0x16e
+#define SP_SW_LSTAR		0x170
+
+#ifndef __ASSEMBLY__
+#include <linux/types.h>
+
+/*
+ * A trap frame, as the Switcher leaves it at the top of the regs page:
+ * general registers it pushed, the vector and error code, and what the
+ * CPU pushed.  Entering the guest pops it in the reverse order.
+ */
+struct lg_frame {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 trapnum, errcode;
+	u64 rip, cs, rflags, rsp, ss;
+};
+
+extern const char lg_switcher_start[], lg_switcher_end[];
+extern const char lg_sw_enter[], lg_sw_vectors[], lg_sw_syscall[];
+#endif
+
+#endif /* _LG_SWITCHER_H */

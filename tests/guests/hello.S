@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The smallest guest: say hello on the console, then power off.
+ * Entered in ring 1 at its first byte, with paging on.
+ */
+/* From include/uapi/linux/lguest.h (a C header). */
+#define LGUEST_HCALL_VECTOR	0x80
+#define LHCALL_CONSOLE_WRITE	1
+#define LHCALL_SHUTDOWN		2
+#define LHCALL_FLUSH_TLB	3
+#define LGUEST_SHUTDOWN_POWEROFF 0
+#define LGUEST_SHUTDOWN_PANIC	2
+
+	.text
+	.globl	_start
+_start:
+	mov	$LHCALL_CONSOLE_WRITE, %eax
+	lea	msg(%rip), %rdi
+	/* guest-physical = virtual - 0xffffffff80000000 */
+	mov	$0xffffffff80000000, %rcx
+	sub	%rcx, %rdi
+	mov	$msg_len, %esi
+	int	$LGUEST_HCALL_VECTOR
+	/* Registers survive a hypercall: r12 must still hold our value. */
+	mov	$0x1234567890abcdef, %r12
+	mov	$LHCALL_FLUSH_TLB, %eax
+	int	$LGUEST_HCALL_VECTOR
+	mov	$0x1234567890abcdef, %rcx
+	cmp	%rcx, %r12
+	jne	bad
+	mov	$LHCALL_SHUTDOWN, %eax
+	mov	$LGUEST_SHUTDOWN_POWEROFF, %edi
+	lea	bye(%rip), %rsi
+	mov	$0xffffffff80000000, %rcx
+	sub	%rcx, %rsi
+	int	$LGUEST_HCALL_VECTOR
+	ud2
+bad:
+	mov	$LHCALL_SHUTDOWN, %eax
+	mov	$LGUEST_SHUTDOWN_PANIC, %edi
+	xor	%esi, %esi
+	int	$LGUEST_HCALL_VECTOR
+	ud2
+
+msg:	.ascii	"hello from ring 1\n"
+	msg_len = . - msg
+bye:	.asciz	"bye"

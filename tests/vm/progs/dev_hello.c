@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The first guest: /tests/hello.bin, a flat binary linked at
+ * 0xffffffff81000000, loaded at guest-physical 16 MiB and entered in ring 1.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/lguest.h>
+
+#include "lgtest.h"
+
+#define MEM		(64UL << 20)
+#define LOAD		0x1000000UL
+#define KERNEL_BASE	0xffffffff80000000UL
+
+int main(void)
+{
+	struct lguest_init init = { .mem_size = MEM };
+	struct lguest_regs regs = { .rflags = 2, .cr3 = 0x1000 };
+	struct lguest_run *run;
+	uint64_t *pml4, *pdpt, *pd;
+	char out[256] = "";
+	uint8_t *mem;
+	int fd, img, i;
+	ssize_t n;
+
+	mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	img = open("/tests/hello.bin", O_RDONLY);
+	n = read(img, mem + LOAD, 1 << 20);
+	CHECK(n > 0, "hello: guest image loads", "%s", strerror(errno));
+
+	/* Page tables: the first GiB at KERNEL_BASE, 2 MiB pages. */
+	pml4 = (uint64_t *)(mem + 0x1000);
+	pdpt = (uint64_t *)(mem + 0x2000);
+	pd = (uint64_t *)(mem + 0x3000);
+	pml4[511] = 0x2000 | 3;
+	pdpt[510] = 0x3000 | 3;
+	for (i = 0; i < (int)(MEM >> 21); i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83;
+
+	fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
+	init.mem_uaddr = (uintptr_t)mem;
+	CHECK(ioctl(fd, LGUEST_INIT, &init) == 0, "hello: INIT", "%s", strerror(errno));
+	regs.rip = KERNEL_BASE + LOAD;
+	CHECK(ioctl(fd, LGUEST_SET_REGS, &regs) == 0, "hello: SET_REGS", "%s", strerror(errno));
+	run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (run == MAP_FAILED)
+		return 1;
+
+	for (i = 0; i < 100; i++) {
+		if (ioctl(fd, LGUEST_RUN, 0)) {
+			CHECK(0, "hello: RUN", "%s", strerror(errno));
+			break;
+		}
+		if (run->exit_reason != LGUEST_EXIT_HCALL)
+			break;
+		if (run->hcall.nr == LHCALL_CONSOLE_WRITE &&
+		    run->hcall.args[0] < MEM && run->hcall.args[1] < sizeof(out) - strlen(out))
+			strncat(out, (char *)mem + run->hcall.args[0], run->hcall.args[1]);
+	}
+	printf("guest said: %s", out);
+	CHECK(strcmp(out, "hello from ring 1\n") == 0, "hello: guest console output arrives",
+	      "got '%s'", out);
+	CHECK(run->exit_reason == LGUEST_EXIT_SHUTDOWN &&
+	      run->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF &&
+	      strcmp(run->shutdown.msg, "bye") == 0,
+	      "hello: guest powers off with its message (registers kept across hypercalls)",
+	      "exit %u kind %u msg '%s' killed '%s'", run->exit_reason, run->shutdown.kind,
+	      run->shutdown.msg, run->killed.reason);
+	CHECK_ERRNO(ioctl(fd, LGUEST_RUN, 0), ESHUTDOWN, "hello: no RUN after poweroff");
+	close(fd);
+	return lgtest_failed;
+}
