@@ -46,6 +46,7 @@ fi
 # ---- which kernels DKMS builds for --------------------------------------
 # dkms 3.0 matches BUILD_EXCLUSIVE_* with bash's =~, as done here.
 why=$(
+	set +u # dkms.conf names variables dkms sets, like kernel_source_dir
 	# shellcheck disable=SC1091
 	. ./dkms.conf
 	for k in "$KVER_61" "$KVER_612" 6.1.0-1-amd64 6.10.0 6.12.117+deb12-amd64 6.18.44-fc-v669 7.0.0 7.0-rc1 10.1.0; do
@@ -186,13 +187,13 @@ if [ $installed = 1 ]; then
 	# kernel packages' /etc/kernel/postinst.d/dkms hook runs.
 	for kver in "${KVERS[@]}"; do
 		how="by the package's postinst"
-		if ! dkms status -m lguest -v "$V" -k "$kver" | grep -q ': installed'; then
+		if ! dkms status -m lguest -v "$V" -k "$kver" 2>/dev/null | grep -q ': installed'; then
 			how="by dkms autoinstall"
 			dkms autoinstall -k "$kver" >"$out/autoinstall-$kver.txt" 2>&1
 		fi
 		why=""
-		dkms status -m lguest -v "$V" -k "$kver" | grep -q "^lguest/$V, $kver, x86_64: installed" ||
-			why+="dkms status: '$(dkms status -m lguest -v "$V" -k "$kver")'; "
+		dkms status -m lguest -v "$V" -k "$kver" 2>/dev/null | grep -q "^lguest/$V, $kver, x86_64: installed" ||
+			why+="dkms status: '$(dkms status -m lguest -v "$V" -k "$kver" 2>&1)'; "
 		ko=$(ls /lib/modules/"$kver"/updates/dkms/lg.ko* 2>/dev/null | head -n1)
 		if [ -z "$ko" ]; then
 			why+="no /lib/modules/$kver/updates/dkms/lg.ko; "
