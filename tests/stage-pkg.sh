@@ -235,6 +235,20 @@ if [ $installed = 1 ]; then
 		fi
 	done
 
+	# Reinstalling is an upgrade to the maintainer scripts: the prerm
+	# removes every build, then the postinst rebuilds.  Which kernels it
+	# rebuilds for depends on the running kernel (Debian's common.postinst
+	# may pick the running and the newest one only; others get theirs from
+	# "dkms autoinstall" when they boot), so check the newest one.
+	newest=$(printf '%s\n' "${KVERS[@]}" | sort -V | tail -n1)
+	if apt-get install -y -o DPkg::Lock::Timeout=600 --reinstall "$deb" >"$out/reinstall.txt" 2>&1 &&
+		dkms status -m lguest -v "$V" -k "$newest" 2>/dev/null | grep -q ': installed' &&
+		ls /lib/modules/"$newest"/updates/dkms/lg.ko* >/dev/null 2>&1; then
+		record $st PASS "reinstalling (upgrading) lguest-dkms rebuilds lg.ko for $newest"
+	else
+		record $st FAIL "reinstalling (upgrading) lguest-dkms rebuilds lg.ko for $newest" "see $out/reinstall.txt"
+	fi
+
 	# Purge: the module, DKMS's tree and the package's files all go.
 	purge
 	why=""
