@@ -335,10 +335,15 @@ if [ -n "$rpmf" ]; then
 			b=$(rpm2cpio "$rpmf" | cpio -i --quiet --to-stdout ".${pair#*:}" 2>/dev/null)
 			{ [ -n "$a" ] && [ "$a" = "$b" ]; } || why+="${pair#*:} differs; "
 		done
+		# and the same DKMS tree, byte for byte (the .deb's was built above)
+		rm -rf "$out/x-deb" "$out/x-rpm" && mkdir -p "$out/x-deb" "$out/x-rpm"
+		dpkg-deb -x "$deb" "$out/x-deb"
+		(cd "$out/x-rpm" && rpm2cpio "$rpmf" | cpio -idm --quiet)
+		d=$(diff -r "$out/x-deb/usr/src" "$out/x-rpm/usr/src" 2>&1) || why+="/usr/src differs: ${d:0:200}; "
 		if [ -z "$why" ]; then
-			record $st PASS ".deb and .rpm ship the same udev rule, sysusers and modules-load files"
+			record $st PASS ".deb and .rpm ship the same DKMS tree, udev rule, sysusers and modules-load files"
 		else
-			record $st FAIL ".deb and .rpm ship the same udev rule, sysusers and modules-load files" "$why"
+			record $st FAIL ".deb and .rpm ship the same DKMS tree, udev rule, sysusers and modules-load files" "$why"
 		fi
 	fi
 fi
