@@ -4,16 +4,22 @@
 #   make module KVER=6.1.0-56-amd64
 #   make check      static checks, unit tests and the in-VM test matrix
 #   make demo       boot a VM host, load lg.ko and show it answering
+#   make dist       build/dist/lguest-VERSION.tar.gz, the source tarball
+#   make deb        build/deb/*.deb (dpkg-buildpackage from that tarball)
+#   make rpm        build/rpm/RPMS/*/*.rpm (rpmbuild -bb from that tarball)
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 BUILD ?= $(CURDIR)/build
+# The one place the release version is written; dkms.conf, the tarball,
+# debian/changelog (checked by debian/rules) and the rpm spec follow it.
+VERSION := $(shell cat $(CURDIR)/VERSION)
 
 # What DKMS ships and kbuild compiles: the module, the Switcher, the ABI.
 MODULE_SRCS := Kbuild $(wildcard module/*.[chS] switcher/*.[chS]) \
 	include/uapi/linux/lguest.h
 
-.PHONY: all module deps check static unit vm demo clean
+.PHONY: all module deps check static unit vm pkg demo clean
 
 all: module
 
@@ -77,8 +83,64 @@ unit:
 vm:
 	tests/check.sh vm
 
+pkg:
+	tests/check.sh pkg
+
 demo:
 	tests/demo.sh
+
+# ---- packaging (docs/packaging.md) --------------------------------------
+# What DKMS gets in /usr/src/lguest-VERSION: the module sources without
+# the harness's deliberate-oops self-test, and dkms.conf with the version.
+DKMS_SRCS := $(filter-out module/selftest.c,$(MODULE_SRCS))
+DKMS_DIR := /usr/src/lguest-$(VERSION)
+
+.PHONY: install-dkms dist deb rpm
+install-dkms:
+	for f in $(DKMS_SRCS); do \
+		install -D -m 644 $$f $(DESTDIR)$(DKMS_DIR)/$$f || exit 1; \
+	done
+	sed 's/#MODULE_VERSION#/$(VERSION)/g' dkms.conf >$(DESTDIR)$(DKMS_DIR)/dkms.conf
+	chmod 644 $(DESTDIR)$(DKMS_DIR)/dkms.conf
+
+# The tarball holds the working tree's files that git knows or would add
+# (so uncommitted work is packaged too), under lguest-VERSION/, with the
+# version put into rpm/lguest.spec so that "rpmbuild -tb" works on it.
+# Timestamps come from the last commit: the same tree gives the same bytes.
+DIST := lguest-$(VERSION)
+DIST_TGZ := $(BUILD)/dist/$(DIST).tar.gz
+DIST_MTIME = $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+
+dist:
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+		{ echo "error: make dist needs the git checkout" >&2; exit 1; }
+	rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist/$(DIST)
+	git ls-files -z --cached --others --exclude-standard | \
+		(cd $(CURDIR) && xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\n" "$$f"; done' sh) | \
+		LC_ALL=C sort -u >$(BUILD)/dist/files
+	tar -cf - -T $(BUILD)/dist/files | tar -xf - -C $(BUILD)/dist/$(DIST)
+	sed 's/@VERSION@/$(VERSION)/g' rpm/lguest.spec >$(BUILD)/dist/$(DIST)/rpm/lguest.spec
+	tar -C $(BUILD)/dist --sort=name --mtime=@$(DIST_MTIME) --owner=0 --group=0 \
+		--numeric-owner -cf - $(DIST) | gzip -n -9 >$(DIST_TGZ)
+	rm -rf $(BUILD)/dist/$(DIST) $(BUILD)/dist/files
+	@echo "made $(DIST_TGZ)"
+
+# Debian packages, built from the tarball like a distribution would.
+deb: dist
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
+	cp $(DIST_TGZ) $(BUILD)/deb/lguest_$(VERSION).orig.tar.gz
+	tar -xzf $(DIST_TGZ) -C $(BUILD)/deb
+	cd $(BUILD)/deb/$(DIST) && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
+
+# RPMs, from the same tarball and the spec in it.  Debian's rpm has an
+# empty package database, so build dependencies are not checked here.
+rpm: dist
+	rm -rf $(BUILD)/rpm && mkdir -p $(BUILD)/rpm/SOURCES
+	cp $(DIST_TGZ) $(BUILD)/rpm/SOURCES/
+	tar -xzOf $(DIST_TGZ) $(DIST)/rpm/lguest.spec >$(BUILD)/rpm/lguest.spec
+	rpmbuild -bb --nodeps --define "_topdir $(BUILD)/rpm" $(BUILD)/rpm/lguest.spec
+	@ls $(BUILD)/rpm/RPMS/*/*.rpm
 
 clean:
 	rm -rf $(BUILD)

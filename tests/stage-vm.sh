@@ -39,6 +39,24 @@ for kver in "$KVER_61" "$KVER_612"; do
 	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" $TESTS)
 done
 
+# ---- packaging: one matrix entry boots the lg.ko that DKMS built --------
+# tests/stage-pkg.sh leaves the lg.ko DKMS built from lguest-dkms.deb for
+# $KVER_612 in $BUILD/dkms/.  When pkg ran in this same check.sh run,
+# $DKMS_ENTRY boots that module instead of the make-built one; run without
+# pkg, it boots the make-built one and says so (a stale file is ignored).
+DKMS_ENTRY=6.12-5level
+dkms_ko=$BUILD/dkms/$KVER_612/lg.ko
+if [[ " ${LGUEST_STAGES:-} " == *" pkg "* ]]; then
+	if [ -e "$dkms_ko" ] && IMG[dkms]=$(initramfs "$KVER_612" "$dkms_ko" "test-dkms-$KVER_612" \
+		"$P/lgexit" $TESTS); then
+		record $st PASS "[$DKMS_ENTRY] uses the lg.ko DKMS built" "$dkms_ko"
+	else
+		record $st FAIL "[$DKMS_ENTRY] uses the lg.ko DKMS built" "the pkg stage left no $dkms_ko"
+	fi
+else
+	echo "  note: the pkg stage did not run: [$DKMS_ENTRY] boots the make-built lg.ko"
+fi
+
 # name kernel "append" "what the VM must report"
 matrix=(
 	"6.1-5level    $KVER_61  -             paging=5-level pti=off"
@@ -53,11 +71,14 @@ run_entry() {
 	local name=$1 kver=$2 append=$3
 	shift 3
 	[ "$append" = - ] && append=""
-	if [ -z "${IMG[$kver]:-}" ]; then
+	local img=${IMG[$kver]:-}
+	# packaging: the DKMS-built lg.ko, see above
+	[ "$name" = "$DKMS_ENTRY" ] && [ -n "${IMG[dkms]:-}" ] && img=${IMG[dkms]}
+	if [ -z "$img" ]; then
 		record $st FAIL "[$name] VM run clean" "no initramfs for $kver"
 		return
 	fi
-	EXPECT="$*" "$TOP/tests/vm/run-vm.sh" "$name" "${VMLINUZ[$kver]}" "${IMG[$kver]}" \
+	EXPECT="$*" "$TOP/tests/vm/run-vm.sh" "$name" "${VMLINUZ[$kver]}" "$img" \
 		"${append//,/ }" >"$out/$name.out" 2>&1
 }
 for i in "${!matrix[@]}"; do

@@ -14,6 +14,8 @@ pkgs=(
 	# user space: libraries, unit tests, static checkers
 	libelf-dev liburing-dev libcap-ng-dev libcmocka-dev
 	cppcheck clang-tidy
+	# packaging: the .deb (dh_dkms), lintian, DKMS itself, the .rpm
+	git debhelper dh-dkms dkms lintian fakeroot rpm
 )
 
 missing=()
