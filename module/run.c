@@ -150,6 +150,8 @@ static void lg_enter(struct lguest *lg)
 	wrmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_LSTAR, STATE(lg, SP_SW_LSTAR, u64));
 	REGS(lg, RP_NMI_SEEN, u64) = 0;
+	/* Our last LTR marked our TSS busy; LTR wants it available. */
+	STATE(lg, SP_GDT + SW_TSS + 5, u8) &= ~2;
 
 	native_write_cr3(__pa(lg->trans_root));
 	enter();

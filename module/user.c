@@ -164,7 +164,7 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct lguest *lg = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	long ret;
+	long ret = -ENOTTY;
 
 	if (cmd == LGUEST_VERSION)
 		return lg_version(uarg);
@@ -172,6 +172,16 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	if (cmd == LGUEST_SELFTEST_OOPS)
 		return lg_selftest_oops();
 #endif
+
+	switch (cmd) {
+	case LGUEST_INIT:
+	case LGUEST_SET_REGS:
+	case LGUEST_GET_REGS:
+	case LGUEST_RUN:
+		break;
+	default:
+		return -ENOTTY;
+	}
 
 	mutex_lock(&lg->lock);
 	if (cmd != LGUEST_INIT && !lg->initialised) {
@@ -191,8 +201,6 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case LGUEST_RUN:
 		ret = arg ? -EINVAL : lg_run(lg);
 		break;
-	default:
-		ret = -ENOTTY;
 	}
 out:
 	mutex_unlock(&lg->lock);
