@@ -170,11 +170,13 @@ struct lguest_irq {
 #define LGUEST_IRQ		_IOW(LGUEST_IOC_MAGIC, 0x05, struct lguest_irq)
 
 /*
- * The guest's side: hypercalls.  The guest kernel (ring 1) executes
- * int $LGUEST_HCALL_VECTOR with the number in rax and arguments in rdi,
- * rsi, rdx, r10, r8; the result comes back in rax.  From ring 3 the same
- * instruction raises #GP.  An unknown number or a bad argument kills the
- * guest with a reason (LGUEST_EXIT_KILLED).  See docs/abi.md.
+ * The guest's side of the ABI.  docs/abi.md tells the whole story.
+ *
+ * Hypercalls: the guest kernel (ring 1) executes int $LGUEST_HCALL_VECTOR
+ * with the number in rax and arguments in rdi, rsi, rdx, r10, r8; the
+ * result comes back in rax and every other register is preserved.  From
+ * ring 3 the same instruction raises #GP.  An unknown number or a bad
+ * argument kills the guest with a reason (LGUEST_EXIT_KILLED).
  */
 #define LGUEST_HCALL_VECTOR	0x80
 
@@ -185,6 +187,72 @@ enum lguest_hcall {
 	LHCALL_SHUTDOWN		= 2,
 	/* (): forget every translation, as a full TLB flush would. */
 	LHCALL_FLUSH_TLB	= 3,
+	/* (gpa of struct lguest_data, event entry va): once, before events. */
+	LHCALL_INIT		= 4,
+	/* (va): the kernel stack for events that interrupt ring 3 (TSS.sp0). */
+	LHCALL_SET_STACK	= 5,
+	/* (): sleep until an interrupt is pending; returns at once if one is. */
+	LHCALL_HALT		= 6,
+	/* (delta in ns): one-shot timer raising line 0; 0 cancels it. */
+	LHCALL_SET_CLOCKEVENT	= 7,
+	/* (): interrupts were enabled with one pending: take it now. */
+	LHCALL_SEND_INTERRUPTS	= 8,
+	/* (gpa of a PML4): switch address space (as a CR3 load). */
+	LHCALL_NEW_PGTABLE	= 9,
+	/* (va): forget the translation of one page (as invlpg). */
+	LHCALL_FLUSH_TLB_ONE	= 10,
 };
+
+/*
+ * struct lguest_data - the page guest and host share (LHCALL_INIT)
+ * @irq_enabled: the guest's interrupt flag: nonzero when on.  Events are
+ *	delivered with it cleared; the guest sets it to enable interrupts.
+ * @irq_pending: lines waiting for delivery (bit n = line n), set by the
+ *	host.  A guest enabling interrupts with a bit set here makes
+ *	LHCALL_SEND_INTERRUPTS.
+ * @cr2: the faulting address of the last #PF delivered
+ * @kernel_gs: the guest kernel's GS base (as MSR_KERNEL_GS_BASE)
+ * @user_gs: on an event from ring 3 the host stores ring 3's GS base
+ *	here and loads @kernel_gs; to return, the guest kernel loads it
+ *	back with wrgsbase before iretq
+ * @tsc_khz: the TSC's frequency, when it is a usable clocksource
+ */
+struct lguest_data {
+	__u8 irq_enabled;
+	__u8 pad[7];
+	__u64 irq_pending;
+	__u64 cr2;
+	__u64 kernel_gs;
+	__u64 user_gs;
+	__u64 tsc_khz;
+	__u64 reserved[58];
+};
+
+/*
+ * Events: exceptions, interrupts and system calls from ring 3 all reach
+ * the guest kernel the same way, FRED-style.  The host switches to the
+ * kernel stack (the LHCALL_SET_STACK one if the event interrupted ring 3,
+ * else the interrupted stack, aligned down to 16), pushes this frame, and
+ * enters the event entry in ring 1 with irq_enabled cleared.  The guest
+ * returns with "add $16, %rsp; iretq", after restoring irq_enabled from
+ * the frame's RFLAGS.IF.
+ */
+struct lguest_event_frame {
+	__u64 vector;		/* 0-31 exception, 32 + n line n, or the below */
+	__u64 error_code;	/* 0 where the CPU gives none */
+	__u64 rip;
+	__u64 cs;
+	__u64 rflags;		/* IF: irq_enabled when the event came */
+	__u64 rsp;
+	__u64 ss;
+};
+#define LGUEST_EVENT_SYSCALL	0x100	/* syscall from ring 3; rcx, r11 as native */
+#define LGUEST_IRQ_BASE		32
+
+/* The selectors the guest runs with. */
+#define LGUEST_KERNEL_CS	0x39	/* ring 1, 64-bit */
+#define LGUEST_KERNEL_DS	0x41
+#define LGUEST_USER_DS		0x2b	/* ring 3, as Linux's __USER_DS */
+#define LGUEST_USER_CS		0x33	/* ring 3, as Linux's __USER_CS */
 
 #endif /* _UAPI_LINUX_LGUEST_H */
