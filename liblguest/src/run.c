@@ -30,8 +30,6 @@
 
 #define LG_STOP_SIGNAL (SIGRTMIN + 4)
 
-const char *lg_dev_path(const char *path);
-
 const char *lg_dev_path(const char *path)
 {
 	const char *env = getenv("LGUEST_DEV");
@@ -125,7 +123,7 @@ static void install_stop_handler(void)
 }
 
 /* The user's command line plus one virtio_mmio.device= per virtio device. */
-static char *full_cmdline(struct lg_vm *vm)
+char *lg_vm_full_cmdline(struct lg_vm *vm)
 {
 	size_t len = (vm->cmdline ? strlen(vm->cmdline) : 0) + 64 * (vm->ndev + 1);
 	char *s = malloc(len);
@@ -162,7 +160,7 @@ static int prepare(struct lg_vm *vm)
 		return lg_err(vm, -EINVAL, "run: no %s", vm->mem.base ? "kernel" : "memory");
 	if (vm->initialized)
 		return lg_err(vm, -EBUSY, "run: a guest runs only once");
-	cmdline = full_cmdline(vm);
+	cmdline = lg_vm_full_cmdline(vm);
 	if (!cmdline)
 		return lg_err(vm, -ENOMEM, "run: out of memory");
 	boot.entry = vm->kernel.entry;

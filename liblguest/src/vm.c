@@ -312,12 +312,10 @@ static struct lg_device *new_window(struct lg_vm *vm, uint64_t size)
 	return dev;
 }
 
-static int add_vdev(struct lg_vm *vm, int err, struct lg_vdev *d)
+static int add_vdev(struct lg_vm *vm, struct lg_vdev *d)
 {
 	struct lg_device *dev;
 
-	if (err)
-		return err;
 	dev = new_window(vm, LG_MMIO_DEV_SIZE);
 	if (!dev) {
 		d->ops->destroy(d);
@@ -350,7 +348,9 @@ int lg_vm_add_console(struct lg_vm *vm, int in_fd, int out_fd)
 	pthread_mutex_lock(&vm->lock);
 	err = can_add(vm, "console");
 	if (!err)
-		err = add_vdev(vm, lg_console_new(vm, &vm->mem, &vm->io, in_fd, out_fd, &d), d);
+		err = lg_console_new(vm, &vm->mem, &vm->io, in_fd, out_fd, &d);
+	if (!err)
+		err = add_vdev(vm, d);
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
@@ -363,7 +363,9 @@ int lg_vm_add_disk(struct lg_vm *vm, const struct lg_disk_config *cfg)
 	pthread_mutex_lock(&vm->lock);
 	err = can_add(vm, "disk");
 	if (!err)
-		err = add_vdev(vm, lg_blk_new(vm, &vm->mem, &vm->io, cfg, &d), d);
+		err = lg_blk_new(vm, &vm->mem, &vm->io, cfg, &d);
+	if (!err)
+		err = add_vdev(vm, d);
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
@@ -376,7 +378,9 @@ int lg_vm_add_net(struct lg_vm *vm, const struct lg_net_config *cfg)
 	pthread_mutex_lock(&vm->lock);
 	err = can_add(vm, "net");
 	if (!err)
-		err = add_vdev(vm, lg_net_new(vm, &vm->mem, &vm->io, cfg, true, &d), d);
+		err = lg_net_new(vm, &vm->mem, &vm->io, cfg, true, &d);
+	if (!err)
+		err = add_vdev(vm, d);
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
@@ -389,7 +393,9 @@ int lg_vm_add_rng(struct lg_vm *vm)
 	pthread_mutex_lock(&vm->lock);
 	err = can_add(vm, "rng");
 	if (!err)
-		err = add_vdev(vm, lg_rng_new(vm, &vm->mem, &d), d);
+		err = lg_rng_new(vm, &vm->mem, &d);
+	if (!err)
+		err = add_vdev(vm, d);
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }

@@ -56,4 +56,8 @@ struct lg_vm {
 	struct lg_exit thread_exit;
 };
 
+/* run.c: the command line the guest will get; the device path to open. */
+char *lg_vm_full_cmdline(struct lg_vm *vm);
+const char *lg_dev_path(const char *path);
+
 #endif
