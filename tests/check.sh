@@ -4,6 +4,8 @@
 #   static  checkpatch --strict on the kernel code, cppcheck and clang-tidy
 #           on user space, lg.ko built warning-free (W=1) for each host
 #   unit    cmocka unit tests of user space, under ASan and UBSan
+#   fuzz    libFuzzer on the ELF loader and the virtqueue parser, about a
+#           minute each (LGUEST_FUZZ_TIME)
 #   vm      the in-VM matrix on real Debian host kernels, and the
 #           harness's own self-tests (it must be able to fail)
 #
@@ -15,7 +17,7 @@ set -uo pipefail
 cd "$TOP"
 
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(static unit vm)
+[ ${#stages[@]} -eq 0 ] && stages=(static unit fuzz vm)
 
 "$TOP/tests/lib/install-deps.sh" || { echo "error: installing dependencies failed" >&2; exit 1; }
 # common.sh read the kernel versions before the headers were installed.
@@ -26,8 +28,8 @@ T0=$(date +%s)
 for s in "${stages[@]}"; do
 	echo "== $s"
 	case $s in
-	static | unit | vm) "$TOP/tests/stage-$s.sh" ;;
-	*) echo "error: unknown stage '$s' (static, unit, vm)" >&2; exit 2 ;;
+	static | unit | fuzz | vm) "$TOP/tests/stage-$s.sh" ;;
+	*) echo "error: unknown stage '$s' (static, unit, fuzz, vm)" >&2; exit 2 ;;
 	esac
 done
 

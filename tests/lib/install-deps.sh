@@ -14,6 +14,8 @@ pkgs=(
 	# user space: libraries, unit tests, static checkers
 	libelf-dev liburing-dev libcap-ng-dev libcmocka-dev
 	cppcheck clang-tidy
+	# fuzzing: clang with libFuzzer and the sanitizer runtimes
+	clang libclang-rt-14-dev
 )
 
 missing=()
