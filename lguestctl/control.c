@@ -143,7 +143,7 @@ int ctl_list(void (*fn)(const char *name, const char *info, void *opaque), void 
 		char name[CTL_NAME_MAX], info[256];
 		size_t n = strlen(de->d_name);
 
-		if (n < 6 || n - 5 >= sizeof(name) || strcmp(de->d_name + n - 5, ".sock"))
+		if (n < 6 || n - 5 >= sizeof(name) || strcmp(de->d_name + n - 5, ".sock") != 0)
 			continue;
 		memcpy(name, de->d_name, n - 5);
 		name[n - 5] = 0;

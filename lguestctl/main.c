@@ -185,9 +185,10 @@ static int build_vm(struct lg_vm *vm, const struct ctl_run *r)
 
 static int cmd_run(int argc, char **argv)
 {
+	/* Static: the detached control thread may use them until exit. */
 	static struct control ctl;
+	static struct ctl_run r;
 	char err[256], sockpath[128] = "";
-	struct ctl_run r;
 	struct lg_exit ex;
 	struct lg_vm *vm;
 	pthread_t thr;
@@ -212,6 +213,7 @@ static int cmd_run(int argc, char **argv)
 	vm = lg_vm_new();
 	if (!vm) {
 		fprintf(stderr, "lguestctl: out of memory\n");
+		ctl_run_free(&r);
 		return CTL_EXIT_HOST;
 	}
 	lg_vm_set_log(vm, log_cb, NULL, (enum lg_log_level)r.log_level);
@@ -307,7 +309,7 @@ static int cmd_stop(int argc, char **argv)
 		fprintf(stderr, "lguestctl: no running VM named '%s' (hint: lguestctl list)\n", argv[1]);
 		return CTL_EXIT_HOST;
 	}
-	if (err || strcmp(reply, "ok")) {
+	if (err || strcmp(reply, "ok") != 0) {
 		fprintf(stderr, "lguestctl: stop %s: %s\n", argv[1], err ? strerror(-err) : reply);
 		return CTL_EXIT_HOST;
 	}

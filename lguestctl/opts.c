@@ -20,6 +20,7 @@ static int usage_err(char *err, size_t len, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above */
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
 	return CTL_EXIT_USAGE;
@@ -123,12 +124,11 @@ static int disk_kv(void *p, const char *key, char *val)
 	bool first = c->first;
 
 	c->first = false;
-	if (!key && first) {
-		d->path = val;		/* a bare path: --disk img or --disk img,ro=on */
+	/* A bare path first works too: --disk img or --disk img,ro=on */
+	if ((!key && first) || (key && !strcmp(key, "path"))) {
+		d->path = val;
 	} else if (!key) {
 		return usage_err(c->err, c->errlen, "--disk: '%s' is not key=value", val);
-	} else if (!strcmp(key, "path")) {
-		d->path = val;
 	} else if (!strcmp(key, "ro") || !strcmp(key, "readonly")) {
 		if (on_off(val, &d->readonly))
 			return usage_err(c->err, c->errlen, "--disk: ro=%s: use on or off", val);
@@ -175,14 +175,14 @@ static int net_kv(void *p, const char *key, char *val)
 
 static int append(char **dst, const char *s)
 {
-	size_t old = *dst ? strlen(*dst) : 0;
-	char *n = realloc(*dst, old + strlen(s) + 2);
+	size_t old = *dst ? strlen(*dst) : 0, len = strlen(s);
+	char *n = realloc(*dst, old + len + 2);
 
 	if (!n)
 		return -1;
 	if (old)
 		n[old++] = ' ';
-	strcpy(n + old, s);
+	memcpy(n + old, s, len + 1);
 	*dst = n;
 	return 0;
 }
@@ -290,7 +290,7 @@ static int parse_opt(int c, struct ctl_run *r, char *err, size_t errlen)
 
 int ctl_parse_run(int argc, char **argv, struct ctl_run *r, char *err, size_t errlen)
 {
-	int c, rc;
+	int c;
 
 	memset(r, 0, sizeof(*r));
 	r->mem_mib = 128;
@@ -309,7 +309,8 @@ int ctl_parse_run(int argc, char **argv, struct ctl_run *r, char *err, size_t er
 			return usage_err(err, errlen, "unknown option or missing argument: '%s'",
 					 argv[optind - 1]);
 		}
-		rc = parse_opt(c, r, err, errlen);
+		int rc = parse_opt(c, r, err, errlen);
+
 		if (rc)
 			return rc;
 	}

@@ -60,7 +60,7 @@ static int read_notes(struct lg_vm *vm, Elf *e, const GElf_Phdr *ph, uint64_t *e
 			return lg_err(vm, -ENOEXEC, "kernel: malformed ELF note");
 		off = next;
 		if (nh.n_namesz != sizeof(LG_NOTE_NAME) ||
-		    memcmp((const char *)data->d_buf + name_off, LG_NOTE_NAME, sizeof(LG_NOTE_NAME)))
+		    memcmp((const char *)data->d_buf + name_off, LG_NOTE_NAME, sizeof(LG_NOTE_NAME)) != 0)
 			continue;	/* somebody else's note (Xen, build-id...) */
 		switch (nh.n_type) {
 		case LG_NOTE_ENTRY:
@@ -95,7 +95,7 @@ static int check_ident(struct lg_vm *vm, const void *buf, size_t len)
 {
 	const unsigned char *id = buf;
 
-	if (len < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG))
+	if (len < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG) != 0)
 		return lg_err(vm, -ENOEXEC, "kernel: not an ELF file (hint: give the"
 			      " uncompressed vmlinux, not a bzImage)");
 	if (id[EI_CLASS] != ELFCLASS64 || id[EI_DATA] != ELFDATA2LSB)

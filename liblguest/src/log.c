@@ -32,6 +32,7 @@ void lg_log(struct lg_vm *vm, enum lg_log_level level, const char *fmt, ...)
 	if (!vm)
 		return;
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	deliver(vm, level, msg);
@@ -45,6 +46,7 @@ int lg_err(struct lg_vm *vm, int err, const char *fmt, ...)
 	if (!vm)
 		return err;
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&vm->log_lock);

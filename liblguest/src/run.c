@@ -85,7 +85,7 @@ int lg_module_abi_version(const char *path)
 
 int lg_vm_open(struct lg_vm *vm, const char *path)
 {
-	struct lguest_version v;
+	struct lguest_version v = { 0 };
 	int err = 0;
 
 	pthread_mutex_lock(&vm->lock);
@@ -125,7 +125,7 @@ static void install_stop_handler(void)
 /* The user's command line plus one virtio_mmio.device= per virtio device. */
 char *lg_vm_full_cmdline(struct lg_vm *vm)
 {
-	size_t len = (vm->cmdline ? strlen(vm->cmdline) : 0) + 64 * (vm->ndev + 1);
+	size_t len = (vm->cmdline ? strlen(vm->cmdline) : 0) + (size_t)64 * (vm->ndev + 1);
 	char *s = malloc(len);
 	size_t n;
 
@@ -370,7 +370,7 @@ int lg_vm_stop(struct lg_vm *vm)
 
 			pthread_kill(vm->vcpu, LG_STOP_SIGNAL);
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 20 * 1000 * 1000;
+			ts.tv_nsec += 20000000L;	/* 20 ms */
 			if (ts.tv_nsec >= 1000000000L) {
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;

@@ -176,7 +176,7 @@ static int open_input(struct lg_vm *vm, const char *what, const char *path, uint
 
 int lg_vm_load_kernel(struct lg_vm *vm, const char *path)
 {
-	uint64_t size;
+	uint64_t size = 0;
 	void *p;
 	int fd, err;
 
@@ -217,7 +217,7 @@ out:
  */
 static int load_initrd(struct lg_vm *vm, const char *path)
 {
-	uint64_t size, gpa, done = 0;
+	uint64_t size = 0, gpa, done = 0;
 	int fd, err = need_memory(vm, "initrd");
 
 	if (err)
@@ -296,12 +296,14 @@ static void raise_vdev(struct lg_vdev *d)
  * A window in the MMIO area and an interrupt line.  Line 0 is the guest's
  * timer, so devices get 1, 2, 3... in the order they were added.
  */
+_Static_assert(LG_MAX_DEVICES < LGUEST_NR_IRQS, "every device needs its own line");
+
 static struct lg_device *new_window(struct lg_vm *vm, uint64_t size)
 {
 	struct lg_device *dev;
 
 	size = (size + 0xfff) & ~0xfffULL;
-	if (vm->ndev == LG_MAX_DEVICES || vm->ndev + 1 >= LGUEST_NR_IRQS || size == 0 ||
+	if (vm->ndev >= LG_MAX_DEVICES || size == 0 ||
 	    size > LG_MMIO_MAX_SIZE || vm->mmio_next + size > LG_MMIO_BASE + LG_MMIO_MAX_SIZE)
 		return NULL;
 	dev = &vm->dev[vm->ndev];

@@ -123,8 +123,10 @@ static inline unsigned int fg_used_new(struct fg *g, unsigned int q, struct vrin
 	uint16_t idx = __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE);
 	unsigned int n = (uint16_t)(idx - g->used_seen[q]);
 
-	if (n && last)
+	if (last && n)
 		*last = u->ring[(uint16_t)(idx - 1) % g->qsize];
+	else if (last)
+		memset(last, 0, sizeof(*last));
 	g->used_seen[q] = idx;
 	return n;
 }

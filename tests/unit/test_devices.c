@@ -27,7 +27,7 @@
 static void rng_fills_buffers(void **state)
 {
 	struct fg g;
-	struct lg_vdev *d;
+	struct lg_vdev *d = NULL;
 	struct vring_used_elem e;
 	struct fg_buf b[2];
 	uint8_t zero[64] = { 0 };
@@ -53,7 +53,7 @@ static void rng_fills_buffers(void **state)
 static void rng_refuses_readable_buffers(void **state)
 {
 	struct fg g;
-	struct lg_vdev *d;
+	struct lg_vdev *d = NULL;
 	struct fg_buf b = { FG_BUF_GPA, 16, 0 };
 
 	(void)state;
@@ -74,7 +74,7 @@ static void console_output_and_input(void **state)
 {
 	int out[2], in[2];
 	struct fg g;
-	struct lg_vdev *d;
+	struct lg_vdev *d = NULL;
 	struct lg_io io;
 	struct fg_buf tx, rx;
 	struct vring_used_elem e;
@@ -122,7 +122,7 @@ static void console_refuses_writable_tx(void **state)
 {
 	int p[2];
 	struct fg g;
-	struct lg_vdev *d;
+	struct lg_vdev *d = NULL;
 	struct fg_buf tx = { FG_BUF_GPA, 4, 1 };
 
 	(void)state;
@@ -199,7 +199,7 @@ static int blk_req(struct blkt *t, uint32_t type, uint64_t sector, uint64_t data
 	struct virtio_blk_outhdr h = { .type = type, .sector = sector };
 	uint64_t hgpa = fg_alloc(&t->g, sizeof(h)), sgpa = fg_alloc(&t->g, 1);
 	struct fg_buf b[3];
-	struct vring_used_elem e;
+	struct vring_used_elem e = { 0 };
 	unsigned int n = 0;
 
 	memcpy(fg_ptr(&t->g, hgpa), &h, sizeof(h));
@@ -249,7 +249,7 @@ static void blk_writes_and_flushes(void **state)
 	assert_int_equal(blk_req(t, VIRTIO_BLK_T_OUT, 10, buf, 512, false, NULL), VIRTIO_BLK_S_OK);
 	assert_int_equal(blk_req(t, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, NULL), VIRTIO_BLK_S_OK);
 	fd = open(t->path, O_RDONLY);
-	assert_int_equal(pread(fd, disk, 512, 10 * 512), 512);
+	assert_int_equal(pread(fd, disk, 512, (off_t)10 * 512), 512);
 	close(fd);
 	assert_int_equal(disk[0], 0xab);
 	assert_int_equal(disk[511], 0xab);
@@ -272,11 +272,11 @@ static void blk_discard_and_write_zeroes(void **state)
 	assert_int_equal(blk_req(t, VIRTIO_BLK_T_DISCARD, 0, seg, sizeof(r), false, NULL),
 			 VIRTIO_BLK_S_OK);
 	fd = open(t->path, O_RDONLY);
-	assert_int_equal(pread(fd, disk, 512, 27 * 512), 512);
+	assert_int_equal(pread(fd, disk, 512, (off_t)27 * 512), 512);
 	assert_int_equal(disk[0], 0);
-	assert_int_equal(pread(fd, disk, 512, 28 * 512), 512);
+	assert_int_equal(pread(fd, disk, 512, (off_t)28 * 512), 512);
 	assert_int_equal(disk[0], 28);		/* just past the range: untouched */
-	assert_int_equal(pread(fd, disk, 512, 47 * 512), 512);
+	assert_int_equal(pread(fd, disk, 512, (off_t)47 * 512), 512);
 	assert_int_equal(disk[100], 0);
 	close(fd);
 	/* A range past the end of the disk is an I/O error. */
@@ -329,7 +329,7 @@ static void blk_readonly_refuses_writes(void **state)
 	memset(fg_ptr(&t->g, buf), 0x77, 512);
 	assert_int_equal(blk_req(t, VIRTIO_BLK_T_OUT, 3, buf, 512, false, NULL), VIRTIO_BLK_S_IOERR);
 	fd = open(t->path, O_RDONLY);
-	assert_int_equal(pread(fd, disk, 512, 3 * 512), 512);
+	assert_int_equal(pread(fd, disk, 512, (off_t)3 * 512), 512);
 	close(fd);
 	assert_int_equal(disk[0], 3);
 	assert_int_equal(blk_req(t, VIRTIO_BLK_T_IN, 3, buf, 512, true, NULL), VIRTIO_BLK_S_OK);
@@ -404,7 +404,7 @@ static void net_transmit_and_receive(void **state)
 {
 	int sp[2];
 	struct fg g;
-	struct lg_vdev *d;
+	struct lg_vdev *d = NULL;
 	struct lg_net_config cfg = { .fd = -1, .has_mac = 1, .mac = { 2, 0, 0, 0, 0, 1 } };
 	struct virtio_net_hdr_v1 h = { .flags = 0 };
 	struct fg_buf tx[2], rx;
@@ -432,7 +432,7 @@ static void net_transmit_and_receive(void **state)
 
 	/* Receive: a packet waiting on the "tap" lands in the posted buffer. */
 	memset(pkt, 0, sizeof(h));
-	memcpy(pkt + sizeof(h), "PONG", 4);
+	memcpy(pkt + sizeof(h), (const char[4]){ 'P', 'O', 'N', 'G' }, 4);
 	assert_int_equal(write(sp[1], pkt, sizeof(h) + 4), sizeof(h) + 4);
 	rx = (struct fg_buf){ fg_alloc(&g, 1514), 1514, 1 };
 	fg_post(&g, 0, &rx, 1);

@@ -18,7 +18,6 @@
 
 struct ctx {
 	struct lg_mem mem;
-	uint8_t *pristine;
 	struct lg_vm *vm;
 };
 
@@ -129,7 +128,7 @@ static void wrong_machine_is_refused(void **state)
 	free(img);
 }
 
-static const uint64_t entry = EG_ENTRY;
+static const uint64_t good_entry = EG_ENTRY;
 
 static void overlapping_segments_are_refused(void **state)
 {
@@ -140,7 +139,7 @@ static void overlapping_segments_are_refused(void **state)
 		{ .paddr = EG_KBASE + 0x1000, .vaddr = EG_KVIRT + 0x1000, .filesz = 0x100,
 		  .memsz = 0x2000, .flags = PF_R | PF_W },
 	};
-	struct eg_note n = { "Lguest", LG_NOTE_ENTRY, &entry, 8 };
+	struct eg_note n = { "Lguest", LG_NOTE_ENTRY, &good_entry, 8 };
 	size_t len;
 	uint8_t *img = eg_build(&len, s, 2, &n, 1);
 
@@ -152,7 +151,7 @@ static void out_of_range_segments_are_refused(void **state)
 {
 	struct ctx *x = *state;
 	const uint64_t bad_paddr[] = { MEM - 0x1000, MEM, ~0ULL - 0xfff, 1ULL << 63 };
-	struct eg_note n = { "Lguest", LG_NOTE_ENTRY, &entry, 8 };
+	struct eg_note n = { "Lguest", LG_NOTE_ENTRY, &good_entry, 8 };
 
 	for (unsigned int i = 0; i < 4; i++) {
 		struct eg_seg s = { .paddr = bad_paddr[i], .vaddr = EG_KVIRT, .filesz = 0x100,
@@ -170,7 +169,7 @@ static void segment_in_boot_area_is_refused(void **state)
 	struct ctx *x = *state;
 	struct eg_seg s = { .paddr = 0x1000, .vaddr = LG_KERNEL_MAP + 0x1000, .filesz = 0x100,
 			    .memsz = 0x100, .flags = PF_R | PF_X };
-	struct eg_note n = { "Lguest", LG_NOTE_ENTRY, &entry, 8 };
+	struct eg_note n = { "Lguest", LG_NOTE_ENTRY, &good_entry, 8 };
 	size_t len;
 	uint8_t *img = eg_build(&len, &s, 1, &n, 1);
 
@@ -183,7 +182,7 @@ static void filesz_above_memsz_is_refused(void **state)
 	struct ctx *x = *state;
 	struct eg_seg s = { .paddr = EG_KBASE, .vaddr = EG_KVIRT, .filesz = 0x200, .memsz = 0x100,
 			    .flags = PF_R | PF_X };
-	struct eg_note n = { "Lguest", LG_NOTE_ENTRY, &entry, 8 };
+	struct eg_note n = { "Lguest", LG_NOTE_ENTRY, &good_entry, 8 };
 	size_t len;
 	uint8_t *img = eg_build(&len, &s, 1, &n, 1);
 
@@ -210,7 +209,7 @@ static void missing_note_is_refused(void **state)
 	struct ctx *x = *state;
 	struct eg_seg s = { .paddr = EG_KBASE, .vaddr = EG_KVIRT, .filesz = 0x100, .memsz = 0x100,
 			    .flags = PF_R | PF_X };
-	struct eg_note other = { "Xen", 18, &entry, 8 };
+	struct eg_note other = { "Xen", 18, &good_entry, 8 };
 	size_t len;
 	uint8_t *img = eg_build(&len, &s, 1, NULL, 0);
 
@@ -227,10 +226,10 @@ static void bad_notes_are_refused(void **state)
 	struct eg_seg s = { .paddr = EG_KBASE, .vaddr = EG_KVIRT, .filesz = 0x200, .memsz = 0x200,
 			    .flags = PF_R | PF_X };
 	const uint32_t abi_bad = 99;
-	struct eg_note short_entry = { "Lguest", LG_NOTE_ENTRY, &entry, 4 };
-	struct eg_note two[2] = { { "Lguest", LG_NOTE_ENTRY, &entry, 8 },
-				  { "Lguest", LG_NOTE_ENTRY, &entry, 8 } };
-	struct eg_note wrong_abi[2] = { { "Lguest", LG_NOTE_ENTRY, &entry, 8 },
+	struct eg_note short_entry = { "Lguest", LG_NOTE_ENTRY, &good_entry, 4 };
+	struct eg_note two[2] = { { "Lguest", LG_NOTE_ENTRY, &good_entry, 8 },
+				  { "Lguest", LG_NOTE_ENTRY, &good_entry, 8 } };
+	struct eg_note wrong_abi[2] = { { "Lguest", LG_NOTE_ENTRY, &good_entry, 8 },
 					{ "Lguest", LG_NOTE_ABI, &abi_bad, 4 } };
 	size_t len;
 	uint8_t *img;

@@ -106,7 +106,12 @@ static int setup(void **state)
 	n = readlink("/proc/self/exe", ctl, sizeof(ctl) - 32);
 	assert_true(n > 0);
 	ctl[n] = 0;
-	strcat(dirname(dirname(ctl)), "/lguestctl");
+	{
+		char exe[PATH_MAX];
+
+		snprintf(exe, sizeof(exe), "%s", ctl);
+		snprintf(ctl, sizeof(ctl), "%s/lguestctl", dirname(dirname(exe)));
+	}
 	if (access(ctl, X_OK))
 		fail_msg("%s not built", ctl);
 	assert_non_null(mkdtemp(dir));

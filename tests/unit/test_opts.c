@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -19,7 +20,7 @@ static int parse(struct ctl_run *r, char *err, const char *const *args)
 	int argc = 0;
 
 	for (; args[argc]; argc++) {
-		strcpy(store[argc], args[argc]);
+		snprintf(store[argc], sizeof(store[argc]), "%s", args[argc]);
 		argv[argc] = store[argc];
 	}
 	argv[argc] = NULL;

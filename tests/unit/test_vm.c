@@ -282,7 +282,7 @@ static void *hammer(void *arg)
 	for (int i = 0; i < 2000; i++) {
 		lg_vm_set_memory(vm, (uint64_t)i);
 		lg_vm_get_error(vm, buf, sizeof(buf));
-		if (strncmp(buf, "memory: ", 8))
+		if (strncmp(buf, "memory: ", 8) != 0)
 			return (void *)1;
 	}
 	return NULL;
