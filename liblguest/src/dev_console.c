@@ -65,10 +65,14 @@ static void con_input(void *opaque, uint32_t events)
 		goto out;
 	}
 	n = readv(con->in_fd, con->chain.iov, (int)con->chain.nin);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		lg_vq_unpop(vq);	/* nothing after all: keep the buffer */
+		goto out;
+	}
 	if (n <= 0) {
 		/* End of input: the guest simply hears nothing more. */
-		con->in_eof = n == 0 || (errno != EAGAIN && errno != EINTR);
-		if (con->in_eof && con->io)
+		con->in_eof = true;
+		if (con->io)
 			lg_io_modify(con->io, con->in_fd, 0);
 		n = 0;
 	}

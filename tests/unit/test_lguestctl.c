@@ -19,6 +19,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include "control.h"
 #include "elfgen.h"
 #include "opts.h"
 
@@ -279,6 +283,65 @@ static void stop_and_list_without_vms(void **state)
 	assert_string_equal(out, "");
 }
 
+/* A stand-in for a running "lguestctl run": answers two requests. */
+struct fake_vm {
+	int fd;
+	char got[2][32];
+};
+
+static void *fake_vm(void *arg)
+{
+	struct fake_vm *f = arg;
+
+	for (int i = 0; i < 2; i++) {
+		int c = accept(f->fd, NULL, NULL);
+		ssize_t n;
+
+		if (c < 0)
+			break;
+		n = read(c, f->got[i], sizeof(f->got[i]) - 1);
+		f->got[i][n > 0 ? n : 0] = 0;
+		if (!strncmp(f->got[i], "info", 4))
+			dprintf(c, "pid=1 mem=64M kernel=vmlinux\n");
+		else
+			dprintf(c, "ok\n");
+		close(c);
+	}
+	return NULL;
+}
+
+static void list_and_stop_over_the_control_socket(void **state)
+{
+	struct fake_vm f = { .fd = -1 };
+	char path[128];
+	pthread_t t;
+
+	(void)state;
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	f.fd = ctl_listen("fakevm", path, sizeof(path));
+	assert_true(f.fd >= 0);
+	assert_int_equal(pthread_create(&t, NULL, fake_vm, &f), 0);
+	assert_int_equal(RUN(NULL, "list"), 0);
+	assert_non_null(strstr(out, "fakevm"));
+	assert_non_null(strstr(out, "mem=64M"));
+	assert_int_equal(RUN(NULL, "stop", "fakevm"), 0);
+	pthread_join(t, NULL);
+	assert_string_equal(f.got[0], "info\n");
+	assert_string_equal(f.got[1], "stop\n");
+	close(f.fd);
+	/* The socket is now stale: stop says so and cleans it up. */
+	assert_int_equal(RUN(NULL, "stop", "fakevm"), CTL_EXIT_HOST);
+	says("no running VM named 'fakevm'");
+	assert_int_not_equal(access(path, F_OK), 0);
+	unlink(path);
+	{
+		char d[PATH_MAX];
+
+		snprintf(d, sizeof(d), "%s/lguest", dir);
+		rmdir(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +357,7 @@ int main(void)
 		cmocka_unit_test(tap_not_permitted),
 		cmocka_unit_test(version_and_help),
 		cmocka_unit_test(stop_and_list_without_vms),
+		cmocka_unit_test(list_and_stop_over_the_control_socket),
 	};
 
 	return cmocka_run_group_tests_name("lguestctl", tests, setup, teardown);
