@@ -118,6 +118,11 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(CTL_SRCS) $(CTL_HDRS) 
 	$(CC) $(USER_CFLAGS) -Ilguestctl $(SAN_FLAGS) $< $(LIB_SRCS) $(CTL_SRCS) -o $@ \
 		-lcmocka $(LIB_LIBS)
 
+# The fake lg.ko lguestctl's tests preload (tests/unit/fakelg.h).
+$(BUILD)/unit/fakelg.so: tests/unit/fakelg_preload.c tests/unit/fakelg.h include/uapi/linux/lguest.h
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(USER_CFLAGS) -shared -fPIC $< -o $@
+
 # libFuzzer targets: clang, with ASan and UBSan, over the library sources.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(BUILD)/fuzz
@@ -130,7 +135,7 @@ $(BUILD)/vm/progs/%: tests/vm/progs/%.c tests/vm/progs/lgtest.h $(BUILD)/lib/lib
 	$(CC) $(USER_CFLAGS) -static $< -o $@ $(BUILD)/lib/liblguest.a
 
 .PHONY: unit-build vm-progs fuzz-build
-unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl
+unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS)
 fuzz-build: $(FUZZERS)
 

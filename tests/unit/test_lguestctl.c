@@ -20,13 +20,14 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include "control.h"
 #include "elfgen.h"
 #include "opts.h"
 
-static char ctl[PATH_MAX];
+static char ctl[PATH_MAX], fakelg[PATH_MAX], fakedev[PATH_MAX];
 static char dir[] = "/tmp/lg-unit-ctl-XXXXXX";
 static char good[PATH_MAX], noelf[PATH_MAX], nonote[PATH_MAX], locked[PATH_MAX];
 static char out[8192];
@@ -34,7 +35,32 @@ static char out[8192];
 struct opts {
 	const char *dev;	/* LGUEST_DEV, or NULL to leave it unset */
 	bool as_nobody;		/* drop to uid 65534 first (when root) */
+	const char *script;	/* run over the fake module with this script */
 };
+
+/* In the child: the environment and identity @o asks for, then exec. */
+static void child(const struct opts *o, const char *const *argv, int outfd)
+{
+	int null = open("/dev/null", O_RDONLY);
+
+	dup2(null, 0);
+	dup2(outfd, 1);
+	dup2(outfd, 2);
+	if (o && o->script) {
+		setenv("LD_PRELOAD", fakelg, 1);
+		setenv("FAKELG", o->script, 1);
+		setenv("LGUEST_DEV", fakedev, 1);
+	} else if (o && o->dev) {
+		setenv("LGUEST_DEV", o->dev, 1);
+	} else {
+		unsetenv("LGUEST_DEV");
+	}
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	if (o && o->as_nobody && geteuid() == 0 && (setgid(65534) || setuid(65534)))
+		_exit(99);
+	execv(ctl, (char *const *)argv);
+	_exit(98);
+}
 
 /* Runs lguestctl with @argv; its stdout and stderr end up in out[]. */
 static int run(const struct opts *o, const char *const *argv)
@@ -48,18 +74,7 @@ static int run(const struct opts *o, const char *const *argv)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(p[0]);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[1]);
-		if (o && o->dev)
-			setenv("LGUEST_DEV", o->dev, 1);
-		else
-			unsetenv("LGUEST_DEV");
-		setenv("XDG_RUNTIME_DIR", dir, 1);
-		if (o && o->as_nobody && geteuid() == 0 && (setgid(65534) || setuid(65534)))
-			_exit(99);
-		execv(ctl, (char *const *)argv);
-		_exit(98);
+		child(o, argv, p[1]);
 	}
 	close(p[1]);
 	for (;;) {
@@ -114,7 +129,8 @@ static int setup(void **state)
 		char exe[PATH_MAX];
 
 		snprintf(exe, sizeof(exe), "%s", ctl);
-		snprintf(ctl, sizeof(ctl), "%s/lguestctl", dirname(dirname(exe)));
+		snprintf(fakelg, sizeof(fakelg), "%s/fakelg.so", dirname(exe));
+		snprintf(ctl, sizeof(ctl), "%s/lguestctl", dirname(exe));
 	}
 	if (access(ctl, X_OK))
 		fail_msg("%s not built", ctl);
@@ -124,6 +140,12 @@ static int setup(void **state)
 	snprintf(noelf, sizeof(noelf), "%s/bzImage", dir);
 	snprintf(nonote, sizeof(nonote), "%s/plain-vmlinux", dir);
 	snprintf(locked, sizeof(locked), "%s/lguest-dev", dir);
+	snprintf(fakedev, sizeof(fakedev), "%s/fake-lguest", dir);
+	{
+		static const char page[4096];
+
+		write_file(fakedev, page, sizeof(page), 0600);
+	}
 	img = eg_good_kernel(&len);
 	write_file(good, img, len, 0644);
 	free(img);
@@ -142,6 +164,7 @@ static int teardown(void **state)
 	unlink(noelf);
 	unlink(nonote);
 	unlink(locked);
+	unlink(fakedev);
 	rmdir(dir);
 	return 0;
 }
@@ -342,6 +365,104 @@ static void list_and_stop_over_the_control_socket(void **state)
 	}
 }
 
+/* With the fake module (fakelg.h) lguestctl runs "guests" end to end. */
+static void exit_status_follows_the_guest(void **state)
+{
+	static const struct {
+		const char *script;
+		int status;
+		const char *says;
+	} cases[] = {
+		{ "r:0x1000000000:4,off", CTL_EXIT_POWEROFF, NULL },
+		{ "panic:Kernel panic - not syncing: VFS", CTL_EXIT_PANIC, "panicked: Kernel panic" },
+		{ "killed:write to the hypervisor hole", CTL_EXIT_KILLED, "killed by the host: write" },
+		{ "reboot", CTL_EXIT_REBOOT, "reboot" },
+		{ "", CTL_EXIT_HOST, "LGUEST_RUN" },
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct opts o = { .script = cases[i].script };
+
+		assert_int_equal(RUN(&o, "run", "--mem", "32", "-d", good, good), cases[i].status);
+		if (cases[i].says)
+			says(cases[i].says);
+		else if (out[0])
+			fail_msg("a clean poweroff printed:\n%s", out);
+	}
+}
+
+static void version_shows_the_module_abi(void **state)
+{
+	struct opts o = { .script = "" };
+
+	(void)state;
+	assert_int_equal(RUN(&o, "--version"), 0);
+	assert_non_null(strstr(out, "module: ABI 1 at"));
+}
+
+static void stop_a_running_guest(void **state)
+{
+	struct opts o = { .script = "block" };
+	const char *const argv[] = { ctl, "run", "--name", "blocker", good, NULL };
+	int p[2], status, i;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		child(&o, argv, p[1]);
+	}
+	close(p[1]);
+	/* Wait until it answers on its control socket. */
+	for (i = 0; i < 500; i++) {
+		if (RUN(NULL, "list") == 0 && strstr(out, "blocker"))
+			break;
+		usleep(10000);
+	}
+	assert_true(i < 500);
+	assert_int_equal(RUN(NULL, "stop", "blocker"), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_STOPPED);
+	/* It cleaned up its socket. */
+	assert_int_equal(RUN(NULL, "list"), 0);
+	assert_null(strstr(out, "blocker"));
+}
+
+static void sigterm_stops_a_running_guest(void **state)
+{
+	struct opts o = { .script = "block" };
+	const char *const argv[] = { ctl, "run", "--name", "termed", good, NULL };
+	int p[2], status, i;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		child(&o, argv, p[1]);
+	}
+	close(p[1]);
+	for (i = 0; i < 500; i++) {
+		if (RUN(NULL, "list") == 0 && strstr(out, "termed"))
+			break;
+		usleep(10000);
+	}
+	assert_true(i < 500);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_STOPPED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +479,10 @@ int main(void)
 		cmocka_unit_test(version_and_help),
 		cmocka_unit_test(stop_and_list_without_vms),
 		cmocka_unit_test(list_and_stop_over_the_control_socket),
+		cmocka_unit_test(exit_status_follows_the_guest),
+		cmocka_unit_test(version_shows_the_module_abi),
+		cmocka_unit_test(stop_a_running_guest),
+		cmocka_unit_test(sigterm_stops_a_running_guest),
 	};
 
 	return cmocka_run_group_tests_name("lguestctl", tests, setup, teardown);
