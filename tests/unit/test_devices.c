@@ -309,6 +309,15 @@ static void blk_out_of_range_is_ioerr(void **state)
 			 VIRTIO_BLK_S_IOERR);
 	assert_int_equal(blk_req(t, VIRTIO_BLK_T_OUT, (~0ULL) / 512, buf, 512, false, NULL),
 			 VIRTIO_BLK_S_IOERR);
+	/* A write just past the end would grow the file: refused, file unchanged. */
+	assert_int_equal(blk_req(t, VIRTIO_BLK_T_OUT, DISK_SECTORS, buf, 512, false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(t->path, &st), 0);
+		assert_int_equal(st.st_size, DISK_SECTORS * 512);
+	}
 	/* Not a whole number of sectors. */
 	assert_int_equal(blk_req(t, VIRTIO_BLK_T_IN, 0, buf, 100, true, NULL), VIRTIO_BLK_S_IOERR);
 	/* Unknown request types are UNSUPP. */
