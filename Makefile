@@ -18,7 +18,7 @@ MODULE_SRCS := Kbuild $(wildcard module/*.[ch] switcher/*.[chS]) \
 
 .PHONY: all module deps check static unit vm fuzz demo clean lib lguestctl install examples
 
-all: module lib lguestctl
+all: module
 
 # kbuild writes objects beside the sources, so each kernel gets its own
 # copy of the tree: 6.1 and 6.12 builds never see each other's objects.

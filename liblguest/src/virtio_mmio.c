@@ -255,9 +255,11 @@ void lg_vdev_mmio(struct lg_vdev *d, uint64_t off, unsigned int size, bool is_wr
 			if (!is_write)
 				*val = 0;
 		} else if (is_write) {
-			memcpy(d->config + c, val, size);	/* little-endian host */
-			if (d->ops->config_write)
+			/* Config space is the device's: only a device that wants writes gets them. */
+			if (d->ops->config_write) {
+				memcpy(d->config + c, val, size);	/* little-endian host */
 				d->ops->config_write(d, (uint32_t)c, size);
+			}
 		} else {
 			*val = 0;
 			memcpy(val, d->config + c, size);

@@ -148,6 +148,29 @@ static void odd_accesses_are_harmless(void **state)
 	assert_int_equal(v, 0);
 }
 
+static void config_space_is_read_only(void **state)
+{
+	struct ctx *x = *state;
+	struct lg_vdev *blk = NULL;
+	struct lg_disk_config cfg = { .path = "/proc/self/exe", .readonly = 1,
+				      .backend = LG_BLK_THREAD };
+	uint64_t cap = 0, v = 12345;
+
+	assert_int_equal(lg_blk_new(NULL, &x->g.mem, NULL, &cfg, &blk), 0);
+	lg_vdev_mmio(blk, VIRTIO_MMIO_CONFIG, 8, false, &cap);
+	assert_true(cap > 0);
+	/* A driver writing the capacity changes nothing. */
+	lg_vdev_mmio(blk, VIRTIO_MMIO_CONFIG, 8, true, &v);
+	v = 0;
+	lg_vdev_mmio(blk, VIRTIO_MMIO_CONFIG, 8, false, &v);
+	assert_int_equal(v, cap);
+	/* Reads of 1, 2 and 4 bytes see the same little-endian value. */
+	v = 0;
+	lg_vdev_mmio(blk, VIRTIO_MMIO_CONFIG, 2, false, &v);
+	assert_int_equal(v, cap & 0xffff);
+	blk->ops->destroy(blk);
+}
+
 static void interrupt_ack_clears_bits(void **state)
 {
 	struct ctx *x = *state;
@@ -173,6 +196,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(queue_layout_is_frozen_while_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(odd_accesses_are_harmless, setup, teardown),
 		cmocka_unit_test_setup_teardown(interrupt_ack_clears_bits, setup, teardown),
+		cmocka_unit_test_setup_teardown(config_space_is_read_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("virtio_mmio", tests, NULL, NULL);
