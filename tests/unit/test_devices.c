@@ -12,7 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -390,6 +397,97 @@ static void blk_many_requests_in_flight(void **state)
 	}
 }
 
+struct logbuf {
+	char text[1024];
+};
+
+static void log_into(void *opaque, enum lg_log_level level, const char *msg)
+{
+	struct logbuf *l = opaque;
+	size_t n = strlen(l->text);
+
+	(void)level;
+	snprintf(l->text + n, sizeof(l->text) - n, "%s\n", msg);
+}
+
+/* Opens a disk with the automatic backend choice; returns the backend, logs into @l. */
+static int auto_backend(struct logbuf *l)
+{
+	struct fg g;
+	struct lg_vdev *d = NULL;
+	struct lg_vm *vm = lg_vm_new();
+	struct lg_disk_config cfg = { .path = "/proc/self/exe", .readonly = 1 };
+	int backend = -1;
+
+	fg_init(&g);
+	memset(l, 0, sizeof(*l));
+	lg_vm_set_log(vm, log_into, l, LG_LOG_INFO);
+	if (lg_blk_new(vm, &g.mem, NULL, &cfg, &d) == 0) {
+		backend = lg_blk_backend(d);
+		d->ops->destroy(d);
+	}
+	lg_vm_destroy(vm);
+	fg_fini(&g);
+	return backend;
+}
+
+static void blk_logs_its_backend(void **state)
+{
+	struct logbuf l;
+	int b = auto_backend(&l);
+
+	(void)state;
+	assert_true(b == LG_BLK_IO_URING || b == LG_BLK_THREAD);
+	assert_non_null(strstr(l.text, b == LG_BLK_IO_URING ? "io_uring backend" : "thread"));
+}
+
+/*
+ * Where io_uring is refused -- seccomp, io_uring_disabled -- the disk
+ * falls back to the worker thread and says so.  A seccomp filter in a
+ * child process makes io_uring_setup fail with @err.
+ */
+static void fallback_when_refused(int err)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned int)err),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { .len = 4, .filter = f };
+		struct logbuf l;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			_exit(10);
+		if (auto_backend(&l) != LG_BLK_THREAD)
+			_exit(11);
+		if (!strstr(l.text, "io_uring refused") || !strstr(l.text, "thread (preadv/pwritev)"))
+			_exit(12);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void blk_falls_back_on_eperm(void **state)
+{
+	(void)state;
+	fallback_when_refused(EPERM);
+}
+
+static void blk_falls_back_on_enosys(void **state)
+{
+	(void)state;
+	fallback_when_refused(ENOSYS);
+}
+
 static void blk_missing_file_is_refused(void **state)
 {
 	struct fg g;
@@ -506,6 +604,9 @@ int main(void)
 		BLK(blk_many_requests_in_flight, thread),
 		BLK(blk_readonly_refuses_writes, readonly),
 		cmocka_unit_test(blk_missing_file_is_refused),
+		cmocka_unit_test(blk_logs_its_backend),
+		cmocka_unit_test(blk_falls_back_on_eperm),
+		cmocka_unit_test(blk_falls_back_on_enosys),
 		cmocka_unit_test(net_transmit_and_receive),
 		cmocka_unit_test(net_refuses_non_tap),
 	};
