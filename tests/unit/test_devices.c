@@ -19,6 +19,9 @@
 #include <sys/wait.h>
 
 #include <linux/filter.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <linux/seccomp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -581,6 +584,61 @@ static void net_refuses_non_tap(void **state)
 	fg_fini(&g);
 }
 
+/* A throw-away tap (gone when its fd closes); needs CAP_NET_ADMIN, which make check has. */
+static int make_tap(short flags, char *name)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("/dev/net/tun: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = flags;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lgunit%%d");
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		fail_msg("TUNSETIFF: %s (the unit tests run as root)", strerror(errno));
+	snprintf(name, IFNAMSIZ, "%s", ifr.ifr_name);
+	return fd;
+}
+
+static void net_on_a_real_tap(void **state)
+{
+	struct fg g;
+	struct lg_vdev *d = NULL;
+	struct lg_vm *vm = lg_vm_new();
+	struct lg_net_config cfg = { .fd = -1 };
+	char name[IFNAMSIZ];
+	int hdr = 0;
+
+	(void)state;
+	fg_init(&g);
+	/* An inherited tap fd with the vnet header is accepted and given a 12-byte header. */
+	cfg.fd = make_tap(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, name);
+	assert_int_equal(lg_net_new(vm, &g.mem, NULL, &cfg, true, &d), 0);
+	assert_int_equal(ioctl(cfg.fd, TUNGETVNETHDRSZ, &hdr), 0);
+	assert_int_equal(hdr, sizeof(struct virtio_net_hdr_v1));
+	/* The guest choosing offloads reaches the tap without error. */
+	fg_driver_init(&g, d, FG_V1 | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+		       (1ULL << VIRTIO_NET_F_GUEST_TSO4), 2);
+	assert_true(lg_vdev_live(d));
+	fg_notify(d, 0);
+	assert_false(fg_needs_reset(d));
+	d->ops->destroy(d);
+	close(cfg.fd);
+	/* Without IFF_VNET_HDR it cannot carry offloads: refused. */
+	cfg.fd = make_tap(IFF_TAP | IFF_NO_PI, name);
+	assert_int_equal(lg_net_new(vm, &g.mem, NULL, &cfg, true, &d), -EINVAL);
+	assert_non_null(strstr(lg_vm_last_error(vm), "IFF_VNET_HDR"));
+	close(cfg.fd);
+	/* By name: a tap that does not exist yet is created (we are root). */
+	cfg.fd = -1;
+	cfg.tap = "lgunitbyname";
+	assert_int_equal(lg_net_new(vm, &g.mem, NULL, &cfg, true, &d), 0);
+	d->ops->destroy(d);
+	lg_vm_destroy(vm);
+	fg_fini(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +667,7 @@ int main(void)
 		cmocka_unit_test(blk_falls_back_on_enosys),
 		cmocka_unit_test(net_transmit_and_receive),
 		cmocka_unit_test(net_refuses_non_tap),
+		cmocka_unit_test(net_on_a_real_tap),
 	};
 
 	return cmocka_run_group_tests_name("devices", tests, NULL, NULL);
