@@ -359,7 +359,7 @@ int lg_vm_wait(struct lg_vm *vm, struct lg_exit *ex)
 int lg_vm_stop(struct lg_vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
-	vm->stop = 1;
+	vm->stop = true;
 	if (vm->running && !pthread_equal(vm->vcpu, pthread_self())) {
 		/*
 		 * The signal may land just before the thread enters

@@ -3,7 +3,7 @@
 #ifndef LG_VM_H
 #define LG_VM_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include "internal.h"
 
 #define LG_MAX_DEVICES 32
@@ -46,7 +46,7 @@ struct lg_vm {
 	struct lg_io io;
 
 	/* Running: lg_vm_run() on vcpu, lg_vm_stop() sets stop and signals. */
-	volatile sig_atomic_t stop;
+	_Atomic bool stop;
 	bool running, started;
 	pthread_t vcpu;			/* the thread in lg_vm_run() */
 	pthread_t vcpu_thread;		/* the one lg_vm_start() made */

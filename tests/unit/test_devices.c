@@ -22,6 +22,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <linux/seccomp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -146,6 +147,44 @@ static void console_refuses_writable_tx(void **state)
 	d->ops->destroy(d);
 	close(p[0]);
 	close(p[1]);
+	fg_fini(&g);
+}
+
+static bool is_raw(int fd)
+{
+	struct termios t;
+
+	assert_int_equal(tcgetattr(fd, &t), 0);
+	return !(t.c_lflag & (ICANON | ECHO | ISIG));
+}
+
+/* On a terminal the console is raw while the VM runs, and restored after. */
+static void console_terminal_is_raw_then_restored(void **state)
+{
+	struct fg g;
+	struct lg_vdev *d = NULL;
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
+
+	(void)state;
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	assert_false(is_raw(slave));
+	fg_init(&g);
+	assert_int_equal(lg_console_new(NULL, &g.mem, NULL, slave, slave, &d), 0);
+	d->ops->start(d);
+	assert_true(is_raw(slave));
+	d->ops->stop(d);
+	assert_false(is_raw(slave));
+	/* Destroying a VM that is still "running" restores it too. */
+	d->ops->start(d);
+	assert_true(is_raw(slave));
+	d->ops->destroy(d);
+	assert_false(is_raw(slave));
+	close(slave);
+	close(master);
 	fg_fini(&g);
 }
 
@@ -646,6 +685,7 @@ int main(void)
 		cmocka_unit_test(rng_refuses_readable_buffers),
 		cmocka_unit_test(console_output_and_input),
 		cmocka_unit_test(console_refuses_writable_tx),
+		cmocka_unit_test(console_terminal_is_raw_then_restored),
 #define BLK(fn, setup) { #fn " (" #setup ")", fn, setup, blk_teardown, NULL }
 		BLK(blk_reads_sectors, io_uring),
 		BLK(blk_writes_and_flushes, io_uring),
