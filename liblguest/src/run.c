@@ -282,11 +282,14 @@ int lg_vm_run(struct lg_vm *vm, struct lg_exit *ex)
 		return lg_err(vm, -EBUSY, "run: already running");
 	}
 	err = prepare(vm);
-	if (!err)
+	if (!err) {
 		err = lg_io_start(&vm->io);
+		if (err)
+			err = lg_err(vm, err, "run: cannot start the I/O thread: %s", strerror(-err));
+	}
 	if (err) {
 		pthread_mutex_unlock(&vm->lock);
-		return err < 0 ? err : lg_err(vm, err, "run: I/O thread");
+		return err;
 	}
 	install_stop_handler();
 	vm->vcpu = pthread_self();
