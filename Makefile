@@ -2,7 +2,10 @@
 #
 #   make            build lg.ko for the running kernel
 #   make module KVER=6.1.0-56-amd64
-#   make check      static checks, unit tests and the in-VM test matrix
+#   make lib        liblguest: shared, static and pkg-config file in build/lib
+#   make lguestctl  build/lguestctl
+#   make install    DESTDIR=... PREFIX=/usr/local LIBDIR=$(PREFIX)/lib
+#   make check      static checks, unit tests, fuzzing and the in-VM test matrix
 #   make demo       boot a VM host, load lg.ko and show it answering
 #   make dist       build/dist/lguest-VERSION.tar.gz, the source tarball
 #   make deb        build/deb/*.deb (dpkg-buildpackage from that tarball)
@@ -19,7 +22,7 @@ VERSION := $(shell cat $(CURDIR)/VERSION)
 MODULE_SRCS := Kbuild $(wildcard module/*.[chS] switcher/*.[chS]) \
 	include/uapi/linux/lguest.h
 
-.PHONY: all module deps check static unit vm pkg demo clean
+.PHONY: all module deps check static unit vm pkg fuzz demo clean lib lguestctl install examples
 
 all: module
 
@@ -37,27 +40,99 @@ $(BUILD)/module/%/lg.ko: $(MODULE_SRCS)
 
 # ---- user space -------------------------------------------------------
 CC ?= cc
+SOVERSION := 0
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
-	-Iinclude/uapi -Iliblguest/src
+	-Iinclude/uapi -Iliblguest/include -Iliblguest/src
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
+LIB_LIBS := -lelf -luring -lcap-ng -lpthread
 LIB_SRCS := $(wildcard liblguest/src/*.c)
 LIB_HDRS := $(wildcard liblguest/src/*.h liblguest/include/*.h) \
 	include/uapi/linux/lguest.h
+LIB_OBJS := $(patsubst liblguest/src/%.c,$(BUILD)/lib/obj/%.o,$(LIB_SRCS))
+# lguestctl: main.c is the program, the rest is testable without it.
+CTL_SRCS := $(filter-out lguestctl/main.c,$(wildcard lguestctl/*.c))
+CTL_HDRS := $(wildcard lguestctl/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 VM_PROGS := $(patsubst tests/vm/progs/%.c,$(BUILD)/vm/progs/%,$(wildcard tests/vm/progs/*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(BUILD)/lib/liblguest.a: $(LIB_SRCS) $(LIB_HDRS)
+# Where "make install" puts things (DESTDIR is prepended to all).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+$(BUILD)/lib/obj/%.o: liblguest/src/%.c $(LIB_HDRS)
 	@mkdir -p $(BUILD)/lib/obj
-	for f in $(LIB_SRCS); do \
-		$(CC) $(USER_CFLAGS) -fPIC -c $$f -o $(BUILD)/lib/obj/$$(basename $${f%.c}).o || exit 1; \
-	done
-	rm -f $@ && ar rcs $@ $(BUILD)/lib/obj/*.o
+	$(CC) $(USER_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/lib/liblguest.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $(LIB_OBJS)
+
+# The shared library exports exactly liblguest.h's functions (the map).
+$(BUILD)/lib/liblguest.so.$(VERSION): $(LIB_OBJS) liblguest/liblguest.map
+	$(CC) -shared -Wl,-soname,liblguest.so.$(SOVERSION) \
+		-Wl,--version-script=liblguest/liblguest.map -Wl,--no-undefined \
+		-o $@ $(LIB_OBJS) $(LIB_LIBS)
+	ln -sf liblguest.so.$(VERSION) $(BUILD)/lib/liblguest.so.$(SOVERSION)
+	ln -sf liblguest.so.$(SOVERSION) $(BUILD)/lib/liblguest.so
+
+# In-tree .pc: lets the examples build "via pkg-config only".
+$(BUILD)/lib/pkgconfig/liblguest.pc: liblguest/liblguest.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(BUILD)|; s|@LIBDIR@|$(BUILD)/lib|' \
+		-e 's|@INCLUDEDIR@|$(CURDIR)/liblguest/include|; s|@VERSION@|$(VERSION)|' $< >$@
+
+lib: $(BUILD)/lib/liblguest.a $(BUILD)/lib/liblguest.so.$(VERSION) \
+	$(BUILD)/lib/pkgconfig/liblguest.pc
+
+# lguestctl links liblguest statically: one binary, no library path games.
+lguestctl: $(BUILD)/lguestctl
+$(BUILD)/lguestctl: lguestctl/main.c $(CTL_SRCS) $(CTL_HDRS) $(BUILD)/lib/liblguest.a
+	$(CC) $(USER_CFLAGS) lguestctl/main.c $(CTL_SRCS) -o $@ $(BUILD)/lib/liblguest.a $(LIB_LIBS)
+
+EXAMPLES := $(patsubst liblguest/examples/%.c,$(BUILD)/examples/%,$(wildcard liblguest/examples/*.c))
+examples: $(EXAMPLES)
+$(BUILD)/examples/%: liblguest/examples/%.c lib
+	@mkdir -p $(BUILD)/examples
+	$(CC) -std=c11 -Wall -Wextra -Werror $< -o $@ \
+		$$(PKG_CONFIG_PATH=$(BUILD)/lib/pkgconfig pkg-config --cflags --libs liblguest) \
+		-Wl,-rpath,$(BUILD)/lib
+
+install: lib lguestctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(BUILD)/lguestctl $(DESTDIR)$(BINDIR)/lguestctl
+	install -m 644 $(BUILD)/lib/liblguest.a $(DESTDIR)$(LIBDIR)/liblguest.a
+	install -m 755 $(BUILD)/lib/liblguest.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf liblguest.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblguest.so.$(SOVERSION)
+	ln -sf liblguest.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/liblguest.so
+	install -m 644 liblguest/include/liblguest.h $(DESTDIR)$(INCLUDEDIR)/liblguest.h
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+		liblguest/liblguest.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/liblguest.pc
+	install -m 644 lguestctl/lguestctl.1 $(DESTDIR)$(MANDIR)/man1/lguestctl.1
+	install -m 644 lguestctl/lguestctl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/lguestctl
 
 # Unit tests compile the library sources themselves, with the sanitizers.
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(CTL_SRCS) $(CTL_HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(BUILD)/unit
-	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) $< $(LIB_SRCS) -o $@ -lcmocka
+	$(CC) $(USER_CFLAGS) -Ilguestctl $(SAN_FLAGS) $< $(LIB_SRCS) $(CTL_SRCS) -o $@ \
+		-lcmocka $(LIB_LIBS)
+
+# The fake lg.ko lguestctl's tests preload (tests/unit/fakelg.h).
+$(BUILD)/unit/fakelg.so: tests/unit/fakelg_preload.c tests/unit/fakelg.h include/uapi/linux/lguest.h
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(USER_CFLAGS) -shared -fPIC $< -o $@
+
+# libFuzzer targets: clang, with ASan and UBSan, over the library sources.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(BUILD)/fuzz
+	clang $(USER_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(LIB_SRCS) -o $@ $(LIB_LIBS)
 
 # Programs that run inside the VM host: static, so the initramfs needs no libc.
 $(BUILD)/vm/progs/%: tests/vm/progs/%.c tests/vm/progs/lgtest.h $(BUILD)/lib/liblguest.a
@@ -73,9 +148,10 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S
 	$(LD) -Ttext=0xffffffff81000000 -e _start $(BUILD)/vm/guests/$*.o -o $(BUILD)/vm/guests/$*.elf
 	objcopy -O binary $(BUILD)/vm/guests/$*.elf $@
 
-.PHONY: unit-build vm-progs
-unit-build: $(UNIT_TESTS)
+.PHONY: unit-build vm-progs fuzz-build
+unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS) $(GUESTS)
+fuzz-build: $(FUZZERS)
 
 deps:
 	tests/lib/install-deps.sh
@@ -94,6 +170,9 @@ vm:
 
 pkg:
 	tests/check.sh pkg
+
+fuzz:
+	tests/check.sh fuzz
 
 demo:
 	tests/demo.sh

@@ -6,6 +6,8 @@
 #   unit    cmocka unit tests of user space, under ASan and UBSan
 #   pkg     make dist/deb/rpm, lintian, lguest-dkms installed here so DKMS
 #           builds lg.ko for each host kernel, then purged
+#   fuzz    libFuzzer on the ELF loader and the virtqueue parser, about a
+#           minute each (LGUEST_FUZZ_TIME)
 #   vm      the in-VM matrix on real Debian host kernels, and the
 #           harness's own self-tests (it must be able to fail)
 #
@@ -17,7 +19,7 @@ set -uo pipefail
 cd "$TOP"
 
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(static unit pkg vm)
+[ ${#stages[@]} -eq 0 ] && stages=(static unit fuzz pkg vm)
 # The vm stage boots the DKMS-built lg.ko only if pkg ran in this same run.
 export LGUEST_STAGES="${stages[*]}"
 
@@ -30,8 +32,8 @@ T0=$(date +%s)
 for s in "${stages[@]}"; do
 	echo "== $s"
 	case $s in
-	static | unit | pkg | vm) "$TOP/tests/stage-$s.sh" ;;
-	*) echo "error: unknown stage '$s' (static, unit, pkg, vm)" >&2; exit 2 ;;
+	static | unit | fuzz | pkg | vm) "$TOP/tests/stage-$s.sh" ;;
+	*) echo "error: unknown stage '$s' (static, unit, fuzz, pkg, vm)" >&2; exit 2 ;;
 	esac
 done
 

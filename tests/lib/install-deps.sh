@@ -16,6 +16,8 @@ pkgs=(
 	cppcheck clang-tidy
 	# packaging: the .deb (dh_dkms), lintian, DKMS itself, the .rpm
 	git debhelper dh-dkms dkms lintian fakeroot rpm
+	# fuzzing: clang with libFuzzer and the sanitizer runtimes
+	clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* lguestctl run's option parsing, without running anything. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "opts.h"
+
+/* Parses a NULL-terminated list (copied: the parser writes into --disk values). */
+static int parse(struct ctl_run *r, char *err, const char *const *args)
+{
+	static char store[32][256];
+	static char *argv[33];
+	int argc = 0;
+
+	for (; args[argc]; argc++) {
+		snprintf(store[argc], sizeof(store[argc]), "%s", args[argc]);
+		argv[argc] = store[argc];
+	}
+	argv[argc] = NULL;
+	return ctl_parse_run(argc, argv, r, err, 256);
+}
+
+#define PARSE(r, err, ...) parse(r, err, (const char *const[]){ "run", __VA_ARGS__, NULL })
+
+static void the_readme_command_line(void **state)
+{
+	struct ctl_run r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&r, err, "--mem", "128", "--disk", "img", "vmlinux",
+			       "init=/bin/sh", "quiet"), 0);
+	assert_int_equal(r.mem_mib, 128);
+	assert_int_equal(r.ndisk, 1);
+	assert_string_equal(r.disk[0].path, "img");
+	assert_false(r.disk[0].readonly);
+	assert_string_equal(r.kernel, "vmlinux");
+	assert_string_equal(r.params, "init=/bin/sh quiet");
+	assert_true(r.console);
+	ctl_run_free(&r);
+}
+
+static void short_options_and_sub_options(void **state)
+{
+	struct ctl_run r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&r, err, "-m", "1G", "-k", "bzvm", "-i", "initrd.img", "-p", "a=1",
+			       "-d", "path=root.img,ro=on,serial=ABC", "-d", "data.img",
+			       "-n", "tap=tap0,mac=52:54:00:12:34:56", "-n", "fd=3",
+			       "--name", "web-1", "--log-level", "debug", "--console=off", "b=2"), 0);
+	assert_int_equal(r.mem_mib, 1024);
+	assert_string_equal(r.kernel, "bzvm");
+	assert_string_equal(r.initrd, "initrd.img");
+	assert_string_equal(r.params, "a=1 b=2");
+	assert_int_equal(r.ndisk, 2);
+	assert_string_equal(r.disk[0].path, "root.img");
+	assert_true(r.disk[0].readonly);
+	assert_string_equal(r.disk[0].serial, "ABC");
+	assert_string_equal(r.disk[1].path, "data.img");
+	assert_int_equal(r.nnet, 2);
+	assert_string_equal(r.net[0].tap, "tap0");
+	assert_true(r.net[0].has_mac);
+	assert_int_equal(r.net[0].mac[5], 0x56);
+	assert_int_equal(r.net[1].fd, 3);
+	assert_null(r.net[1].tap);
+	assert_string_equal(r.name, "web-1");
+	assert_int_equal(r.log_level, 3);
+	assert_false(r.console);
+	ctl_run_free(&r);
+}
+
+static void usage_errors(void **state)
+{
+	static const char *const bad[][6] = {
+		{ "run", NULL },				/* no kernel */
+		{ "run", "--mem", "lots", "vmlinux", NULL },
+		{ "run", "--mem", "1", "vmlinux", NULL },	/* too small */
+		{ "run", "--mem", "65538", "vmlinux", NULL },	/* too large */
+		{ "run", "--mem", "129", "vmlinux", NULL },	/* not 2 MiB multiple */
+		{ "run", "--disk", "ro=on", "vmlinux", NULL },	/* no path */
+		{ "run", "--disk", "img,ro=maybe", "vmlinux", NULL },
+		{ "run", "--disk", "img,cache=none", "vmlinux", NULL },
+		{ "run", "--net", "tap0", "vmlinux", NULL },	/* not key=value */
+		{ "run", "--net", "tap=a,fd=3", "vmlinux", NULL },
+		{ "run", "--net", "mac=52:54:00:00:00:01", "vmlinux", NULL },
+		{ "run", "--net", "tap=t,mac=01:00:00:00:00:01", "vmlinux", NULL },
+		{ "run", "--net", "fd=-1", "vmlinux", NULL },
+		{ "run", "--name", "../etc", "vmlinux", NULL },
+		{ "run", "--log-level", "loud", "vmlinux", NULL },
+		{ "run", "--bogus", "vmlinux", NULL },
+		{ "run", "-m", NULL },
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ctl_run r;
+		char err[256];
+		int argc = 0;
+
+		while (bad[i][argc])
+			argc++;
+		if (parse(&r, err, bad[i]) != CTL_EXIT_USAGE)
+			fail_msg("case %u (%s %s) was accepted", i, bad[i][1] ? bad[i][1] : "",
+				 bad[i][1] && bad[i][2] ? bad[i][2] : "");
+		assert_true(strlen(err) > 0);
+		ctl_run_free(&r);
+	}
+}
+
+static void sizes_and_macs(void **state)
+{
+	uint8_t mac[6];
+
+	(void)state;
+	assert_int_equal(ctl_parse_mib("128"), 128);
+	assert_int_equal(ctl_parse_mib("128M"), 128);
+	assert_int_equal(ctl_parse_mib("128MiB"), 128);
+	assert_int_equal(ctl_parse_mib("2G"), 2048);
+	assert_int_equal(ctl_parse_mib("-1"), -1);
+	assert_int_equal(ctl_parse_mib("12T"), -1);
+	assert_int_equal(ctl_parse_mib(""), -1);
+	assert_int_equal(ctl_parse_mac("52:54:00:ab:CD:ef", mac), 0);
+	assert_int_equal(mac[3], 0xab);
+	assert_int_equal(mac[4], 0xcd);
+	assert_int_equal(ctl_parse_mac("52:54:00:ab:cd", mac), -1);
+	assert_int_equal(ctl_parse_mac("52:54:00:ab:cd:ef:00", mac), -1);
+	assert_int_equal(ctl_parse_mac("5254.00ab.cdef", mac), -1);
+	assert_true(ctl_valid_name("vm_1.test-2"));
+	assert_false(ctl_valid_name(".hidden"));
+	assert_false(ctl_valid_name("a/b"));
+	assert_false(ctl_valid_name(""));
+}
+
+static void default_command_line(void **state)
+{
+	struct ctl_run r;
+	char err[256], *c;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, err, "-d", "root.img", "vmlinux"), 0);
+	c = ctl_cmdline(&r);
+	assert_string_equal(c, "console=hvc0 root=/dev/vda rw");
+	free(c);
+	ctl_run_free(&r);
+	/* The user's own console= and root= win. */
+	assert_int_equal(PARSE(&r, err, "-d", "root.img", "vmlinux", "root=/dev/vdb",
+			       "console=ttyS0"), 0);
+	c = ctl_cmdline(&r);
+	assert_string_equal(c, "root=/dev/vdb console=ttyS0");
+	free(c);
+	ctl_run_free(&r);
+	assert_int_equal(PARSE(&r, err, "--console=off", "vmlinux"), 0);
+	c = ctl_cmdline(&r);
+	assert_string_equal(c, "");
+	free(c);
+	ctl_run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_readme_command_line),
+		cmocka_unit_test(short_options_and_sub_options),
+		cmocka_unit_test(usage_errors),
+		cmocka_unit_test(sizes_and_macs),
+		cmocka_unit_test(default_command_line),
+	};
+
+	return cmocka_run_group_tests_name("opts", tests, NULL, NULL);
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The run loop against a fake lg.ko (fakelg.h): what LGUEST_INIT and
+ * LGUEST_SET_REGS are given, MMIO exits reaching the right device, the
+ * ways a guest ends, and stopping a guest that never exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "elfgen.h"
+#include "fakelg.h"
+#include "vm.h"
+
+static char dev[] = "/tmp/lg-unit-fakedev-XXXXXX";
+
+static int setup(void **state)
+{
+	int fd = mkstemp(dev);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(dev);
+	return 0;
+}
+
+/* A fresh fake module for each test, and a VM with a kernel and an rng. */
+static struct lg_vm *ready_vm(const char *script)
+{
+	struct lg_vm *vm = lg_vm_new();
+	size_t len;
+	uint8_t *img = eg_good_kernel(&len);
+
+	fakelg_script = script;
+	fakelg_step = 0;
+	fakelg_inited = false;
+	fakelg_nreads = 0;
+	fakelg_pending_read = -1;
+	fakelg_irqs = 0;
+	fakelg_hcall_ret = 0;
+	if (fakelg_run)
+		munmap(fakelg_run, 4096);
+	fakelg_run = NULL;
+	assert_int_equal(lg_vm_set_memory(vm, 32ULL << 20), 0);
+	assert_int_equal(lg_vm_load_kernel_mem(vm, img, len), 0);
+	assert_int_equal(lg_vm_set_cmdline(vm, "quiet"), 0);
+	assert_int_equal(lg_vm_add_rng(vm), 0);
+	assert_int_equal(lg_vm_open(vm, dev), 0);
+	free(img);
+	return vm;
+}
+
+static void init_and_registers(void **state)
+{
+	struct lg_vm *vm = ready_vm("off");
+	struct lg_exit ex;
+
+	(void)state;
+	assert_int_equal(lg_vm_run(vm, &ex), 0);
+	assert_int_equal(ex.reason, LG_EXIT_POWEROFF);
+	/* RAM is our mapping; one MMIO range covers the rng's window. */
+	assert_int_equal(fakelg_init_arg.mem_uaddr, (uint64_t)(uintptr_t)vm->mem.base);
+	assert_int_equal(fakelg_init_arg.mem_size, 32ULL << 20);
+	assert_int_equal(fakelg_init_arg.flags, 0);
+	assert_int_equal(fakelg_init_arg.nr_mmio, 1);
+	assert_int_equal(fakelg_init_arg.mmio[0].base, LG_MMIO_BASE);
+	assert_int_equal(fakelg_init_arg.mmio[0].size, 0x1000);
+	assert_int_equal(fakelg_init_arg.reserved0, 0);
+	/* The boot registers of docs/abi.md. */
+	assert_int_equal(fakelg_regs.rip, EG_ENTRY);
+	assert_int_equal(fakelg_regs.rsi, LG_BOOT_PARAMS_GPA);
+	assert_int_equal(fakelg_regs.cr3, LG_PGTABLE_GPA);
+	/* The command line in guest memory carries the device. */
+	assert_string_equal((char *)vm->mem.base + LG_CMDLINE_GPA,
+			    "quiet virtio_mmio.device=0x1000@0x1000000000:1");
+	/* A guest runs once. */
+	assert_int_equal(lg_vm_run(vm, &ex), -EBUSY);
+	lg_vm_destroy(vm);
+}
+
+static void mmio_exits_reach_the_device(void **state)
+{
+	struct lg_vm *vm = ready_vm("r:0x1000000000:4,r:0x1000000008:4,w:0x1000000070:4:1,"
+				    "r:0x1000000070:4,r:0x1000000000:2,r:0x2000000000:4,"
+				    "h:7,panic:Kernel panic - not syncing: test");
+	struct lg_exit ex;
+
+	(void)state;
+	assert_int_equal(lg_vm_run(vm, &ex), 0);
+	assert_int_equal(ex.reason, LG_EXIT_PANIC);
+	assert_string_equal(ex.msg, "Kernel panic - not syncing: test");
+	assert_int_equal(fakelg_nreads, 5);
+	assert_int_equal(fakelg_reads[0], 0x74726976);	/* "virt" */
+	assert_int_equal(fakelg_reads[1], 4);		/* VIRTIO_ID_RNG */
+	assert_int_equal(fakelg_reads[2], 1);		/* the status we wrote */
+	assert_int_equal(fakelg_reads[3], 0);		/* a 2-byte register read */
+	assert_int_equal(fakelg_reads[4], ~0ULL);	/* nothing there */
+	assert_int_equal(fakelg_hcall_ret, (uint64_t)-ENOSYS);
+	lg_vm_destroy(vm);
+}
+
+static void exit_reasons(void **state)
+{
+	static const struct {
+		const char *script;
+		enum lg_exit_reason reason;
+		const char *msg;
+	} cases[] = {
+		{ "off", LG_EXIT_POWEROFF, "" },
+		{ "reboot", LG_EXIT_REBOOT, "" },
+		{ "panic:oops", LG_EXIT_PANIC, "oops" },
+		{ "killed:bad PTE", LG_EXIT_KILLED, "bad PTE" },
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < 4; i++) {
+		struct lg_vm *vm = ready_vm(cases[i].script);
+		struct lg_exit ex;
+
+		assert_int_equal(lg_vm_run(vm, &ex), 0);
+		assert_int_equal(ex.reason, cases[i].reason);
+		assert_string_equal(ex.msg, cases[i].msg);
+		lg_vm_destroy(vm);
+	}
+}
+
+static void module_errors_are_reported(void **state)
+{
+	struct lg_vm *vm = ready_vm("");
+	struct lg_exit ex;
+
+	(void)state;
+	assert_int_equal(lg_vm_run(vm, &ex), -ESHUTDOWN);
+	assert_non_null(strstr(lg_vm_last_error(vm), "LGUEST_RUN"));
+	lg_vm_destroy(vm);
+}
+
+static void stop_a_guest_that_never_exits(void **state)
+{
+	struct lg_vm *vm = ready_vm("block");
+	struct lg_exit ex;
+
+	(void)state;
+	assert_int_equal(lg_vm_start(vm), 0);
+	assert_int_equal(lg_vm_start(vm), -EBUSY);
+	usleep(50000);		/* let it block in LGUEST_RUN */
+	assert_int_equal(lg_vm_stop(vm), 0);
+	assert_int_equal(lg_vm_wait(vm, &ex), 0);
+	assert_int_equal(ex.reason, LG_EXIT_STOPPED);
+	lg_vm_destroy(vm);
+}
+
+static void stop_right_after_start(void **state)
+{
+	/* The stop may come before the thread ever enters LGUEST_RUN. */
+	for (int i = 0; i < 20; i++) {
+		struct lg_vm *vm = ready_vm("block");
+		struct lg_exit ex;
+
+		(void)state;
+		assert_int_equal(lg_vm_start(vm), 0);
+		assert_int_equal(lg_vm_stop(vm), 0);
+		assert_int_equal(lg_vm_wait(vm, &ex), 0);
+		assert_int_equal(ex.reason, LG_EXIT_STOPPED);
+		lg_vm_destroy(vm);
+	}
+}
+
+static void destroy_stops_a_running_guest(void **state)
+{
+	struct lg_vm *vm = ready_vm("block");
+
+	(void)state;
+	assert_int_equal(lg_vm_start(vm), 0);
+	usleep(20000);
+	lg_vm_destroy(vm);	/* must return: ASan reports any leak */
+}
+
+static void abi_mismatch_is_refused(void **state)
+{
+	struct lg_vm *vm = lg_vm_new();
+
+	(void)state;
+	/* The fake answers version 1; the library's check is what is tested. */
+	assert_int_equal(lg_vm_open(vm, dev), 0);
+	assert_int_equal(lg_vm_open(vm, dev), -EBUSY);
+	assert_int_equal(lg_module_abi_version(dev), LGUEST_ABI_VERSION);
+	lg_vm_destroy(vm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(init_and_registers),
+		cmocka_unit_test(mmio_exits_reach_the_device),
+		cmocka_unit_test(exit_reasons),
+		cmocka_unit_test(module_errors_are_reported),
+		cmocka_unit_test(stop_a_guest_that_never_exits),
+		cmocka_unit_test(stop_right_after_start),
+		cmocka_unit_test(destroy_stops_a_running_guest),
+		cmocka_unit_test(abi_mismatch_is_refused),
+	};
+
+	return cmocka_run_group_tests_name("run", tests, setup, teardown);
+}
