@@ -137,20 +137,37 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 # Programs that run inside the VM host: static, so the initramfs needs no libc.
 $(BUILD)/vm/progs/%: tests/vm/progs/%.c tests/vm/progs/lgtest.h $(BUILD)/lib/liblguest.a
 	@mkdir -p $(BUILD)/vm/progs
-	$(CC) $(USER_CFLAGS) -static $< -o $@ $(BUILD)/lib/liblguest.a
+	$(CC) $(USER_CFLAGS) -static $< -o $@ $(BUILD)/lib/liblguest.a $(LIB_LIBS) -lz
 
-# Freestanding test guests: flat binaries linked at the guest kernel's
-# address, loaded at guest-physical 16 MiB (see tests/vm/progs/t_hello.c).
-GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/vm/progs/%.bin,$(wildcard tests/guests/*.S))
-$(BUILD)/vm/progs/%.bin: tests/guests/%.S
-	@mkdir -p $(BUILD)/vm/guests $(BUILD)/vm/progs
-	$(CC) -c $< -o $(BUILD)/vm/guests/$*.o
-	$(LD) -Ttext=0xffffffff81000000 -e _start $(BUILD)/vm/guests/$*.o -o $(BUILD)/vm/guests/$*.elf
-	objcopy -O binary $(BUILD)/vm/guests/$*.elf $@
+# Freestanding test guests (tests/guests/, docs/testing.md): one C file
+# each, linked with the runtime in tests/guests/rt/ into an lguest ELF
+# (PT_LOAD at 16 MiB, the "Lguest" entry note), like a guest kernel.
+# Only fpu.c may use the FPU and vector registers.
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib \
+	-fno-pic -fno-pie -mno-red-zone -mcmodel=kernel -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fcf-protection=none -fno-builtin \
+	-fno-tree-loop-distribute-patterns -Iinclude/uapi -Itests/guests
+GUEST_RT_SRCS := $(wildcard tests/guests/rt/*.c tests/guests/rt/*.S)
+GUEST_RT_HDRS := $(wildcard tests/guests/rt/*.h tests/guests/*.h) include/uapi/linux/lguest.h
+GUEST_RT_OBJS := $(patsubst tests/guests/rt/%,$(BUILD)/vm/guests/rt/%.o,$(GUEST_RT_SRCS))
+GUESTS := $(patsubst tests/guests/%.c,$(BUILD)/vm/guests/%.elf,$(wildcard tests/guests/*.c))
+guest_regs = $(if $(filter fpu,$(1)),-mxsave,-mgeneral-regs-only)
+
+$(BUILD)/vm/guests/rt/%.o: tests/guests/rt/% $(GUEST_RT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -mgeneral-regs-only -c $< -o $@
+$(BUILD)/vm/guests/%.o: tests/guests/%.c $(GUEST_RT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) $(call guest_regs,$*) -c $< -o $@
+$(BUILD)/vm/guests/%.elf: $(BUILD)/vm/guests/%.o $(GUEST_RT_OBJS) tests/guests/rt/guest.lds
+	$(LD) -static -nostdlib -z noexecstack --no-warn-rwx-segments -T tests/guests/rt/guest.lds \
+		-o $@ $< $(GUEST_RT_OBJS)
 
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS) $(GUESTS)
+# t_guests shares the MMIO script with its guest.
+$(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
 fuzz-build: $(FUZZERS)
 
 deps:

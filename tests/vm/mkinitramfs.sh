@@ -1,7 +1,8 @@
 #!/bin/bash
 # mkinitramfs.sh OUT LG_KO PROG...: the VM host's initramfs.
 # busybox-static for a shell, our /init, lg.ko and the static test
-# programs; nothing from the build machine's own root is copied.
+# programs in /tests (test guests, *.elf, in /tests/guests); nothing from
+# the build machine's own root is copied.
 set -euo pipefail
 out=$1 ko=$2
 shift 2
@@ -9,12 +10,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-mkdir -p "$stage"/{bin,lib,tests,proc,sys,dev,tmp,root}
+mkdir -p "$stage"/{bin,lib,tests/guests,proc,sys,dev,tmp,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$here/init" "$stage/init"
 cp "$ko" "$stage/lib/lg.ko"
 for p in "$@"; do
-	cp "$p" "$stage/tests/"
+	case $p in
+	*.elf) cp "$p" "$stage/tests/guests/" ;;
+	*) cp "$p" "$stage/tests/" ;;
+	esac
 done
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -54,7 +54,7 @@ if [ -z "$why" ] && [ -n "$bad" ]; then
 fi
 
 # Each in-VM check counts on its own, under the matrix entry's name.
-grep -a -E '^LGTEST (PASS|FAIL) ' "$log" | tr -d '\r' | while read -r _ v rest; do
+grep -a -E '^LGTEST (PASS|FAIL|SKIP) ' "$log" | tr -d '\r' | while read -r _ v rest; do
 	t=${rest%%: *}
 	d=""; [ "$rest" != "$t" ] && d=${rest#*: }
 	record "$stage" "$v" "[$name] $t" "$d"

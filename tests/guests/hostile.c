@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hostile guest: one misdeed per run, chosen by case= on the command
+ * line.  Most must get the guest killed with a reason (the launcher,
+ * t_guests.c, checks LGUEST_EXIT_KILLED and the reason); a guest that is
+ * still alive afterwards says so with a FAIL line.
+ */
+#include "rt/rt.h"
+
+const char rt_guest_name[] = "hostile";
+
+static void survived(const char *what)
+{
+	rt_fail("the host stopped it", "%s and lived", what);
+}
+
+void guest_main(void)
+{
+	const char *c = rt_arg("case");
+	volatile u64 v = 0;
+
+	if (!c)
+		rt_panic("no case= on the command line");
+
+	if (!strcmp(c, "hole_read")) {
+		/* Nothing of the Switcher is this far into the hole. */
+		v = *(volatile u64 *)(HOLE + 0x100000);
+		survived("read the hypervisor hole");
+	} else if (!strcmp(c, "hole_write")) {
+		/* The Switcher's text, where the guest may see it at all. */
+		*(volatile u64 *)HOLE = 0xcc;
+		survived("wrote the hypervisor hole");
+	} else if (!strcmp(c, "hole_exec")) {
+		((void (*)(void))(HOLE + 0x100000))();
+		survived("ran code in the hypervisor hole");
+	} else if (!strcmp(c, "hole_pte")) {
+		/* The guest's own tables may never map the hole. */
+		rt_map(HOLE + 0x200000, rt_alloc_page(), PTE_W);
+		rt_flush_all();
+		v = *(volatile u64 *)(HOLE + 0x200000);
+		survived("mapped and read the hypervisor hole");
+	} else if (!strcmp(c, "pte_outside")) {
+		/* A frame 4 TiB up: far outside our 128 MiB. */
+		rt_map(TEST_VA, 1UL << 42, PTE_W);
+		rt_flush_all();
+		v = *(volatile u64 *)TEST_VA;
+		survived("read a frame outside its memory");
+	} else if (!strcmp(c, "pte_write_outside")) {
+		/* A write: the host must not set D anywhere for this PTE. */
+		rt_map(TEST_VA, 1UL << 42, PTE_W);
+		rt_flush_all();
+		*(volatile u64 *)TEST_VA = 1;
+		survived("wrote a frame outside its memory");
+	} else if (!strcmp(c, "pte2m_outside")) {
+		rt_map_2m(TEST_VA, 1UL << 40, PTE_W);
+		rt_flush_all();
+		v = *(volatile u64 *)(TEST_VA + 0x1000);
+		survived("read a 2 MiB page outside its memory");
+	} else if (!strcmp(c, "table_outside")) {
+		/* A PML4 entry naming a page table far outside guest memory. */
+		u64 *pml4 = __va(rt_cr3);
+
+		pml4[(TEST_VA >> 39) & 511] = (1UL << 41) | PTE_P | PTE_W;
+		rt_flush_all();
+		v = *(volatile u64 *)TEST_VA;
+		survived("used a page table outside its memory");
+	} else if (!strcmp(c, "gb_page")) {
+		u64 *pml4 = __va(rt_cr3), pdpt = rt_alloc_page();
+
+		pml4[(TEST_VA >> 39) & 511] = pdpt | PTE_P | PTE_W;
+		((u64 *)__va(pdpt))[0] = PTE_P | PTE_W | PTE_PS;	/* 1 GiB at 0 */
+		rt_flush_all();
+		v = *(volatile u64 *)TEST_VA;
+		survived("used a 1 GiB page");
+	} else if (!strcmp(c, "hcall_unknown")) {
+		hcall0(9999);
+		survived("made hypercall 9999");
+	} else if (!strcmp(c, "hcall_zero")) {
+		hcall0(0);
+		survived("made hypercall 0");
+	} else if (!strcmp(c, "hcall_neg")) {
+		hcall0(~0ULL);
+		survived("made hypercall -1");
+	} else if (!strcmp(c, "shutdown_kind")) {
+		hcall2(LHCALL_SHUTDOWN, 7, 0);
+		survived("shut down with kind 7");
+	} else if (!strcmp(c, "init_outside")) {
+		hcall2(LHCALL_INIT, 1UL << 40, (u64)guest_main);
+		survived("gave LHCALL_INIT an lguest_data outside its memory");
+	} else if (!strcmp(c, "console_bad")) {
+		/* Bad console buffers: the launcher refuses them, the guest goes on. */
+		u64 r1 = hcall2(LHCALL_CONSOLE_WRITE, 1UL << 40, 16);
+		u64 r2 = hcall2(LHCALL_CONSOLE_WRITE, (128UL << 20) - 4, 16);
+		u64 r3 = hcall2(LHCALL_CONSOLE_WRITE, 0x1000, ~0ULL);
+
+		CHECK(r1 && r2 && r3, "console writes outside memory are refused, the guest lives",
+		      "results %#llx %#llx %#llx", r1, r2, r3);
+	} else {
+		rt_panic("unknown case %s", c);
+	}
+	(void)v;
+}

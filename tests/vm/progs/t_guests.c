@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_guests: run the freestanding test guests (tests/guests/, built into
+ * /tests/guests/NAME.elf) under lg.ko and judge each one.
+ *
+ *   t_guests            every guest in the table below, pending ones skipped
+ *   t_guests -a         pending ones too
+ *   t_guests ID...      just these (pending or not), e.g. hello hostile.hole_write
+ *   lgtest.guests=a,b   on the VM host's kernel command line: the same
+ *
+ * Each guest runs in a child process (so a guest that never yields can
+ * be SIGKILLed and a broken one cannot take the others down), loaded with
+ * liblguest's own ELF loader and boot setup (docs/abi.md) and run with
+ * the raw ioctls, so that every exit can be inspected.  The guest's own
+ * "LGTEST PASS|FAIL <id>: ..." lines are passed through; the launcher
+ * adds its own checks on how the guest ended.  A guest whose host feature
+ * has not landed is "pending": it prints one LGTEST SKIP line instead.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/lguest.h>
+
+#include "internal.h"
+#include "../../guests/mmio_spec.h"
+
+#define GUEST_DIR	"/tests/guests"
+#define MEM_SIZE	(128ULL << 20)
+
+enum expect {
+	POWEROFF,	/* powers off with "passed=N failed=0" after N PASS lines */
+	KILLED,		/* LGUEST_EXIT_KILLED with @reason in the message */
+	SPIN_SIGKILL,	/* never yields: must die by SIGKILL, host responsive */
+	SPIN_SIGNAL,	/* never yields: a signal gets LGUEST_RUN out (EINTR) */
+};
+
+/* What the launcher does besides running the guest. */
+#define F_MMIO		0x01	/* a device window at MMIO_SPEC_GPA, scripted */
+#define F_IRQ		0x02	/* "LGIRQ n line" on the console: raise line n times */
+#define F_FPU		0x04	/* the launcher's own vector registers across RUN */
+#define F_REGS		0x08	/* registers at shutdown: see regs.c */
+
+struct guest {
+	const char *id;		/* LGTEST name, and lgtest.name= for the guest */
+	const char *elf;	/* /tests/guests/ELF.elf */
+	const char *args;	/* more command line, e.g. "case=hole_read" */
+	enum expect expect;
+	const char *reason;	/* KILLED: a substring of the module's reason */
+	unsigned int flags;
+	/* Non-NULL: the host feature this needs has not landed yet. */
+	const char *pending;
+};
+
+#define EVENTS		"event delivery (LHCALL_INIT, FRED-style frames)"
+#define IRQS		"virtual interrupts (irq_pending, SEND_INTERRUPTS, LGUEST_IRQ)"
+#define TIMER		"LHCALL_SET_CLOCKEVENT and LHCALL_HALT"
+#define USER		"ring 3 (LHCALL_SET_STACK, syscall events)"
+#define MMIO		"MMIO exits"
+#define FPU		"guest FPU state (fpu_alloc_guest_fpstate/fpu_swap_kvm_fpstate)"
+#define FLUSH_ONE	"LHCALL_FLUSH_TLB_ONE"
+/*
+ * lg_pt_fault() sets D at the 4K PTE's *value* taken as an address, not at
+ * the PTE: D never appears, guest memory is scribbled on, and a PTE naming
+ * a frame outside guest memory makes the host write outside it.
+ */
+#define DIRTY_BIT	"lg_pt_fault() writing D to the PTE's address (leaf_gpa)"
+/* A guest exit with DF (or AC) set reaches host C code with it: host crash. */
+#define SWITCHER_FLAGS	"the Switcher clearing DF and AC before host code runs"
+
+static const struct guest guests[] = {
+	{ "hello", "hello", NULL, POWEROFF, NULL, 0, NULL },
+	{ "regs.hcall", "regs", "case=hcall", POWEROFF, NULL, F_REGS, NULL },
+	{ "tlb.full", "tlb", "case=full", POWEROFF, NULL, 0, NULL },
+	{ "hugepage", "hugepage", NULL, POWEROFF, NULL, 0, NULL },
+	{ "flood", "flood", NULL, POWEROFF, NULL, 0, NULL },
+	{ "spin.sigkill", "spin", NULL, SPIN_SIGKILL, NULL, 0, NULL },
+	{ "spin.signal", "spin", NULL, SPIN_SIGNAL, NULL, 0, NULL },
+
+	/* The hostile set that ends in a kill. */
+	{ "hostile.hole_read", "hostile", "case=hole_read", KILLED, "hypervisor hole", 0, NULL },
+	{ "hostile.hole_write", "hostile", "case=hole_write", KILLED, "hypervisor hole", 0, NULL },
+	{ "hostile.hole_exec", "hostile", "case=hole_exec", KILLED, "hypervisor hole", 0, NULL },
+	{ "hostile.hole_pte", "hostile", "case=hole_pte", KILLED, "hypervisor hole", 0, NULL },
+	{ "hostile.pte_outside", "hostile", "case=pte_outside", KILLED, "outside its memory", 0,
+	  NULL },
+	{ "hostile.pte2m_outside", "hostile", "case=pte2m_outside", KILLED, "outside its memory",
+	  0, NULL },
+	{ "hostile.table_outside", "hostile", "case=table_outside", KILLED, "outside its memory",
+	  0, NULL },
+	{ "hostile.gb_page", "hostile", "case=gb_page", KILLED, "1 GiB", 0, NULL },
+	{ "hostile.hcall_unknown", "hostile", "case=hcall_unknown", KILLED, "unknown hypercall",
+	  0, NULL },
+	{ "hostile.hcall_zero", "hostile", "case=hcall_zero", KILLED, "unknown hypercall", 0,
+	  NULL },
+	{ "hostile.hcall_neg", "hostile", "case=hcall_neg", KILLED, "unknown hypercall", 0, NULL },
+	{ "hostile.shutdown_kind", "hostile", "case=shutdown_kind", KILLED, "shutdown kind", 0,
+	  NULL },
+	{ "hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL },
+
+	/* Pending: they need host features that have not landed yet. */
+	{ "ad", "ad", NULL, POWEROFF, NULL, 0, DIRTY_BIT },
+	{ "hostile.pte_write_outside", "hostile", "case=pte_write_outside", KILLED,
+	  "outside its memory", 0, DIRTY_BIT },
+	{ "regs.df", "regs", "case=df", POWEROFF, NULL, F_REGS, SWITCHER_FLAGS },
+	{ "regs.irq", "regs", "case=irq", POWEROFF, NULL, 0, TIMER },
+	{ "tlb.one", "tlb", "case=one", POWEROFF, NULL, 0, FLUSH_ONE },
+	{ "pf", "pf", NULL, POWEROFF, NULL, 0, EVENTS },
+	{ "demand", "demand", NULL, POWEROFF, NULL, 0, EVENTS },
+	{ "traps", "traps", NULL, POWEROFF, NULL, 0, EVENTS },
+	{ "privileged", "privileged", NULL, POWEROFF, NULL, 0, EVENTS },
+	{ "selectors", "selectors", NULL, POWEROFF, NULL, 0, EVENTS },
+	{ "noncanon", "noncanon", NULL, POWEROFF, NULL, 0, EVENTS },
+	{ "user", "user", NULL, POWEROFF, NULL, 0, USER },
+	{ "timer", "timer", NULL, POWEROFF, NULL, 0, TIMER },
+	{ "halt", "halt", NULL, POWEROFF, NULL, 0, TIMER },
+	{ "irq", "irq", NULL, POWEROFF, NULL, F_IRQ, IRQS },
+	{ "mmio", "mmio", NULL, POWEROFF, NULL, F_MMIO, MMIO },
+	{ "fpu", "fpu", NULL, POWEROFF, NULL, F_FPU, FPU },
+	{ "hostile.init_outside", "hostile", "case=init_outside", KILLED, "", 0, EVENTS },
+};
+#define NGUESTS (sizeof(guests) / sizeof(guests[0]))
+
+static int failed;
+
+static void result(const struct guest *g, int ok, const char *check, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void result(const struct guest *g, int ok, const char *check, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("LGTEST PASS %s: %s\n", g->id, check);
+	} else {
+		printf("LGTEST FAIL %s: %s: ", g->id, check);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+		failed = 1;
+	}
+	fflush(stdout);
+}
+
+/* ---- one guest, in a child process ------------------------------------ */
+
+struct child {
+	const struct guest *g;
+	struct lg_mem mem;
+	int fd;
+	struct lguest_run *run;
+	/* The guest's console, a line at a time. */
+	char line[1024];
+	size_t len;
+	size_t total;
+	unsigned int passes, fails;
+	int bad_line;
+	/* F_MMIO: where we are in the script. */
+	unsigned int mmio_next;
+	int mmio_bad;
+	/* F_IRQ */
+	pthread_t irq_thread;
+	int irq_started;
+	unsigned int irq_line, irq_count;
+	/* F_FPU: how many runs found our registers changed. */
+	unsigned int fpu_runs, fpu_clobbered;
+};
+
+static void guest_line(struct child *c)
+{
+	const struct guest *g = c->g;
+	char pfx[3][128];
+	const char *verdict[3] = { "PASS", "FAIL", "SKIP" };
+
+	c->line[c->len] = '\0';
+	for (int i = 0; i < 3; i++) {
+		snprintf(pfx[i], sizeof(pfx[i]), "LGTEST %s %s: ", verdict[i], g->id);
+		if (!strncmp(c->line, pfx[i], strlen(pfx[i]))) {
+			printf("%s\n", c->line);
+			if (i == 0)
+				c->passes++;
+			else if (i == 1)
+				c->fails++;
+			return;
+		}
+	}
+	/* Anything else is shown, indented, so it can never pass for a result. */
+	if (!strncmp(c->line, "LGTEST", 6))
+		c->bad_line = 1;
+	printf("    %s| %s\n", g->id, c->line);
+}
+
+static void *irq_main(void *arg)
+{
+	struct child *c = arg;
+	struct lguest_irq irq = { .irq = c->irq_line };
+
+	for (unsigned int i = 0; i < c->irq_count; i++) {
+		usleep(20000);
+		if (ioctl(c->fd, LGUEST_IRQ, &irq))
+			printf("    %s| LGUEST_IRQ %u: %s\n", c->g->id, irq.irq, strerror(errno));
+	}
+	return NULL;
+}
+
+/* Console bytes: whole lines are judged, commands from the guest obeyed. */
+static int console(struct child *c, uint64_t gpa, uint64_t len)
+{
+	const char *p = lg_mem_range(&c->mem, gpa, len);
+
+	if (!p || len > 4096)
+		return -EFAULT;
+	c->total += len;
+	for (uint64_t i = 0; i < len; i++) {
+		if (p[i] != '\n' && c->len < sizeof(c->line) - 1) {
+			c->line[c->len++] = p[i];
+			continue;
+		}
+		if (p[i] != '\n')
+			continue;	/* overlong line: truncated */
+		if ((c->g->flags & F_IRQ) && !c->irq_started &&
+		    sscanf(c->line, "LGIRQ %u %u", &c->irq_count, &c->irq_line) == 2) {
+			c->irq_started = !pthread_create(&c->irq_thread, NULL, irq_main, c);
+			c->len = 0;
+			continue;
+		}
+		guest_line(c);
+		c->len = 0;
+	}
+	return 0;
+}
+
+static void mmio(struct child *c)
+{
+	struct lguest_run *r = c->run;
+	const struct mmio_spec_op *op;
+
+	if (c->mmio_next >= MMIO_SPEC_N) {
+		if (!c->mmio_bad)
+			printf("    %s| unexpected MMIO access at %#llx\n", c->g->id,
+			       (unsigned long long)r->mmio.addr);
+		c->mmio_bad = 1;
+		r->mmio.data = ~0ULL;
+		return;
+	}
+	op = &mmio_spec[c->mmio_next++];
+	if (r->mmio.addr != MMIO_SPEC_GPA + op->off || r->mmio.size != op->size ||
+	    r->mmio.is_write != op->is_write ||
+	    (op->is_write && r->mmio.data != op->val)) {
+		printf("    %s| MMIO access %u: %s of %u bytes at %#llx (data %#llx),"
+		       " wanted %s of %u at %#llx (data %#llx)\n", c->g->id, c->mmio_next - 1,
+		       r->mmio.is_write ? "write" : "read", r->mmio.size,
+		       (unsigned long long)r->mmio.addr, (unsigned long long)r->mmio.data,
+		       op->is_write ? "write" : "read", op->size,
+		       (unsigned long long)(MMIO_SPEC_GPA + op->off),
+		       (unsigned long long)op->val);
+		c->mmio_bad = 1;
+	}
+	if (!r->mmio.is_write)
+		r->mmio.data = op->val;
+}
+
+/*
+ * LGUEST_RUN with our own pattern in every vector register, checked when
+ * it returns: the guest's FPU state must never leak into ours.  One asm
+ * block, so the compiler cannot use the registers in between.
+ */
+static long run_fpu_checked(struct child *c)
+{
+	static const uint8_t pat[16] __attribute__((aligned(16))) = {
+		0x5a, 0xa5, 0x3c, 0xc3, 0x11, 0x22, 0x33, 0x44,
+		0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc };
+	uint8_t out[16][16] __attribute__((aligned(16)));
+	long ret;
+
+	__asm__ volatile(
+		"movdqa (%[pat]), %%xmm0\n\t"
+		".irp n,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t"
+		"movdqa %%xmm0, %%xmm\\n\n\t"
+		".endr\n\t"
+		"syscall\n\t"
+		".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t"
+		"movdqa %%xmm\\n, \\n*16(%[out])\n\t"
+		".endr"
+		: "=a"(ret)
+		: "a"(16L /* __NR_ioctl */), "D"((long)c->fd), "S"((long)LGUEST_RUN), "d"(0L),
+		  [pat] "r"(pat), [out] "r"(out)
+		: "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	c->fpu_runs++;
+	for (int i = 0; i < 16; i++)
+		if (memcmp(out[i], pat, 16)) {
+			c->fpu_clobbered++;
+			break;
+		}
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return 0;
+}
+
+static int load(struct child *c, struct lguest_regs *regs)
+{
+	const struct guest *g = c->g;
+	struct lg_vm *vm = lg_vm_new();
+	struct lg_kernel k;
+	struct lg_boot boot = { 0 };
+	char path[256], cmdline[512];
+	struct stat st;
+	void *elf;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s.elf", GUEST_DIR, g->elf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		result(g, 0, "loads", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	elf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (elf == MAP_FAILED) {
+		result(g, 0, "loads", "mmap %s: %s", path, strerror(errno));
+		return -1;
+	}
+	err = lg_elf_load(vm, &c->mem, elf, (size_t)st.st_size, 0, 0, &k);
+	if (!err) {
+		snprintf(cmdline, sizeof(cmdline), "lgtest.name=%s%s%s", g->id,
+			 g->args ? " " : "", g->args ? g->args : "");
+		boot.entry = k.entry;
+		boot.cmdline = cmdline;
+		err = lg_boot_setup(vm, &c->mem, &boot, regs);
+	}
+	if (err)
+		result(g, 0, "loads", "%s: %s", path, lg_vm_last_error(vm));
+	lg_vm_destroy(vm);
+	return err ? -1 : 0;
+}
+
+/* F_REGS: regs.c powers off with these in the callee-saved registers. */
+static void check_regs(struct child *c)
+{
+	struct lguest_regs r;
+	int ok = !ioctl(c->fd, LGUEST_GET_REGS, &r);
+
+	result(c->g, ok && r.rbx == 0xb0b0b0b0b0b0b0b0ULL && r.rbp == 0xbebebebebebebebeULL &&
+	       r.r12 == 0x1212121212121212ULL && r.r13 == 0x1313131313131313ULL &&
+	       r.r14 == 0x1414141414141414ULL && r.r15 == 0x1515151515151515ULL,
+	       "LGUEST_GET_REGS after poweroff shows the guest's registers",
+	       "rbx %#llx rbp %#llx r12 %#llx r13 %#llx r14 %#llx r15 %#llx (%s)",
+	       r.rbx, r.rbp, r.r12, r.r13, r.r14, r.r15, ok ? "ok" : strerror(errno));
+}
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static int child_main(const struct guest *g)
+{
+	struct child c = { .g = g, .fd = -1 };
+	struct lguest_init init = { .mem_size = MEM_SIZE };
+	struct lguest_regs regs;
+	struct lguest_run *r;
+	unsigned int exits = 0;
+	long ret;
+	int ok;
+
+	c.mem.size = MEM_SIZE;
+	c.mem.base = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			  -1, 0);
+	if (c.mem.base == MAP_FAILED) {
+		result(g, 0, "loads", "guest memory: %s", strerror(errno));
+		return 1;
+	}
+	if (load(&c, &regs))
+		return 1;
+
+	c.fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
+	init.mem_uaddr = (uintptr_t)c.mem.base;
+	if (g->flags & F_MMIO) {
+		init.nr_mmio = 1;
+		init.mmio[0].base = MMIO_SPEC_GPA;
+		init.mmio[0].size = MMIO_SPEC_SIZE;
+	}
+	if (c.fd < 0 || ioctl(c.fd, LGUEST_INIT, &init) || ioctl(c.fd, LGUEST_SET_REGS, &regs)) {
+		result(g, 0, "starts", "/dev/lguest: %s", strerror(errno));
+		return 1;
+	}
+	c.run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, c.fd, 0);
+	if (c.run == MAP_FAILED) {
+		result(g, 0, "starts", "mmap of the run page: %s", strerror(errno));
+		return 1;
+	}
+	r = c.run;
+
+	if (g->expect == SPIN_SIGNAL) {
+		struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+		struct lguest_regs now;
+		int n;
+
+		sigaction(SIGALRM, &sa, NULL);
+		for (n = 0; n < 2; n++) {
+				alarm(1);
+			ret = ioctl(c.fd, LGUEST_RUN, 0);
+			result(g, ret == -1 && errno == EINTR,
+			       n ? "LGUEST_RUN again: EINTR again (the guest survived)" :
+				   "LGUEST_RUN returns EINTR on a signal",
+			       "returned %ld (%s), exit %u", ret, strerror(errno), r->exit_reason);
+		}
+		ok = !ioctl(c.fd, LGUEST_GET_REGS, &now);
+		result(g, ok && now.rip >= 0xffffffff81000000ULL && now.rip < 0xffffffff82000000ULL,
+		       "registers of the interrupted guest are its own",
+		       "rip %#llx (%s)", now.rip, ok ? "ok" : strerror(errno));
+		return failed;
+	}
+
+	for (;;) {
+		ret = (g->flags & F_FPU) ? run_fpu_checked(&c) : ioctl(c.fd, LGUEST_RUN, 0);
+		if (ret) {
+			if (errno == EINTR)
+				continue;
+			result(g, 0, "runs", "LGUEST_RUN: %s", strerror(errno));
+			return 1;
+		}
+		exits++;
+		if (r->exit_reason == LGUEST_EXIT_HCALL) {
+			if (r->hcall.nr == LHCALL_CONSOLE_WRITE)
+				r->hcall.ret = (uint64_t)(int64_t)console(&c, r->hcall.args[0],
+									 r->hcall.args[1]);
+			else
+				r->hcall.ret = (uint64_t)-ENOSYS;
+			if (c.total > (1 << 20)) {
+				result(g, 0, "runs", "more than 1 MiB of console output");
+				return 1;
+			}
+			continue;
+		}
+		if (r->exit_reason == LGUEST_EXIT_MMIO && (g->flags & F_MMIO)) {
+			mmio(&c);
+			continue;
+		}
+		if (r->exit_reason == LGUEST_EXIT_NONE)
+			continue;
+		break;
+	}
+	if (c.len)	/* a last line without its newline */
+		guest_line(&c);
+	if (c.irq_started)
+		pthread_join(c.irq_thread, NULL);
+
+	switch (g->expect) {
+	case POWEROFF: {
+		unsigned int np = 0, nf = 0;
+
+		ok = r->exit_reason == LGUEST_EXIT_SHUTDOWN &&
+		     r->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF &&
+		     sscanf(r->shutdown.msg, "passed=%u failed=%u", &np, &nf) == 2;
+		if (r->exit_reason == LGUEST_EXIT_KILLED)
+			result(g, 0, "powers off", "killed: %s", r->killed.reason);
+		else if (r->exit_reason == LGUEST_EXIT_SHUTDOWN && !ok)
+			result(g, 0, "powers off", "shutdown kind %u: %s", r->shutdown.kind,
+			       r->shutdown.msg);
+		else if (!ok)
+			result(g, 0, "powers off", "exit reason %u", r->exit_reason);
+		else
+			result(g, np > 0 && nf == 0 && np == c.passes && nf == c.fails && !c.bad_line,
+			       "powers off after its checks, all seen by the launcher",
+			       "guest says passed=%u failed=%u, launcher saw %u PASS and %u FAIL"
+			       " lines%s", np, nf, c.passes, c.fails,
+			       c.bad_line ? " and a malformed LGTEST line" : "");
+		break;
+	}
+	case KILLED:
+		result(g, r->exit_reason == LGUEST_EXIT_KILLED && strstr(r->killed.reason, g->reason),
+		       "killed with the right reason",
+		       "wanted killed with '%s', got exit %u ('%s')", g->reason, r->exit_reason,
+		       r->exit_reason == LGUEST_EXIT_KILLED ? r->killed.reason : r->shutdown.msg);
+		if (r->exit_reason == LGUEST_EXIT_KILLED)
+			printf("    %s| killed: %s\n", g->id, r->killed.reason);
+		break;
+	default:
+		break;
+	}
+	if (g->flags & F_MMIO)
+		result(g, !c.mmio_bad && c.mmio_next == MMIO_SPEC_N,
+		       "every MMIO access exited with the right address, size and data",
+		       "%u of %zu scripted accesses seen%s", c.mmio_next, MMIO_SPEC_N,
+		       c.mmio_bad ? ", some wrong (above)" : "");
+	if (g->flags & F_FPU)
+		result(g, c.fpu_runs > 1 && !c.fpu_clobbered,
+		       "the launcher's vector registers survive LGUEST_RUN",
+		       "changed after %u of %u runs", c.fpu_clobbered, c.fpu_runs);
+	if (g->flags & F_REGS)
+		check_regs(&c);
+	errno = 0;
+	ret = ioctl(c.fd, LGUEST_RUN, 0);
+	result(g, ret == -1 && errno == ESHUTDOWN, "no LGUEST_RUN after it ended",
+	       "returned %ld errno %d (%s) after %u exits", ret, errno, strerror(errno), exits);
+	close(c.fd);
+	return failed;
+}
+
+/* ---- the parent: one child per guest, with a deadline ------------------- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits up to @secs for @pid; returns 1 with *status when it ended. */
+static int wait_for(pid_t pid, double secs, int *status)
+{
+	double end = now() + secs;
+
+	do {
+		pid_t p = waitpid(pid, status, WNOHANG);
+
+		if (p == pid)
+			return 1;
+		if (p < 0)
+			return -1;
+		usleep(10000);
+	} while (now() < end);
+	return 0;
+}
+
+static void run_guest(const struct guest *g)
+{
+	double t0 = now();
+	int status = 0;
+	pid_t pid;
+
+	printf("LGTEST-GUEST %s (%s.elf%s%s)\n", g->id, g->elf, g->args ? " " : "",
+	       g->args ? g->args : "");
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		result(g, 0, "runs", "fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		_exit(child_main(g));
+
+	if (g->expect == SPIN_SIGKILL) {
+		double slept;
+
+		usleep(2000000);
+		slept = now() - t0;
+		/* The spinning guest has one CPU; we must still get the other. */
+		result(g, slept < 4.0, "the host stays responsive while the guest spins",
+		       "a 2 s sleep took %.1f s", slept);
+		result(g, waitpid(pid, &status, WNOHANG) == 0, "the guest never yields",
+		       "it ended by itself (status %#x)", status);
+		kill(pid, SIGKILL);
+		result(g, wait_for(pid, 10, &status) == 1 && WIFSIGNALED(status) &&
+		       WTERMSIG(status) == SIGKILL, "SIGKILL ends the launcher in LGUEST_RUN",
+		       "still there 10 s later, or status %#x", status);
+		return;
+	}
+	if (wait_for(pid, 60, &status) != 1) {
+		kill(pid, SIGKILL);
+		wait_for(pid, 10, &status);
+		result(g, 0, "ends", "timed out after 60 s: killed");
+		return;
+	}
+	if (!WIFEXITED(status)) {
+		result(g, 0, "ends", "the launcher child died: status %#x", status);
+		return;
+	}
+	if (WEXITSTATUS(status))
+		failed = 1;
+}
+
+static int wanted(const struct guest *g, char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], g->id))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char *names[NGUESTS + 1], buf[4096], *p, *tok;
+	int n = 0, all = 0;
+	FILE *f;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc && n < (int)NGUESTS; i++) {
+		if (!strcmp(argv[i], "-a"))
+			all = 1;
+		else
+			names[n++] = argv[i];
+	}
+	/* lgtest.guests=a,b on the VM host's command line. */
+	f = fopen("/proc/cmdline", "r");
+	if (n == 0 && !all && f && fgets(buf, sizeof(buf), f) &&
+	    (p = strstr(buf, "lgtest.guests="))) {
+		p += strlen("lgtest.guests=");
+		p[strcspn(p, " \n")] = '\0';
+		for (tok = strtok(p, ","); tok && n < (int)NGUESTS; tok = strtok(NULL, ","))
+			names[n++] = tok;
+	}
+	if (f)
+		fclose(f);
+
+	for (size_t i = 0; i < NGUESTS; i++) {
+		const struct guest *g = &guests[i];
+
+		if (n && !wanted(g, names, n))
+			continue;
+		if (g->pending && !n && !all) {
+			printf("LGTEST SKIP %s: pending host feature: %s\n", g->id, g->pending);
+			continue;
+		}
+		run_guest(g);
+	}
+	return failed;
+}
