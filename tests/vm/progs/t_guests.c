@@ -56,12 +56,17 @@ struct guest {
 	const char *id;		/* LGTEST name, and lgtest.name= for the guest */
 	const char *elf;	/* /tests/guests/ELF.elf */
 	const char *args;	/* more command line, e.g. "case=hole_read" */
-	enum expect expect;
 	const char *reason;	/* KILLED: a substring of the module's reason */
-	unsigned int flags;
 	/* Non-NULL: the host feature this needs has not landed yet. */
 	const char *pending;
+	enum expect expect;
+	unsigned int flags;
 };
+
+/* In the table: G(id, elf, args, expect, reason, flags, pending). */
+#define G(i, e, a, x, r, f, p) \
+	{ .id = (i), .elf = (e), .args = (a), .expect = (x), .reason = (r), .flags = (f), \
+	  .pending = (p) }
 
 #define EVENTS		"event delivery (LHCALL_INIT, FRED-style frames)"
 #define IRQS		"virtual interrupts (irq_pending, SEND_INTERRUPTS, LGUEST_IRQ)"
@@ -80,55 +85,55 @@ struct guest {
 #define SWITCHER_FLAGS	"the Switcher clearing DF and AC before host code runs"
 
 static const struct guest guests[] = {
-	{ "hello", "hello", NULL, POWEROFF, NULL, 0, NULL },
-	{ "regs.hcall", "regs", "case=hcall", POWEROFF, NULL, F_REGS, NULL },
-	{ "tlb.full", "tlb", "case=full", POWEROFF, NULL, 0, NULL },
-	{ "hugepage", "hugepage", NULL, POWEROFF, NULL, 0, NULL },
-	{ "flood", "flood", NULL, POWEROFF, NULL, 0, NULL },
-	{ "spin.sigkill", "spin", NULL, SPIN_SIGKILL, NULL, 0, NULL },
-	{ "spin.signal", "spin", NULL, SPIN_SIGNAL, NULL, 0, NULL },
+	G("hello", "hello", NULL, POWEROFF, NULL, 0, NULL),
+	G("regs.hcall", "regs", "case=hcall", POWEROFF, NULL, F_REGS, NULL),
+	G("tlb.full", "tlb", "case=full", POWEROFF, NULL, 0, NULL),
+	G("hugepage", "hugepage", NULL, POWEROFF, NULL, 0, NULL),
+	G("flood", "flood", NULL, POWEROFF, NULL, 0, NULL),
+	G("spin.sigkill", "spin", NULL, SPIN_SIGKILL, NULL, 0, NULL),
+	G("spin.signal", "spin", NULL, SPIN_SIGNAL, NULL, 0, NULL),
 
 	/* The hostile set that ends in a kill. */
-	{ "hostile.hole_read", "hostile", "case=hole_read", KILLED, "hypervisor hole", 0, NULL },
-	{ "hostile.hole_write", "hostile", "case=hole_write", KILLED, "hypervisor hole", 0, NULL },
-	{ "hostile.hole_exec", "hostile", "case=hole_exec", KILLED, "hypervisor hole", 0, NULL },
-	{ "hostile.hole_pte", "hostile", "case=hole_pte", KILLED, "hypervisor hole", 0, NULL },
-	{ "hostile.pte_outside", "hostile", "case=pte_outside", KILLED, "outside its memory", 0,
-	  NULL },
-	{ "hostile.pte2m_outside", "hostile", "case=pte2m_outside", KILLED, "outside its memory",
-	  0, NULL },
-	{ "hostile.table_outside", "hostile", "case=table_outside", KILLED, "outside its memory",
-	  0, NULL },
-	{ "hostile.gb_page", "hostile", "case=gb_page", KILLED, "1 GiB", 0, NULL },
-	{ "hostile.hcall_unknown", "hostile", "case=hcall_unknown", KILLED, "unknown hypercall",
-	  0, NULL },
-	{ "hostile.hcall_zero", "hostile", "case=hcall_zero", KILLED, "unknown hypercall", 0,
-	  NULL },
-	{ "hostile.hcall_neg", "hostile", "case=hcall_neg", KILLED, "unknown hypercall", 0, NULL },
-	{ "hostile.shutdown_kind", "hostile", "case=shutdown_kind", KILLED, "shutdown kind", 0,
-	  NULL },
-	{ "hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL },
+	G("hostile.hole_read", "hostile", "case=hole_read", KILLED, "hypervisor hole", 0, NULL),
+	G("hostile.hole_write", "hostile", "case=hole_write", KILLED, "hypervisor hole", 0, NULL),
+	G("hostile.hole_exec", "hostile", "case=hole_exec", KILLED, "hypervisor hole", 0, NULL),
+	G("hostile.hole_pte", "hostile", "case=hole_pte", KILLED, "hypervisor hole", 0, NULL),
+	G("hostile.pte_outside", "hostile", "case=pte_outside", KILLED, "outside its memory", 0,
+	  NULL),
+	G("hostile.pte2m_outside", "hostile", "case=pte2m_outside", KILLED, "outside its memory",
+	  0, NULL),
+	G("hostile.table_outside", "hostile", "case=table_outside", KILLED, "outside its memory",
+	  0, NULL),
+	G("hostile.gb_page", "hostile", "case=gb_page", KILLED, "1 GiB", 0, NULL),
+	G("hostile.hcall_unknown", "hostile", "case=hcall_unknown", KILLED, "unknown hypercall",
+	  0, NULL),
+	G("hostile.hcall_zero", "hostile", "case=hcall_zero", KILLED, "unknown hypercall", 0,
+	  NULL),
+	G("hostile.hcall_neg", "hostile", "case=hcall_neg", KILLED, "unknown hypercall", 0, NULL),
+	G("hostile.shutdown_kind", "hostile", "case=shutdown_kind", KILLED, "shutdown kind", 0,
+	  NULL),
+	G("hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL),
 
 	/* Pending: they need host features that have not landed yet. */
-	{ "ad", "ad", NULL, POWEROFF, NULL, 0, DIRTY_BIT },
-	{ "hostile.pte_write_outside", "hostile", "case=pte_write_outside", KILLED,
-	  "outside its memory", 0, DIRTY_BIT },
-	{ "regs.df", "regs", "case=df", POWEROFF, NULL, F_REGS, SWITCHER_FLAGS },
-	{ "regs.irq", "regs", "case=irq", POWEROFF, NULL, 0, TIMER },
-	{ "tlb.one", "tlb", "case=one", POWEROFF, NULL, 0, FLUSH_ONE },
-	{ "pf", "pf", NULL, POWEROFF, NULL, 0, EVENTS },
-	{ "demand", "demand", NULL, POWEROFF, NULL, 0, EVENTS },
-	{ "traps", "traps", NULL, POWEROFF, NULL, 0, EVENTS },
-	{ "privileged", "privileged", NULL, POWEROFF, NULL, 0, EVENTS },
-	{ "selectors", "selectors", NULL, POWEROFF, NULL, 0, EVENTS },
-	{ "noncanon", "noncanon", NULL, POWEROFF, NULL, 0, EVENTS },
-	{ "user", "user", NULL, POWEROFF, NULL, 0, USER },
-	{ "timer", "timer", NULL, POWEROFF, NULL, 0, TIMER },
-	{ "halt", "halt", NULL, POWEROFF, NULL, 0, TIMER },
-	{ "irq", "irq", NULL, POWEROFF, NULL, F_IRQ, IRQS },
-	{ "mmio", "mmio", NULL, POWEROFF, NULL, F_MMIO, MMIO },
-	{ "fpu", "fpu", NULL, POWEROFF, NULL, F_FPU, FPU },
-	{ "hostile.init_outside", "hostile", "case=init_outside", KILLED, "", 0, EVENTS },
+	G("ad", "ad", NULL, POWEROFF, NULL, 0, DIRTY_BIT),
+	G("hostile.pte_write_outside", "hostile", "case=pte_write_outside", KILLED,
+	  "outside its memory", 0, DIRTY_BIT),
+	G("regs.df", "regs", "case=df", POWEROFF, NULL, F_REGS, SWITCHER_FLAGS),
+	G("regs.irq", "regs", "case=irq", POWEROFF, NULL, 0, TIMER),
+	G("tlb.one", "tlb", "case=one", POWEROFF, NULL, 0, FLUSH_ONE),
+	G("pf", "pf", NULL, POWEROFF, NULL, 0, EVENTS),
+	G("demand", "demand", NULL, POWEROFF, NULL, 0, EVENTS),
+	G("traps", "traps", NULL, POWEROFF, NULL, 0, EVENTS),
+	G("privileged", "privileged", NULL, POWEROFF, NULL, 0, EVENTS),
+	G("selectors", "selectors", NULL, POWEROFF, NULL, 0, EVENTS),
+	G("noncanon", "noncanon", NULL, POWEROFF, NULL, 0, EVENTS),
+	G("user", "user", NULL, POWEROFF, NULL, 0, USER),
+	G("timer", "timer", NULL, POWEROFF, NULL, 0, TIMER),
+	G("halt", "halt", NULL, POWEROFF, NULL, 0, TIMER),
+	G("irq", "irq", NULL, POWEROFF, NULL, F_IRQ, IRQS),
+	G("mmio", "mmio", NULL, POWEROFF, NULL, F_MMIO, MMIO),
+	G("fpu", "fpu", NULL, POWEROFF, NULL, F_FPU, FPU),
+	G("hostile.init_outside", "hostile", "case=init_outside", KILLED, "", 0, EVENTS),
 };
 #define NGUESTS (sizeof(guests) / sizeof(guests[0]))
 
@@ -138,16 +143,16 @@ static void result(const struct guest *g, int ok, const char *check, const char 
 	__attribute__((format(printf, 4, 5)));
 static void result(const struct guest *g, int ok, const char *check, const char *fmt, ...)
 {
+	char why[512];
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
 	if (ok) {
 		printf("LGTEST PASS %s: %s\n", g->id, check);
 	} else {
-		printf("LGTEST FAIL %s: %s: ", g->id, check);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
+		printf("LGTEST FAIL %s: %s: %s\n", g->id, check, why);
 		failed = 1;
 	}
 	fflush(stdout);
@@ -300,7 +305,7 @@ static long run_fpu_checked(struct child *c)
 		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 	c->fpu_runs++;
 	for (int i = 0; i < 16; i++)
-		if (memcmp(out[i], pat, 16)) {
+		if (memcmp(out[i], pat, 16) != 0) {
 			c->fpu_clobbered++;
 			break;
 		}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page faults the guest handles itself: not present (read, write), write
+ * to read-only (4K and 2M), execute of a no-execute page, and ring 3
+ * touching a supervisor page.  Each must arrive as vector 14 with the
+ * CPU's error code, CR2 in lguest_data and the faulting RIP in the frame.
+ */
+#include "rt/rt.h"
+
+const char rt_guest_name[] = "pf";
+
+/* The faulting instructions, at known addresses. */
+u64 load_at(u64 va);
+u64 store_at(u64 va);
+extern char load_insn[], store_insn[];
+asm(".text\n"
+    "load_at: load_insn: mov (%rdi), %rax\n\tret\n"
+    "store_at: store_insn: movq $1, (%rdi)\n\tret\n");
+
+static void expect_pf(const char *check, long v, u64 err, u64 cr2, u64 rip)
+{
+	CHECK(v == X86_PF && rt_last.error_code == err && rt_last_cr2 == cr2 &&
+	      rt_data.cr2 == cr2 && rt_last.rip == rip && rt_last.cs == LGUEST_KERNEL_CS,
+	      check, "vector %ld error %#llx (want %#llx) cr2 %#llx (want %#llx) rip %#llx"
+	      " (want %#llx) cs %#llx", v, rt_last.error_code, err, rt_last_cr2, cr2,
+	      rt_last.rip, rip, rt_last.cs);
+}
+
+/* A user program: read the address in rdi (a supervisor page). */
+extern char user_read[], user_read_end[];
+asm(".text\n"
+    "user_read: mov (%rdi), %rax\n\tud2\n"
+    "user_read_end:\n");
+
+static bool user_fault(struct rt_frame *f)
+{
+	if ((f->cs & 3) != 3)
+		return false;
+	rt_user_return(f->vector << 16 | f->error_code);
+}
+
+void guest_main(void)
+{
+	u64 missing = TEST_VA + 0x10000, ro = TEST_VA + 0x20000, nx = TEST_VA + 0x30000;
+	u64 ro2m = TEST_VA + (1UL << 30), code = rt_alloc_page(), r;
+	long v;
+
+	rt_events_init();
+	CHECK(1, "LHCALL_INIT and LHCALL_SET_STACK accepted", "no");
+
+	v = RT_TRY(load_at(missing));
+	expect_pf("read of a not-present page: #PF, error 0, CR2, RIP", v, 0, missing,
+		  (u64)load_insn);
+	v = RT_TRY(store_at(missing + 8));
+	expect_pf("write to a not-present page: #PF, error W", v, PF_W, missing + 8,
+		  (u64)store_insn);
+
+	rt_map(ro, rt_alloc_page(), 0);
+	rt_flush_all();
+	v = RT_TRY(load_at(ro));
+	CHECK(v == -1, "read of a read-only page works", "vector %ld", v);
+	v = RT_TRY(store_at(ro + 16));
+	expect_pf("write to a read-only page: #PF, error P|W", v, PF_P | PF_W, ro + 16,
+		  (u64)store_insn);
+
+	rt_map_2m(ro2m, rt_alloc_hpage(), 0);
+	rt_flush_all();
+	v = RT_TRY(store_at(ro2m + 0x1234 * 8));
+	expect_pf("write to a read-only 2 MiB page: #PF, error P|W", v, PF_P | PF_W,
+		  ro2m + 0x1234 * 8, (u64)store_insn);
+
+	/* Code in a no-execute page: the fetch faults with I/D set. */
+	*(u8 *)__va(code) = 0xc3;	/* ret */
+	rt_map(nx, code, PTE_NX);
+	rt_flush_all();
+	v = RT_TRY(((void (*)(void))nx)());
+	CHECK(v == X86_PF && rt_last.error_code == (PF_P | PF_I) && rt_last_cr2 == nx &&
+	      rt_last.rip == nx, "execute of a no-execute page: #PF, error P|I/D",
+	      "vector %ld error %#llx cr2 %#llx rip %#llx", v, rt_last.error_code,
+	      rt_last_cr2, rt_last.rip);
+
+	/* After the fault, mapping the page makes the retry work. */
+	rt_map(missing, rt_alloc_page(), PTE_W);
+	rt_flush_all();
+	v = RT_TRY(store_at(missing + 8));
+	CHECK(v == -1 && load_at(missing + 8) == 1, "mapped after the fault: the access works",
+	      "vector %ld", v);
+
+	/* Ring 3 reading a supervisor page. */
+	memcpy(__va(code), user_read, (size_t)(user_read_end - user_read));
+	rt_map(USER_VA, code, PTE_U);
+	rt_map(USER_VA + 0x10000, rt_alloc_page(), PTE_U | PTE_W);
+	rt_flush_all();
+	rt_on_event = user_fault;
+	/* rt_run_user clears the registers: the user program reads at 0. */
+	r = rt_run_user(USER_VA, USER_VA + 0x11000);
+	rt_on_event = NULL;
+	CHECK(r >> 16 == X86_PF && (r & 0xffff) == PF_U && rt_last_cr2 == 0 &&
+	      rt_last.rip == USER_VA && rt_last.cs == LGUEST_USER_CS,
+	      "ring 3 reading an unmapped page: #PF, error U, from user CS",
+	      "result %#llx cr2 %#llx rip %#llx cs %#llx", r, rt_last_cr2, rt_last.rip,
+	      rt_last.cs);
+	/* Map page 0 as supervisor: now it is present but not the user's. */
+	rt_map(0, rt_alloc_page(), PTE_W);
+	rt_flush_all();
+	rt_on_event = user_fault;
+	r = rt_run_user(USER_VA, USER_VA + 0x11000);
+	rt_on_event = NULL;
+	CHECK(r >> 16 == X86_PF && (r & 0xffff) == (PF_U | PF_P) && rt_last_cr2 == 0,
+	      "ring 3 reading a supervisor page: #PF, error P|U",
+	      "result %#llx cr2 %#llx", r, rt_last_cr2);
+	rt_unmap(0);
+	rt_flush_all();
+}
