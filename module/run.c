@@ -35,8 +35,13 @@ static const u64 lg_gdt[SW_GDT_ENTRIES - 2] = {
 	[LG_KERNEL_DS >> 3]	= 0x00cfb3000000ffffULL,
 };
 
+static enum hrtimer_restart lg_clockevent(struct hrtimer *timer);
+
 int lg_vcpu_init(struct lguest *lg)
 {
+	hrtimer_init(&lg->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	lg->timer.function = lg_clockevent;
+
 	struct x86_hw_tss *tss;
 	struct desc_ptr *dp;
 	int err;
@@ -74,6 +79,8 @@ int lg_vcpu_init(struct lguest *lg)
 
 void lg_vcpu_free(struct lguest *lg)
 {
+	if (lg->timer.function)
+		hrtimer_cancel(&lg->timer);
 	if (lg->pt_pages.next)
 		lg_pt_free(lg);
 	free_page((unsigned long)lg->regs_page);
@@ -118,7 +125,8 @@ static void lg_enter(struct lguest *lg)
 	f->rip = r->rip;
 	f->rsp = r->rsp;
 	/* The guest always runs with the real IF on and IOPL 0. */
-	f->rflags = (r->rflags & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	f->rflags = (r->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_VIF |
+				   X86_EFLAGS_VIP)) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	f->cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
 	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
 	REGS(lg, RP_GS_BASE, u64) = r->gs_base;
@@ -198,6 +206,140 @@ static void guest_string(struct lguest *lg, u64 gpa, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+static bool canonical(u64 addr)
+{
+	return ((s64)addr << 16 >> 16) == (s64)addr;
+}
+
+/* The shared page: it lives in guest memory, which is the launcher's. */
+static struct lguest_data __user *lgdata(struct lguest *lg)
+{
+	return (struct lguest_data __user *)(lg->mem_uaddr + lg->data_gpa);
+}
+
+/*
+ * Deliver an event FRED-style: push a struct lguest_event_frame on the
+ * guest kernel's stack and enter its event entry in ring 1 with virtual
+ * interrupts off.  A guest that cannot take the event (no entry yet, a
+ * stack it cannot write) dies: there is nobody else to tell.
+ */
+static void deliver_event(struct lguest *lg, u64 vector, u64 errcode)
+{
+	struct lguest_regs *r = &lg->regs;
+	struct lguest_event_frame ev;
+	u8 irq_on = 0;
+	u64 sp;
+
+	if (!lg->event_entry) {
+		lg_kill(lg, "event %llu (rip %#llx) before LHCALL_INIT", vector, r->rip);
+		return;
+	}
+	if (get_user(irq_on, &lgdata(lg)->irq_enabled) ||
+	    (vector == X86_TRAP_PF && put_user(r->cr2, &lgdata(lg)->cr2))) {
+		lg_kill(lg, "shared page unreadable");
+		return;
+	}
+	ev.vector = vector;
+	ev.error_code = errcode;
+	ev.rip = r->rip;
+	ev.cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
+	ev.rflags = (r->rflags & ~X86_EFLAGS_IF) | (irq_on ? X86_EFLAGS_IF : 0);
+	ev.rsp = r->rsp;
+	ev.ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
+
+	sp = ((lg->user_mode ? lg->kernel_stack : r->rsp) & ~15ULL) - sizeof(ev);
+	if (!canonical(sp) || lg_write_guest(lg, sp, &ev, sizeof(ev))) {
+		lg_kill(lg, "cannot deliver event %llu: kernel stack %#llx not writable",
+			vector, sp);
+		return;
+	}
+	if (put_user(0, &lgdata(lg)->irq_enabled)) {
+		lg_kill(lg, "shared page unwritable");
+		return;
+	}
+	/* Leaving ring 3 swaps GS, as swapgs would. */
+	if (lg->user_mode) {
+		u64 kgs;
+
+		if (put_user(r->gs_base, &lgdata(lg)->user_gs) ||
+		    get_user(kgs, &lgdata(lg)->kernel_gs) || !canonical(kgs)) {
+			lg_kill(lg, "shared page unusable");
+			return;
+		}
+		r->gs_base = kgs;
+	}
+	r->rip = lg->event_entry;
+	r->rsp = sp;
+	r->rflags = X86_EFLAGS_FIXED;
+	lg->user_mode = false;
+}
+
+/* Deliver the lowest pending line if the guest has interrupts on. */
+static void deliver_interrupts(struct lguest *lg)
+{
+	unsigned long pending = READ_ONCE(lg->irq_pending);
+	u8 irq_on;
+	int irq;
+
+	if (!lg->data_gpa)
+		return;
+	if (put_user(pending, &lgdata(lg)->irq_pending) ||
+	    get_user(irq_on, &lgdata(lg)->irq_enabled)) {
+		lg_kill(lg, "shared page unusable");
+		return;
+	}
+	if (!pending || !irq_on)
+		return;
+	irq = __ffs(pending);
+	clear_bit(irq, &lg->irq_pending);
+	deliver_event(lg, LGUEST_IRQ_BASE + irq, 0);
+}
+
+/* Wake the guest if it sleeps; make it leave the guest if it runs. */
+void lg_raise_irq(struct lguest *lg, unsigned int irq)
+{
+	struct task_struct *task;
+
+	set_bit(irq, &lg->irq_pending);
+	rcu_read_lock();
+	task = READ_ONCE(lg->task);
+	if (task) {
+		wake_up_process(task);
+		kick_process(task);
+	}
+	rcu_read_unlock();
+}
+
+static enum hrtimer_restart lg_clockevent(struct hrtimer *timer)
+{
+	lg_raise_irq(container_of(timer, struct lguest, timer), 0);
+	return HRTIMER_NORESTART;
+}
+
+/* A guest asking for faster than this gets this: it cannot flood us. */
+#define LG_MIN_CLOCKEVENT_NS	10000
+
+static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
+{
+	if (lg->data_gpa) {
+		lg_kill(lg, "LHCALL_INIT called twice");
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(data_gpa) || data_gpa >= lg->mem_size || !canonical(entry)) {
+		lg_kill(lg, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
+		return -EINVAL;
+	}
+	lg->data_gpa = data_gpa;
+	lg->event_entry = entry;
+	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
+	    put_user(boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? tsc_khz : 0,
+		     &lgdata(lg)->tsc_khz)) {
+		lg_kill(lg, "shared page unwritable");
+		return -EFAULT;
+	}
+	return 0;
+}
+
 /*
  * A hypercall: rax is the number, rdi/rsi/rdx/r10/r8 the arguments.
  * Returns true when the launcher must see it.
@@ -206,11 +348,13 @@ static bool do_hcall(struct lguest *lg)
 {
 	struct lguest_regs *r = &lg->regs;
 	struct lguest_run *run = lg->run;
+	u64 nr = r->rax;
 
-	switch (r->rax) {
+	r->rax = 0;
+	switch (nr) {
 	case LHCALL_CONSOLE_WRITE:
 		run->exit_reason = LGUEST_EXIT_HCALL;
-		run->hcall.nr = r->rax;
+		run->hcall.nr = nr;
 		run->hcall.args[0] = r->rdi;
 		run->hcall.args[1] = r->rsi;
 		run->hcall.args[2] = r->rdx;
@@ -230,18 +374,93 @@ static bool do_hcall(struct lguest *lg)
 		return true;
 	case LHCALL_FLUSH_TLB:
 		lg_pt_flush(lg);
-		r->rax = 0;
+		return false;
+	case LHCALL_INIT:
+		return hcall_init(lg, r->rdi, r->rsi) != 0;
+	case LHCALL_SET_STACK:
+		if (!canonical(r->rdi)) {
+			lg_kill(lg, "non-canonical kernel stack %#llx", r->rdi);
+			return true;
+		}
+		lg->kernel_stack = r->rdi;
+		return false;
+	case LHCALL_HALT:
+		lg->halted = true;
+		return false;
+	case LHCALL_SET_CLOCKEVENT:
+		if (!r->rdi)
+			hrtimer_cancel(&lg->timer);
+		else
+			hrtimer_start(&lg->timer, ns_to_ktime(max_t(u64, r->rdi,
+								    LG_MIN_CLOCKEVENT_NS)),
+				      HRTIMER_MODE_REL);
+		return false;
+	case LHCALL_SEND_INTERRUPTS:
+		return false;
+	case LHCALL_NEW_PGTABLE:
+		if (!PAGE_ALIGNED(r->rdi) || r->rdi >= lg->mem_size) {
+			lg_kill(lg, "bad page table root %#llx", r->rdi);
+			return true;
+		}
+		r->cr3 = r->rdi;
+		lg_pt_flush(lg);
+		return false;
+	case LHCALL_FLUSH_TLB_ONE:
+		lg_pt_flush_one(lg, r->rdi);
 		return false;
 	default:
-		lg_kill(lg, "unknown hypercall %llu", r->rax);
+		lg_kill(lg, "unknown hypercall %llu", nr);
 		return true;
 	}
+}
+
+/* Sleep in LHCALL_HALT until a line is raised or a signal comes. */
+static void lg_halt(struct lguest *lg)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	if (!READ_ONCE(lg->irq_pending) && !signal_pending(current))
+		schedule();
+	__set_current_state(TASK_RUNNING);
+	if (READ_ONCE(lg->irq_pending))
+		lg->halted = false;
+}
+
+/* What the guest did that made it leave; false when it must stop. */
+static void handle_trap(struct lguest *lg)
+{
+	struct lguest_regs *r = &lg->regs;
+	u64 trap = frame(lg)->trapnum, err = frame(lg)->errcode;
+	int ret;
+
+	switch (trap) {
+	case X86_TRAP_PF:
+		ret = lg_pt_fault(lg, r->cr2, err);
+		if (ret == 1)
+			deliver_event(lg, trap, err);
+		else if (ret == 2)
+			lg_kill(lg, "MMIO access at %#llx is not supported yet", r->cr2);
+		return;
+	case LG_HCALL_VECTOR:
+		if (lg->user_mode)
+			lg_kill(lg, "hypercall from guest user mode");
+		else if (do_hcall(lg))
+			lg->pending_exit = lg->run->exit_reason;
+		return;
+	case LG_TRAP_SYSCALL:
+		deliver_event(lg, LGUEST_EVENT_SYSCALL, 0);
+		return;
+	case X86_TRAP_NMI:
+	case X86_TRAP_MC:
+		return;
+	}
+	if (trap >= FIRST_EXTERNAL_VECTOR)
+		return;		/* a host interrupt: already handled */
+	deliver_event(lg, trap, err);
 }
 
 long lg_run(struct lguest *lg)
 {
 	struct lguest_regs *r = &lg->regs;
-	int ret;
 
 	if (lg->dead)
 		return -ESHUTDOWN;
@@ -256,33 +475,16 @@ long lg_run(struct lguest *lg)
 		if (signal_pending(current))
 			return -EINTR;
 		cond_resched();
+		if (lg->halted) {
+			lg_halt(lg);
+			continue;
+		}
+		deliver_interrupts(lg);
+		if (lg->dead)
+			return 0;
 
 		lg_enter(lg);
-		switch (frame(lg)->trapnum) {
-		case X86_TRAP_PF:
-			ret = lg_pt_fault(lg, r->cr2, frame(lg)->errcode);
-			if (ret == 1)
-				lg_kill(lg, "unhandled page fault at %#llx (rip %#llx)",
-					r->cr2, r->rip);
-			else if (ret == 2)
-				lg_kill(lg, "MMIO access at %#llx is not supported yet", r->cr2);
-			break;
-		case LG_HCALL_VECTOR:
-			if (lg->user_mode)
-				lg_kill(lg, "hypercall from guest user mode");
-			else if (do_hcall(lg))
-				lg->pending_exit = lg->run->exit_reason;
-			break;
-		case X86_TRAP_NMI:
-		case X86_TRAP_MC:
-			break;
-		default:
-			if (frame(lg)->trapnum >= FIRST_EXTERNAL_VECTOR &&
-			    frame(lg)->trapnum < 256)
-				break;
-			lg_kill(lg, "unhandled trap %llu at rip %#llx (error %#llx)",
-				frame(lg)->trapnum, r->rip, frame(lg)->errcode);
-		}
+		handle_trap(lg);
 		if (lg->dead || lg->pending_exit)
 			return 0;
 	}

@@ -10,6 +10,9 @@
 #define LHCALL_FLUSH_TLB	3
 #define LGUEST_SHUTDOWN_POWEROFF 0
 #define LGUEST_SHUTDOWN_PANIC	2
+#define LHCALL_INIT		4
+#define KERNEL_BASE		0xffffffff80000000
+#define DATA_GPA		0x5000
 
 	.text
 	.globl	_start
@@ -28,6 +31,18 @@ _start:
 	mov	$0x1234567890abcdef, %rcx
 	cmp	%rcx, %r12
 	jne	bad
+
+	/* Events: register the shared page and entry, then trip #UD and #GP. */
+	mov	$KERNEL_BASE + 0x1200000, %rsp
+	mov	$LHCALL_INIT, %eax
+	mov	$DATA_GPA, %edi
+	lea	event(%rip), %rsi
+	int	$LGUEST_HCALL_VECTOR
+	xor	%r13d, %r13d
+	ud2
+	cli				/* ring 1 may not: #GP */
+	cmp	$0x0600 + 0x0d, %r13	/* #UD then #GP, in that order */
+	jne	bad
 	mov	$LHCALL_SHUTDOWN, %eax
 	mov	$LGUEST_SHUTDOWN_POWEROFF, %edi
 	lea	bye(%rip), %rsi
@@ -41,6 +56,20 @@ bad:
 	xor	%esi, %esi
 	int	$LGUEST_HCALL_VECTOR
 	ud2
+
+/* Count events in r13 (vector << 8 after the first), skip the instruction. */
+event:
+	shl	$8, %r13
+	add	(%rsp), %r13
+	cmpq	$6, (%rsp)
+	je	1f
+	cmpq	$13, (%rsp)
+	jne	bad
+	addq	$1, 16(%rsp)		/* cli is one byte */
+	jmp	2f
+1:	addq	$2, 16(%rsp)		/* ud2 is two */
+2:	add	$16, %rsp
+	iretq
 
 msg:	.ascii	"hello from ring 1\n"
 	msg_len = . - msg
