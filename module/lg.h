@@ -46,6 +46,9 @@ struct lguest {
 	bool halted;
 	/* The guest's clockevent: raises line 0. */
 	struct hrtimer timer;
+	/* The MMIO access the launcher is completing (mmio.c). */
+	unsigned int mmio_len, mmio_reg, mmio_size;
+	bool mmio_high_byte;
 	/* The thread inside LGUEST_RUN, to wake or kick; under lock. */
 	struct task_struct *task;
 	/* The last exit went to the launcher for this reason. */
@@ -72,9 +75,14 @@ extern struct page *lg_switcher_text[SW_TEXT_PAGES], *lg_idt_page;
 int lg_pt_init(struct lguest *lg);
 void lg_pt_free(struct lguest *lg);
 void lg_pt_flush(struct lguest *lg);
-int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode);
+int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa);
 void lg_pt_flush_one(struct lguest *lg, u64 va);
 int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len);
+int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len);
+
+/* mmio.c: device accesses, decoded for the launcher. */
+int lg_mmio_exit(struct lguest *lg, u64 gpa);
+void lg_mmio_complete(struct lguest *lg);
 
 /* run.c: running the guest. */
 int lg_vcpu_init(struct lguest *lg);

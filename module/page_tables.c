@@ -295,7 +295,7 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
  * the guest's own (to reflect), 2 for an MMIO access, or -errno when the
  * guest must die (lg_kill was called).
  */
-int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode)
+int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 {
 	unsigned long *table = lg->shadow_pml4;
 	struct gwalk w;
@@ -306,8 +306,10 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode)
 	ret = guest_walk(lg, va, errcode, &w);
 	if (ret)
 		return ret;
-	if (in_mmio(lg, w.gfn << PAGE_SHIFT))
+	if (in_mmio(lg, w.gfn << PAGE_SHIFT)) {
+		*mmio_gpa = (w.gfn << PAGE_SHIFT) | (va & ~PAGE_MASK);
 		return 2;
+	}
 	if (w.gfn >= lg->mem_size >> PAGE_SHIFT) {
 		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, w.gfn);
 		return -EFAULT;
@@ -362,27 +364,39 @@ void lg_pt_flush_one(struct lguest *lg, u64 va)
 }
 
 /*
- * Write @len bytes at guest-virtual @va as the guest kernel would (used
- * to push event frames).  Fails, without killing, if any byte is not
- * mapped writable to ring 1 in ordinary guest RAM.
+ * Copy to or from guest-virtual @va as the guest kernel would: used to
+ * push event frames and fetch MMIO instructions.  Fails, without killing,
+ * unless every byte is mapped to ring 1 (writable, for a write) in
+ * ordinary guest RAM.
  */
-int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len)
+static int copy_guest(struct lguest *lg, u64 va, void *buf, size_t len, bool write)
 {
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - (va & ~PAGE_MASK));
+		void __user *p;
 		struct gwalk w;
-		u64 gpa;
-		int ret = guest_walk(lg, va, X86_PF_WRITE, &w);
+		int ret = guest_walk(lg, va, write ? X86_PF_WRITE : 0, &w);
 
 		if (ret)
 			return ret < 0 ? ret : -EFAULT;
-		gpa = (w.gfn << PAGE_SHIFT) + (va & ~PAGE_MASK);
-		if (w.gfn >= lg->mem_size >> PAGE_SHIFT ||
-		    copy_to_user((void __user *)(lg->mem_uaddr + gpa), buf, n))
+		if (w.gfn >= lg->mem_size >> PAGE_SHIFT)
+			return -EFAULT;
+		p = (void __user *)(lg->mem_uaddr + (w.gfn << PAGE_SHIFT) + (va & ~PAGE_MASK));
+		if (write ? copy_to_user(p, buf, n) : copy_from_user(buf, p, n))
 			return -EFAULT;
 		buf += n;
 		va += n;
 		len -= n;
 	}
 	return 0;
+}
+
+int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len)
+{
+	return copy_guest(lg, va, (void *)buf, len, true);
+}
+
+int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len)
+{
+	return copy_guest(lg, va, buf, len, false);
 }

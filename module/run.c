@@ -429,16 +429,16 @@ static void lg_halt(struct lguest *lg)
 static void handle_trap(struct lguest *lg)
 {
 	struct lguest_regs *r = &lg->regs;
-	u64 trap = frame(lg)->trapnum, err = frame(lg)->errcode;
+	u64 trap = frame(lg)->trapnum, err = frame(lg)->errcode, gpa;
 	int ret;
 
 	switch (trap) {
 	case X86_TRAP_PF:
-		ret = lg_pt_fault(lg, r->cr2, err);
+		ret = lg_pt_fault(lg, r->cr2, err, &gpa);
 		if (ret == 1)
 			deliver_event(lg, trap, err);
-		else if (ret == 2)
-			lg_kill(lg, "MMIO access at %#llx is not supported yet", r->cr2);
+		else if (ret == 2 && !lg_mmio_exit(lg, gpa))
+			lg->pending_exit = LGUEST_EXIT_MMIO;
 		return;
 	case LG_HCALL_VECTOR:
 		if (lg->user_mode)
@@ -468,6 +468,8 @@ long lg_run(struct lguest *lg)
 		return -EPERM;
 	if (lg->pending_exit == LGUEST_EXIT_HCALL)
 		r->rax = lg->run->hcall.ret;
+	else if (lg->pending_exit == LGUEST_EXIT_MMIO)
+		lg_mmio_complete(lg);
 	lg->pending_exit = 0;
 	lg->run->exit_reason = LGUEST_EXIT_NONE;
 

@@ -43,6 +43,17 @@ _start:
 	cli				/* ring 1 may not: #GP */
 	cmp	$0x0600 + 0x0d, %r13	/* #UD then #GP, in that order */
 	jne	bad
+
+	/* MMIO: a device page at guest-physical 256 MiB (t_hello.c). */
+	mov	$KERNEL_BASE + 0x10000000, %rbx
+	mov	$0xabcd1234, %ecx
+	mov	%ecx, 4(%rbx)			/* writel */
+	mov	$-1, %rdx
+	mov	8(%rbx), %edx			/* readl: zero-extends */
+	cmp	$0x55aa55aa, %rdx
+	jne	bad
+	movb	$0x77, %r9b
+	mov	%r9b, 0x10(%rbx)		/* writeb */
 	mov	$LHCALL_SHUTDOWN, %eax
 	mov	$LGUEST_SHUTDOWN_POWEROFF, %edi
 	lea	bye(%rip), %rsi

@@ -18,7 +18,11 @@
 
 int main(void)
 {
-	struct lguest_init init = { .mem_size = MEM };
+	struct lguest_init init = {
+		.mem_size = MEM, .nr_mmio = 1, .mmio = { { 0x10000000, 0x1000 } },
+	};
+	uint64_t mmio_writes[2] = { 0, 0 };
+	int nw = 0;
 	struct lguest_regs regs = { .rflags = 2, .cr3 = 0x1000 };
 	struct lguest_run *run;
 	uint64_t *pml4, *pdpt, *pd;
@@ -40,6 +44,7 @@ int main(void)
 	pdpt[510] = 0x3000 | 3;
 	for (i = 0; i < (int)(MEM >> 21); i++)
 		pd[i] = ((uint64_t)i << 21) | 0x83;
+	pd[0x10000000 >> 21] = 0x10000000 | 0x83;	/* the device page */
 
 	fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
 	init.mem_uaddr = (uintptr_t)mem;
@@ -54,6 +59,14 @@ int main(void)
 		if (ioctl(fd, LGUEST_RUN, 0)) {
 			CHECK(0, "hello: RUN", "%s", strerror(errno));
 			break;
+		}
+		if (run->exit_reason == LGUEST_EXIT_MMIO) {
+			if (run->mmio.is_write && nw < 2)
+				mmio_writes[nw++] = run->mmio.addr << 32 | run->mmio.size << 24 |
+						    (run->mmio.data & 0xffffff);
+			else if (!run->mmio.is_write && run->mmio.addr == 0x10000008)
+				run->mmio.data = 0x55aa55aa;
+			continue;
 		}
 		if (run->exit_reason != LGUEST_EXIT_HCALL)
 			break;
@@ -70,6 +83,12 @@ int main(void)
 	      "hello: guest powers off with its message (registers kept across hypercalls)",
 	      "exit %u kind %u msg '%s' killed '%s'", run->exit_reason, run->shutdown.kind,
 	      run->shutdown.msg, run->killed.reason);
+	CHECK(mmio_writes[0] == (0x10000004ULL << 32 | 4 << 24 | 0xcd1234),
+	      "hello: MMIO writel exits with address, size and data", "%#llx",
+	      (unsigned long long)mmio_writes[0]);
+	CHECK(mmio_writes[1] == (0x10000010ULL << 32 | 1 << 24 | 0x77),
+	      "hello: MMIO writeb exits with address, size and data", "%#llx",
+	      (unsigned long long)mmio_writes[1]);
 	CHECK_ERRNO(ioctl(fd, LGUEST_RUN, 0), ESHUTDOWN, "hello: no RUN after poweroff");
 	close(fd);
 	return lgtest_failed;
