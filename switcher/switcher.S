@@ -185,6 +185,7 @@ lg_sw_mce:
  * exception would have.
  */
 SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
+	endbr64
 	mov	%rsp, REGS + RP_SYSCALL_RSP(%rip)
 	lea	REGS + RP_FRAME + LG_FRAME_SIZE(%rip), %rsp
 	push	$LG_USER_DS
@@ -196,12 +197,16 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	push	$LG_TRAP_SYSCALL
 	jmp	lg_sw_common
 
-/* One 16-byte stub per vector; lg.ko points IDT entry N at stub N. */
+/*
+ * One 16-byte stub per vector; lg.ko points IDT entry N at stub N.  The
+ * longest (endbr64, push $0, push $imm32, jmp rel32) is exactly 16 bytes.
+ */
 	.balign 16
 SYM_INNER_LABEL(lg_sw_vectors, SYM_L_GLOBAL)
 	vector = 0
 	.rept 256
 	.balign 16
+	endbr64				/* event delivery is an indirect branch under IBT */
 	.if vector == 2
 	jmp	lg_sw_nmi
 	.elseif vector == 18
