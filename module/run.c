@@ -113,7 +113,8 @@ static void lg_enter(struct lguest *lg)
 {
 	struct lg_frame *f = frame(lg);
 	struct lguest_regs *r = &lg->regs;
-	u64 host_fs, host_lstar, host_cr3;
+	u64 host_fs, host_lstar, host_cr3, host_sysenter_cs = 0;
+	bool intel = boot_cpu_data.x86_vendor == X86_VENDOR_INTEL;
 	unsigned long cr4;
 	lg_sw_fn enter = (lg_sw_fn)SW_ADDR(lg_sw_enter - lg_switcher_start);
 	u64 seen;
@@ -157,6 +158,15 @@ static void lg_enter(struct lguest *lg)
 	rdmsrl(MSR_LSTAR, host_lstar);
 	wrmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_LSTAR, STATE(lg, SP_SW_LSTAR, u64));
+	/*
+	 * Intel CPUs allow sysenter in 64-bit mode: with SYSENTER_CS 0 it
+	 * raises #GP instead of jumping to the host's entry on a stack the
+	 * guest's page tables do not map.
+	 */
+	if (intel) {
+		rdmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	}
 	REGS(lg, RP_NMI_SEEN, u64) = 0;
 	/* Our last LTR marked our TSS busy; LTR wants it available. */
 	STATE(lg, SP_GDT + SW_TSS + 5, u8) &= ~2;
@@ -166,6 +176,8 @@ static void lg_enter(struct lguest *lg)
 	native_write_cr3(host_cr3);
 
 	wrmsrl(MSR_LSTAR, host_lstar);
+	if (intel)
+		wrmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
 	rdmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_FS_BASE, host_fs);
 
@@ -451,6 +463,9 @@ static void handle_trap(struct lguest *lg)
 		return;
 	case X86_TRAP_NMI:
 	case X86_TRAP_MC:
+		return;
+	case X86_TRAP_DF:
+		lg_kill(lg, "double fault at rip %#llx", r->rip);
 		return;
 	}
 	if (trap >= FIRST_EXTERNAL_VECTOR)

@@ -176,6 +176,10 @@ lg_sw_common:
 
 lg_sw_nmi:
 	IST_ENTRY 2, 1
+/* A double fault: only a guest's can be survived (the guest dies). */
+lg_sw_df:
+	add	$8, %rsp		/* the error code, always 0 */
+	IST_ENTRY 8, 4
 lg_sw_mce:
 	IST_ENTRY 18, 2
 
@@ -209,6 +213,8 @@ SYM_INNER_LABEL(lg_sw_vectors, SYM_L_GLOBAL)
 	endbr64				/* event delivery is an indirect branch under IBT */
 	.if vector == 2
 	jmp	lg_sw_nmi
+	.elseif vector == 8
+	jmp	lg_sw_df
 	.elseif vector == 18
 	jmp	lg_sw_mce
 	.else
