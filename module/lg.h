@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/lguest.h>
 #include <linux/hrtimer.h>
+#include <asm/fpu/api.h>
 #include <linux/list.h>
 #include <linux/xarray.h>
 #include "switcher.h"
@@ -44,6 +45,9 @@ struct lguest {
 	unsigned long irq_pending;
 	/* The guest is asleep in LHCALL_HALT. */
 	bool halted;
+	/* The guest's FPU, SSE and AVX state, apart from the launcher's. */
+	struct fpu_guest fpu;
+	bool fpu_ready;
 	/* The guest's clockevent: raises line 0. */
 	struct hrtimer timer;
 	/* The MMIO access the launcher is completing (mmio.c). */

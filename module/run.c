@@ -46,6 +46,9 @@ int lg_vcpu_init(struct lguest *lg)
 	struct desc_ptr *dp;
 	int err;
 
+	lg->fpu_ready = fpu_alloc_guest_fpstate(&lg->fpu);
+	if (!lg->fpu_ready)
+		return -ENOMEM;
 	lg->regs_page = (void *)get_zeroed_page(GFP_KERNEL);
 	lg->state_page = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!lg->regs_page || !lg->state_page)
@@ -79,6 +82,8 @@ int lg_vcpu_init(struct lguest *lg)
 
 void lg_vcpu_free(struct lguest *lg)
 {
+	if (lg->fpu_ready)
+		fpu_free_guest_fpstate(&lg->fpu);
 	if (lg->timer.function)
 		hrtimer_cancel(&lg->timer);
 	if (lg->pt_pages.next)
@@ -133,6 +138,9 @@ static void lg_enter(struct lguest *lg)
 	REGS(lg, RP_GS_BASE, u64) = r->gs_base;
 
 	local_irq_disable();
+	/* The guest's FPU state must be in the registers, not just saved. */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	/*
 	 * A global TLB entry of the host's would survive our CR3 loads and
 	 * show host memory to the guest: no global pages while we run here.
@@ -473,21 +481,8 @@ static void handle_trap(struct lguest *lg)
 	deliver_event(lg, trap, err);
 }
 
-long lg_run(struct lguest *lg)
+static long lg_run_loop(struct lguest *lg)
 {
-	struct lguest_regs *r = &lg->regs;
-
-	if (lg->dead)
-		return -ESHUTDOWN;
-	if (current->mm != lg->mm)
-		return -EPERM;
-	if (lg->pending_exit == LGUEST_EXIT_HCALL)
-		r->rax = lg->run->hcall.ret;
-	else if (lg->pending_exit == LGUEST_EXIT_MMIO)
-		lg_mmio_complete(lg);
-	lg->pending_exit = 0;
-	lg->run->exit_reason = LGUEST_EXIT_NONE;
-
 	for (;;) {
 		if (signal_pending(current))
 			return -EINTR;
@@ -505,4 +500,30 @@ long lg_run(struct lguest *lg)
 		if (lg->dead || lg->pending_exit)
 			return 0;
 	}
+}
+
+long lg_run(struct lguest *lg)
+{
+	struct lguest_regs *r = &lg->regs;
+	long ret;
+
+	if (lg->dead)
+		return -ESHUTDOWN;
+	if (current->mm != lg->mm)
+		return -EPERM;
+	if (lg->pending_exit == LGUEST_EXIT_HCALL)
+		r->rax = lg->run->hcall.ret;
+	else if (lg->pending_exit == LGUEST_EXIT_MMIO)
+		lg_mmio_complete(lg);
+	lg->pending_exit = 0;
+	lg->run->exit_reason = LGUEST_EXIT_NONE;
+
+	/*
+	 * For the whole run the task's FPU state is the guest's: context
+	 * switches save and restore it, and the launcher's stays untouched.
+	 */
+	fpu_swap_kvm_fpstate(&lg->fpu, true);
+	ret = lg_run_loop(lg);
+	fpu_swap_kvm_fpstate(&lg->fpu, false);
+	return ret;
 }

@@ -17,6 +17,9 @@
 	.text
 	.globl	_start
 _start:
+	/* FPU: our xmm7 must survive the launcher's trip to user space. */
+	mov	$0x0123456789abcdef, %rax
+	movq	%rax, %xmm7
 	mov	$LHCALL_CONSOLE_WRITE, %eax
 	lea	msg(%rip), %rdi
 	/* guest-physical = virtual - 0xffffffff80000000 */
@@ -24,6 +27,10 @@ _start:
 	sub	%rcx, %rdi
 	mov	$msg_len, %esi
 	int	$LGUEST_HCALL_VECTOR
+	movq	%xmm7, %rax
+	mov	$0x0123456789abcdef, %rcx
+	cmp	%rcx, %rax
+	jne	bad
 	/* Registers survive a hypercall: r12 must still hold our value. */
 	mov	$0x1234567890abcdef, %r12
 	mov	$LHCALL_FLUSH_TLB, %eax

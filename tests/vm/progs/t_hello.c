@@ -22,6 +22,7 @@ int main(void)
 		.mem_size = MEM, .nr_mmio = 1, .mmio = { { 0x10000000, 0x1000 } },
 	};
 	uint64_t mmio_writes[2] = { 0, 0 };
+	int fpu_leaks = 0;
 	int nw = 0;
 	struct lguest_regs regs = { .rflags = 2, .cr3 = 0x1000 };
 	struct lguest_run *run;
@@ -56,7 +57,21 @@ int main(void)
 		return 1;
 
 	for (i = 0; i < 100; i++) {
-		if (ioctl(fd, LGUEST_RUN, 0)) {
+		long ret;
+		uint64_t mine = 0x5a5a5a5a00000000ULL + i, after;
+
+		/* Our xmm7 around the run: the guest's must not leak into it. */
+		__asm__ volatile("movq %[mine], %%xmm7\n\t"
+				 "syscall\n\t"
+				 "movq %%xmm7, %[after]"
+				 : "=a" (ret), [after] "=r" (after)
+				 : "0" (16L /* ioctl */), "D" (fd), "S" (LGUEST_RUN), "d" (0),
+				   [mine] "r" (mine)
+				 : "rcx", "r11", "memory", "xmm7");
+		if (after != mine)
+			fpu_leaks++;
+		if (ret < 0) {
+			errno = (int)-ret;
 			CHECK(0, "hello: RUN", "%s", strerror(errno));
 			break;
 		}
@@ -89,6 +104,8 @@ int main(void)
 	CHECK(mmio_writes[1] == (0x10000010ULL << 32 | 1 << 24 | 0x77),
 	      "hello: MMIO writeb exits with address, size and data", "%#llx",
 	      (unsigned long long)mmio_writes[1]);
+	CHECK(fpu_leaks == 0, "hello: guest FPU state never reaches the launcher's registers",
+	      "%d runs changed our xmm7", fpu_leaks);
 	CHECK_ERRNO(ioctl(fd, LGUEST_RUN, 0), ESHUTDOWN, "hello: no RUN after poweroff");
 	close(fd);
 	return lgtest_failed;
