@@ -7,6 +7,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
@@ -113,12 +114,22 @@ static void replay_vector(unsigned int vec)
 	lg_replay_table[vec]();
 }
 
+static bool lg_user_shstk(void)
+{
+#ifdef X86_FEATURE_USER_SHSTK
+	return cpu_feature_enabled(X86_FEATURE_USER_SHSTK);
+#else
+	return false;
+#endif
+}
+
 /* One trip into the guest and back: interrupts off all the way. */
 static void lg_enter(struct lguest *lg)
 {
 	struct lg_frame *f = frame(lg);
 	struct lguest_regs *r = &lg->regs;
-	u64 host_fs, host_lstar, host_cr3, host_sysenter_cs = 0;
+	u64 host_fs, host_lstar, host_cr3, host_sysenter_cs = 0, host_u_cet = 0;
+	bool host_dr7 = false;
 	bool intel = boot_cpu_data.x86_vendor == X86_VENDOR_INTEL;
 	unsigned long cr4;
 	lg_sw_fn enter = (lg_sw_fn)SW_ADDR(lg_sw_enter - lg_switcher_start);
@@ -175,6 +186,17 @@ static void lg_enter(struct lguest *lg)
 		rdmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
 		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
 	}
+	/* The host's hardware breakpoints must not fire on guest accesses. */
+	if (hw_breakpoint_active()) {
+		host_dr7 = true;
+		set_debugreg(0, 7);
+	}
+	/* Nor may the launcher's user shadow stack govern guest ring 3. */
+	if (lg_user_shstk()) {
+		rdmsrl(MSR_IA32_U_CET, host_u_cet);
+		if (host_u_cet)
+			wrmsrl(MSR_IA32_U_CET, 0);
+	}
 	REGS(lg, RP_NMI_SEEN, u64) = 0;
 	/* Our last LTR marked our TSS busy; LTR wants it available. */
 	STATE(lg, SP_GDT + SW_TSS + 5, u8) &= ~2;
@@ -186,6 +208,13 @@ static void lg_enter(struct lguest *lg)
 	wrmsrl(MSR_LSTAR, host_lstar);
 	if (intel)
 		wrmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+	if (host_u_cet)
+		wrmsrl(MSR_IA32_U_CET, host_u_cet);
+	if (host_dr7)
+		hw_breakpoint_restore();
+	/* A guest's #DB left its status in DR6: the host's next must not see it. */
+	if (f->trapnum == X86_TRAP_DB)
+		set_debugreg(DR6_RESERVED, 6);
 	rdmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_FS_BASE, host_fs);
 
