@@ -9,6 +9,8 @@
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/lguest.h>
+#include <linux/hrtimer.h>
+#include <asm/fpu/api.h>
 #include <linux/list.h>
 #include <linux/xarray.h>
 #include "switcher.h"
@@ -34,6 +36,25 @@ struct lguest {
 	bool dead;
 	/* The guest was in ring 3 when it last left. */
 	bool user_mode;
+	/* Set by LHCALL_INIT: the shared page and where events enter. */
+	u64 data_gpa;
+	u64 event_entry;
+	/* The kernel stack for events from ring 3 (LHCALL_SET_STACK). */
+	u64 kernel_stack;
+	/* Virtual interrupt lines waiting for the guest (bit n = line n). */
+	unsigned long irq_pending;
+	/* The guest is asleep in LHCALL_HALT. */
+	bool halted;
+	/* The guest's FPU, SSE and AVX state, apart from the launcher's. */
+	struct fpu_guest fpu;
+	bool fpu_ready;
+	/* The guest's clockevent: raises line 0. */
+	struct hrtimer timer;
+	/* The MMIO access the launcher is completing (mmio.c). */
+	unsigned int mmio_len, mmio_reg, mmio_size;
+	bool mmio_high_byte;
+	/* The thread inside LGUEST_RUN, to wake or kick; under lock. */
+	struct task_struct *task;
 	/* The last exit went to the launcher for this reason. */
 	u32 pending_exit;
 
@@ -58,12 +79,20 @@ extern struct page *lg_switcher_text[SW_TEXT_PAGES], *lg_idt_page;
 int lg_pt_init(struct lguest *lg);
 void lg_pt_free(struct lguest *lg);
 void lg_pt_flush(struct lguest *lg);
-int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode);
+int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa);
+void lg_pt_flush_one(struct lguest *lg, u64 va);
+int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len);
+int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len);
+
+/* mmio.c: device accesses, decoded for the launcher. */
+int lg_mmio_exit(struct lguest *lg, u64 gpa);
+void lg_mmio_complete(struct lguest *lg);
 
 /* run.c: running the guest. */
 int lg_vcpu_init(struct lguest *lg);
 void lg_vcpu_free(struct lguest *lg);
 long lg_run(struct lguest *lg);
+void lg_raise_irq(struct lguest *lg, unsigned int irq);
 void lg_kill(struct lguest *lg, const char *fmt, ...) __printf(2, 3);
 
 long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

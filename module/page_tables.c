@@ -224,70 +224,99 @@ static bool in_mmio(struct lguest *lg, u64 gpa)
 	return false;
 }
 
-/*
- * The guest faulted at @va.  Walk its page tables as the CPU would; if
- * they allow the access, set the accessed (and, for a write, dirty) bits
- * the CPU would have set, and fill the shadow.  Returns 0 when the guest
- * can retry, 1 when the fault is the guest's own (to reflect), 2 for an
- * MMIO access, or -errno when the guest must die (lg_kill was called).
- */
-int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode)
-{
-	bool write = errcode & X86_PF_WRITE, user = errcode & X86_PF_USER;
-	bool fetch = errcode & X86_PF_INSTR;
-	u64 gpa = lg->regs.cr3, e = 0, leaf_gpa, gfn, sflags;
-	unsigned long *table = lg->shadow_pml4;
-	bool allow_write = true, allow_user = true, nx = false;
-	struct page *page;
-	int level, shift;
+/* What a walk of the guest's page tables found. */
+struct gwalk {
+	u64 gfn;		/* the guest frame @va lands in */
+	bool writable, user, nx;
+	bool dirty;		/* the leaf entry's D bit (after this walk) */
+};
 
+/*
+ * Walk the guest's page tables for @va as the CPU would, setting the
+ * accessed bits (and, for a write, the dirty bit) the CPU would set.
+ * Returns 0 with @w filled, 1 if the guest's tables do not allow the
+ * access (a fault for the guest), or -errno after killing the guest.
+ */
+static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
+{
+	bool write = access & X86_PF_WRITE, user = access & X86_PF_USER;
+	bool fetch = access & X86_PF_INSTR;
+	u64 gpa = lg->regs.cr3, e = 0;
+	int level;
+
+	if (((s64)va << 16 >> 16) != (s64)va)
+		return 1;
 	if (((va >> 39) & 511) == HOLE_SLOT) {
 		lg_kill(lg, "guest touched the hypervisor hole at %#llx", va);
 		return -EFAULT;
 	}
+	w->writable = true;
+	w->user = true;
+	w->nx = false;
 	for (level = 4; level >= 1; level--) {
-		shift = 12 + 9 * (level - 1);
-		gpa = (gpa & PTE_ADDR) + ((va >> shift) & 511) * 8;
+		gpa = (gpa & PTE_ADDR) + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
 		if (read_gpte(lg, gpa, &e)) {
 			lg_kill(lg, "guest page table at %#llx is outside its memory", gpa);
 			return -EFAULT;
 		}
 		if (!(e & _PAGE_PRESENT))
 			return 1;
-		allow_write &= !!(e & _PAGE_RW);
-		allow_user &= !!(e & _PAGE_USER);
-		nx |= !!(e & _PAGE_NX);
-		if (!(e & _PAGE_ACCESSED) && write_gpte(lg, gpa, e | _PAGE_ACCESSED))
-			return -EFAULT;
+		w->writable &= !!(e & _PAGE_RW);
+		w->user &= !!(e & _PAGE_USER);
+		w->nx |= !!(e & _PAGE_NX);
 		if (level == 3 && (e & _PAGE_PSE)) {
 			lg_kill(lg, "guest uses 1 GiB pages at %#llx (unsupported)", va);
 			return -EINVAL;
 		}
-		if (level == 2 && (e & _PAGE_PSE))
+		if (level == 1 || (level == 2 && (e & _PAGE_PSE)))
 			break;
+		if (!(e & _PAGE_ACCESSED) && write_gpte(lg, gpa, e | _PAGE_ACCESSED))
+			return -EFAULT;
 		gpa = e;
 	}
-	if ((write && !allow_write) || (user && !allow_user) || (fetch && nx))
+	if ((write && !w->writable) || (user && !w->user) || (fetch && w->nx))
 		return 1;
 
-	leaf_gpa = gpa;
+	/* The leaf: accessed always, dirty on a write. */
 	if (level == 2)
-		gfn = ((e & PTE_ADDR & ~((1ULL << 21) - 1)) >> PAGE_SHIFT) + ((va >> 12) & 511);
+		w->gfn = ((e & PTE_ADDR & ~((1ULL << 21) - 1)) >> PAGE_SHIFT) + ((va >> 12) & 511);
 	else
-		gfn = (e & PTE_ADDR) >> PAGE_SHIFT;
-	if (write && !(e & _PAGE_DIRTY) &&
-	    write_gpte(lg, leaf_gpa, e | _PAGE_ACCESSED | _PAGE_DIRTY))
+		w->gfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+	w->dirty = write || (e & _PAGE_DIRTY);
+	if ((!(e & _PAGE_ACCESSED) || (write && !(e & _PAGE_DIRTY))) &&
+	    write_gpte(lg, gpa, e | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0)))
 		return -EFAULT;
+	return 0;
+}
 
-	if (in_mmio(lg, gfn << PAGE_SHIFT))
+/*
+ * The guest faulted at @va.  If its page tables allow the access, fill
+ * the shadow.  Returns 0 when the guest can retry, 1 when the fault is
+ * the guest's own (to reflect), 2 for an MMIO access, or -errno when the
+ * guest must die (lg_kill was called).
+ */
+int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
+{
+	unsigned long *table = lg->shadow_pml4;
+	struct gwalk w;
+	struct page *page;
+	u64 sflags;
+	int level, ret;
+
+	ret = guest_walk(lg, va, errcode, &w);
+	if (ret)
+		return ret;
+	if (in_mmio(lg, w.gfn << PAGE_SHIFT)) {
+		*mmio_gpa = (w.gfn << PAGE_SHIFT) | (va & ~PAGE_MASK);
 		return 2;
-	if (gfn >= lg->mem_size >> PAGE_SHIFT) {
-		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, gfn);
+	}
+	if (w.gfn >= lg->mem_size >> PAGE_SHIFT) {
+		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, w.gfn);
 		return -EFAULT;
 	}
-	page = guest_page(lg, gfn);
+	page = guest_page(lg, w.gfn);
 	if (!page) {
-		lg_kill(lg, "guest memory at %#llx cannot be pinned", gfn << PAGE_SHIFT);
+		lg_kill(lg, "guest memory at %#llx cannot be pinned", w.gfn << PAGE_SHIFT);
 		return -EFAULT;
 	}
 
@@ -308,12 +337,66 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode)
 	}
 	/* Writable in the shadow only once the guest's entry is dirty. */
 	sflags = _PAGE_PRESENT | _PAGE_ACCESSED;
-	if (allow_write && (write || (e & _PAGE_DIRTY)))
+	if (w.writable && w.dirty)
 		sflags |= _PAGE_RW | _PAGE_DIRTY;
-	if (allow_user)
+	if (w.user)
 		sflags |= _PAGE_USER;
-	if (nx)
+	if (w.nx)
 		sflags |= _PAGE_NX;
 	table[(va >> 12) & 511] = page_to_phys(page) | sflags;
 	return 0;
+}
+
+/* The guest invalidated one page: drop its shadow entry, if any. */
+void lg_pt_flush_one(struct lguest *lg, u64 va)
+{
+	unsigned long *table = lg->shadow_pml4;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		unsigned long e = table[(va >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & _PAGE_PRESENT) || (level == 4 && ((va >> 39) & 511) == HOLE_SLOT))
+			return;
+		table = __va(e & PTE_ADDR);
+	}
+	table[(va >> 12) & 511] = 0;
+}
+
+/*
+ * Copy to or from guest-virtual @va as the guest kernel would: used to
+ * push event frames and fetch MMIO instructions.  Fails, without killing,
+ * unless every byte is mapped to ring 1 (writable, for a write) in
+ * ordinary guest RAM.
+ */
+static int copy_guest(struct lguest *lg, u64 va, void *buf, size_t len, bool write)
+{
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE - (va & ~PAGE_MASK));
+		void __user *p;
+		struct gwalk w;
+		int ret = guest_walk(lg, va, write ? X86_PF_WRITE : 0, &w);
+
+		if (ret)
+			return ret < 0 ? ret : -EFAULT;
+		if (w.gfn >= lg->mem_size >> PAGE_SHIFT)
+			return -EFAULT;
+		p = (void __user *)(lg->mem_uaddr + (w.gfn << PAGE_SHIFT) + (va & ~PAGE_MASK));
+		if (write ? copy_to_user(p, buf, n) : copy_from_user(buf, p, n))
+			return -EFAULT;
+		buf += n;
+		va += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len)
+{
+	return copy_guest(lg, va, (void *)buf, len, true);
+}
+
+int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len)
+{
+	return copy_guest(lg, va, buf, len, false);
 }

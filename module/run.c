@@ -7,6 +7,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
@@ -35,12 +36,20 @@ static const u64 lg_gdt[SW_GDT_ENTRIES - 2] = {
 	[LG_KERNEL_DS >> 3]	= 0x00cfb3000000ffffULL,
 };
 
+static enum hrtimer_restart lg_clockevent(struct hrtimer *timer);
+
 int lg_vcpu_init(struct lguest *lg)
 {
+	hrtimer_init(&lg->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	lg->timer.function = lg_clockevent;
+
 	struct x86_hw_tss *tss;
 	struct desc_ptr *dp;
 	int err;
 
+	lg->fpu_ready = fpu_alloc_guest_fpstate(&lg->fpu);
+	if (!lg->fpu_ready)
+		return -ENOMEM;
 	lg->regs_page = (void *)get_zeroed_page(GFP_KERNEL);
 	lg->state_page = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!lg->regs_page || !lg->state_page)
@@ -74,6 +83,10 @@ int lg_vcpu_init(struct lguest *lg)
 
 void lg_vcpu_free(struct lguest *lg)
 {
+	if (lg->fpu_ready)
+		fpu_free_guest_fpstate(&lg->fpu);
+	if (lg->timer.function)
+		hrtimer_cancel(&lg->timer);
 	if (lg->pt_pages.next)
 		lg_pt_free(lg);
 	free_page((unsigned long)lg->regs_page);
@@ -101,12 +114,23 @@ static void replay_vector(unsigned int vec)
 	lg_replay_table[vec]();
 }
 
+static bool lg_user_shstk(void)
+{
+#ifdef X86_FEATURE_USER_SHSTK
+	return cpu_feature_enabled(X86_FEATURE_USER_SHSTK);
+#else
+	return false;
+#endif
+}
+
 /* One trip into the guest and back: interrupts off all the way. */
 static void lg_enter(struct lguest *lg)
 {
 	struct lg_frame *f = frame(lg);
 	struct lguest_regs *r = &lg->regs;
-	u64 host_fs, host_lstar, host_cr3;
+	u64 host_fs, host_lstar, host_cr3, host_sysenter_cs = 0, host_u_cet = 0;
+	bool host_dr7 = false;
+	bool intel = boot_cpu_data.x86_vendor == X86_VENDOR_INTEL;
 	unsigned long cr4;
 	lg_sw_fn enter = (lg_sw_fn)SW_ADDR(lg_sw_enter - lg_switcher_start);
 	u64 seen;
@@ -118,12 +142,16 @@ static void lg_enter(struct lguest *lg)
 	f->rip = r->rip;
 	f->rsp = r->rsp;
 	/* The guest always runs with the real IF on and IOPL 0. */
-	f->rflags = (r->rflags & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	f->rflags = (r->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_VIF |
+				   X86_EFLAGS_VIP)) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	f->cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
 	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
 	REGS(lg, RP_GS_BASE, u64) = r->gs_base;
 
 	local_irq_disable();
+	/* The guest's FPU state must be in the registers, not just saved. */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	/*
 	 * A global TLB entry of the host's would survive our CR3 loads and
 	 * show host memory to the guest: no global pages while we run here.
@@ -149,6 +177,26 @@ static void lg_enter(struct lguest *lg)
 	rdmsrl(MSR_LSTAR, host_lstar);
 	wrmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_LSTAR, STATE(lg, SP_SW_LSTAR, u64));
+	/*
+	 * Intel CPUs allow sysenter in 64-bit mode: with SYSENTER_CS 0 it
+	 * raises #GP instead of jumping to the host's entry on a stack the
+	 * guest's page tables do not map.
+	 */
+	if (intel) {
+		rdmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	}
+	/* The host's hardware breakpoints must not fire on guest accesses. */
+	if (hw_breakpoint_active()) {
+		host_dr7 = true;
+		set_debugreg(0, 7);
+	}
+	/* Nor may the launcher's user shadow stack govern guest ring 3. */
+	if (lg_user_shstk()) {
+		rdmsrl(MSR_IA32_U_CET, host_u_cet);
+		if (host_u_cet)
+			wrmsrl(MSR_IA32_U_CET, 0);
+	}
 	REGS(lg, RP_NMI_SEEN, u64) = 0;
 	/* Our last LTR marked our TSS busy; LTR wants it available. */
 	STATE(lg, SP_GDT + SW_TSS + 5, u8) &= ~2;
@@ -158,6 +206,15 @@ static void lg_enter(struct lguest *lg)
 	native_write_cr3(host_cr3);
 
 	wrmsrl(MSR_LSTAR, host_lstar);
+	if (intel)
+		wrmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+	if (host_u_cet)
+		wrmsrl(MSR_IA32_U_CET, host_u_cet);
+	if (host_dr7)
+		hw_breakpoint_restore();
+	/* A guest's #DB left its status in DR6: the host's next must not see it. */
+	if (f->trapnum == X86_TRAP_DB)
+		set_debugreg(DR6_RESERVED, 6);
 	rdmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_FS_BASE, host_fs);
 
@@ -198,6 +255,140 @@ static void guest_string(struct lguest *lg, u64 gpa, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+static bool canonical(u64 addr)
+{
+	return ((s64)addr << 16 >> 16) == (s64)addr;
+}
+
+/* The shared page: it lives in guest memory, which is the launcher's. */
+static struct lguest_data __user *lgdata(struct lguest *lg)
+{
+	return (struct lguest_data __user *)(lg->mem_uaddr + lg->data_gpa);
+}
+
+/*
+ * Deliver an event FRED-style: push a struct lguest_event_frame on the
+ * guest kernel's stack and enter its event entry in ring 1 with virtual
+ * interrupts off.  A guest that cannot take the event (no entry yet, a
+ * stack it cannot write) dies: there is nobody else to tell.
+ */
+static void deliver_event(struct lguest *lg, u64 vector, u64 errcode)
+{
+	struct lguest_regs *r = &lg->regs;
+	struct lguest_event_frame ev;
+	u8 irq_on = 0;
+	u64 sp;
+
+	if (!lg->event_entry) {
+		lg_kill(lg, "event %llu (rip %#llx) before LHCALL_INIT", vector, r->rip);
+		return;
+	}
+	if (get_user(irq_on, &lgdata(lg)->irq_enabled) ||
+	    (vector == X86_TRAP_PF && put_user(r->cr2, &lgdata(lg)->cr2))) {
+		lg_kill(lg, "shared page unreadable");
+		return;
+	}
+	ev.vector = vector;
+	ev.error_code = errcode;
+	ev.rip = r->rip;
+	ev.cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
+	ev.rflags = (r->rflags & ~X86_EFLAGS_IF) | (irq_on ? X86_EFLAGS_IF : 0);
+	ev.rsp = r->rsp;
+	ev.ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
+
+	sp = ((lg->user_mode ? lg->kernel_stack : r->rsp) & ~15ULL) - sizeof(ev);
+	if (!canonical(sp) || lg_write_guest(lg, sp, &ev, sizeof(ev))) {
+		lg_kill(lg, "cannot deliver event %llu: kernel stack %#llx not writable",
+			vector, sp);
+		return;
+	}
+	if (put_user(0, &lgdata(lg)->irq_enabled)) {
+		lg_kill(lg, "shared page unwritable");
+		return;
+	}
+	/* Leaving ring 3 swaps GS, as swapgs would. */
+	if (lg->user_mode) {
+		u64 kgs;
+
+		if (put_user(r->gs_base, &lgdata(lg)->user_gs) ||
+		    get_user(kgs, &lgdata(lg)->kernel_gs) || !canonical(kgs)) {
+			lg_kill(lg, "shared page unusable");
+			return;
+		}
+		r->gs_base = kgs;
+	}
+	r->rip = lg->event_entry;
+	r->rsp = sp;
+	r->rflags = X86_EFLAGS_FIXED;
+	lg->user_mode = false;
+}
+
+/* Deliver the lowest pending line if the guest has interrupts on. */
+static void deliver_interrupts(struct lguest *lg)
+{
+	unsigned long pending = READ_ONCE(lg->irq_pending);
+	u8 irq_on;
+	int irq;
+
+	if (!lg->data_gpa)
+		return;
+	if (put_user(pending, &lgdata(lg)->irq_pending) ||
+	    get_user(irq_on, &lgdata(lg)->irq_enabled)) {
+		lg_kill(lg, "shared page unusable");
+		return;
+	}
+	if (!pending || !irq_on)
+		return;
+	irq = __ffs(pending);
+	clear_bit(irq, &lg->irq_pending);
+	deliver_event(lg, LGUEST_IRQ_BASE + irq, 0);
+}
+
+/* Wake the guest if it sleeps; make it leave the guest if it runs. */
+void lg_raise_irq(struct lguest *lg, unsigned int irq)
+{
+	struct task_struct *task;
+
+	set_bit(irq, &lg->irq_pending);
+	rcu_read_lock();
+	task = READ_ONCE(lg->task);
+	if (task) {
+		wake_up_process(task);
+		kick_process(task);
+	}
+	rcu_read_unlock();
+}
+
+static enum hrtimer_restart lg_clockevent(struct hrtimer *timer)
+{
+	lg_raise_irq(container_of(timer, struct lguest, timer), 0);
+	return HRTIMER_NORESTART;
+}
+
+/* A guest asking for faster than this gets this: it cannot flood us. */
+#define LG_MIN_CLOCKEVENT_NS	10000
+
+static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
+{
+	if (lg->data_gpa) {
+		lg_kill(lg, "LHCALL_INIT called twice");
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(data_gpa) || data_gpa >= lg->mem_size || !canonical(entry)) {
+		lg_kill(lg, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
+		return -EINVAL;
+	}
+	lg->data_gpa = data_gpa;
+	lg->event_entry = entry;
+	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
+	    put_user(boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? tsc_khz : 0,
+		     &lgdata(lg)->tsc_khz)) {
+		lg_kill(lg, "shared page unwritable");
+		return -EFAULT;
+	}
+	return 0;
+}
+
 /*
  * A hypercall: rax is the number, rdi/rsi/rdx/r10/r8 the arguments.
  * Returns true when the launcher must see it.
@@ -206,11 +397,13 @@ static bool do_hcall(struct lguest *lg)
 {
 	struct lguest_regs *r = &lg->regs;
 	struct lguest_run *run = lg->run;
+	u64 nr = r->rax;
 
-	switch (r->rax) {
+	r->rax = 0;
+	switch (nr) {
 	case LHCALL_CONSOLE_WRITE:
 		run->exit_reason = LGUEST_EXIT_HCALL;
-		run->hcall.nr = r->rax;
+		run->hcall.nr = nr;
 		run->hcall.args[0] = r->rdi;
 		run->hcall.args[1] = r->rsi;
 		run->hcall.args[2] = r->rdx;
@@ -230,18 +423,118 @@ static bool do_hcall(struct lguest *lg)
 		return true;
 	case LHCALL_FLUSH_TLB:
 		lg_pt_flush(lg);
-		r->rax = 0;
+		return false;
+	case LHCALL_INIT:
+		return hcall_init(lg, r->rdi, r->rsi) != 0;
+	case LHCALL_SET_STACK:
+		if (!canonical(r->rdi)) {
+			lg_kill(lg, "non-canonical kernel stack %#llx", r->rdi);
+			return true;
+		}
+		lg->kernel_stack = r->rdi;
+		return false;
+	case LHCALL_HALT:
+		lg->halted = true;
+		return false;
+	case LHCALL_SET_CLOCKEVENT:
+		if (!r->rdi)
+			hrtimer_cancel(&lg->timer);
+		else
+			hrtimer_start(&lg->timer, ns_to_ktime(max_t(u64, r->rdi,
+								    LG_MIN_CLOCKEVENT_NS)),
+				      HRTIMER_MODE_REL);
+		return false;
+	case LHCALL_SEND_INTERRUPTS:
+		return false;
+	case LHCALL_NEW_PGTABLE:
+		if (!PAGE_ALIGNED(r->rdi) || r->rdi >= lg->mem_size) {
+			lg_kill(lg, "bad page table root %#llx", r->rdi);
+			return true;
+		}
+		r->cr3 = r->rdi;
+		lg_pt_flush(lg);
+		return false;
+	case LHCALL_FLUSH_TLB_ONE:
+		lg_pt_flush_one(lg, r->rdi);
 		return false;
 	default:
-		lg_kill(lg, "unknown hypercall %llu", r->rax);
+		lg_kill(lg, "unknown hypercall %llu", nr);
 		return true;
+	}
+}
+
+/* Sleep in LHCALL_HALT until a line is raised or a signal comes. */
+static void lg_halt(struct lguest *lg)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	if (!READ_ONCE(lg->irq_pending) && !signal_pending(current))
+		schedule();
+	__set_current_state(TASK_RUNNING);
+	if (READ_ONCE(lg->irq_pending))
+		lg->halted = false;
+}
+
+/* What the guest did that made it leave; false when it must stop. */
+static void handle_trap(struct lguest *lg)
+{
+	struct lguest_regs *r = &lg->regs;
+	u64 trap = frame(lg)->trapnum, err = frame(lg)->errcode, gpa;
+	int ret;
+
+	switch (trap) {
+	case X86_TRAP_PF:
+		ret = lg_pt_fault(lg, r->cr2, err, &gpa);
+		if (ret == 1)
+			deliver_event(lg, trap, err);
+		else if (ret == 2 && !lg_mmio_exit(lg, gpa))
+			lg->pending_exit = LGUEST_EXIT_MMIO;
+		return;
+	case LG_HCALL_VECTOR:
+		if (lg->user_mode)
+			lg_kill(lg, "hypercall from guest user mode");
+		else if (do_hcall(lg))
+			lg->pending_exit = lg->run->exit_reason;
+		return;
+	case LG_TRAP_SYSCALL:
+		deliver_event(lg, LGUEST_EVENT_SYSCALL, 0);
+		return;
+	case X86_TRAP_NMI:
+	case X86_TRAP_MC:
+		return;
+	case X86_TRAP_DF:
+		lg_kill(lg, "double fault at rip %#llx", r->rip);
+		return;
+	}
+	if (trap >= FIRST_EXTERNAL_VECTOR)
+		return;		/* a host interrupt: already handled */
+	deliver_event(lg, trap, err);
+}
+
+static long lg_run_loop(struct lguest *lg)
+{
+	for (;;) {
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
+		if (lg->halted) {
+			lg_halt(lg);
+			continue;
+		}
+		deliver_interrupts(lg);
+		if (lg->dead)
+			return 0;
+
+		lg_enter(lg);
+		handle_trap(lg);
+		if (lg->dead || lg->pending_exit)
+			return 0;
 	}
 }
 
 long lg_run(struct lguest *lg)
 {
 	struct lguest_regs *r = &lg->regs;
-	int ret;
+	long ret;
 
 	if (lg->dead)
 		return -ESHUTDOWN;
@@ -249,41 +542,17 @@ long lg_run(struct lguest *lg)
 		return -EPERM;
 	if (lg->pending_exit == LGUEST_EXIT_HCALL)
 		r->rax = lg->run->hcall.ret;
+	else if (lg->pending_exit == LGUEST_EXIT_MMIO)
+		lg_mmio_complete(lg);
 	lg->pending_exit = 0;
 	lg->run->exit_reason = LGUEST_EXIT_NONE;
 
-	for (;;) {
-		if (signal_pending(current))
-			return -EINTR;
-		cond_resched();
-
-		lg_enter(lg);
-		switch (frame(lg)->trapnum) {
-		case X86_TRAP_PF:
-			ret = lg_pt_fault(lg, r->cr2, frame(lg)->errcode);
-			if (ret == 1)
-				lg_kill(lg, "unhandled page fault at %#llx (rip %#llx)",
-					r->cr2, r->rip);
-			else if (ret == 2)
-				lg_kill(lg, "MMIO access at %#llx is not supported yet", r->cr2);
-			break;
-		case LG_HCALL_VECTOR:
-			if (lg->user_mode)
-				lg_kill(lg, "hypercall from guest user mode");
-			else if (do_hcall(lg))
-				lg->pending_exit = lg->run->exit_reason;
-			break;
-		case X86_TRAP_NMI:
-		case X86_TRAP_MC:
-			break;
-		default:
-			if (frame(lg)->trapnum >= FIRST_EXTERNAL_VECTOR &&
-			    frame(lg)->trapnum < 256)
-				break;
-			lg_kill(lg, "unhandled trap %llu at rip %#llx (error %#llx)",
-				frame(lg)->trapnum, r->rip, frame(lg)->errcode);
-		}
-		if (lg->dead || lg->pending_exit)
-			return 0;
-	}
+	/*
+	 * For the whole run the task's FPU state is the guest's: context
+	 * switches save and restore it, and the launcher's stays untouched.
+	 */
+	fpu_swap_kvm_fpstate(&lg->fpu, true);
+	ret = lg_run_loop(lg);
+	fpu_swap_kvm_fpstate(&lg->fpu, false);
+	return ret;
 }

@@ -117,7 +117,8 @@ static long lg_init(struct lguest *lg, struct lguest_init __user *uarg)
 	memcpy(lg->mmio, init.mmio, sizeof(lg->mmio));
 	mmgrab(current->mm);
 	lg->mm = current->mm;
-	lg->initialised = true;
+	/* Publish the guest to lockless LGUEST_IRQ callers. */
+	smp_store_release(&lg->initialised, true);
 	atomic_inc(&lg_nr_guests);
 	return 0;
 }
@@ -160,6 +161,22 @@ static long lg_get_regs(struct lguest *lg, struct lguest_regs __user *uarg)
 	return copy_to_user(uarg, &lg->regs, sizeof(lg->regs)) ? -EFAULT : 0;
 }
 
+static long lg_irq(struct lguest *lg, struct lguest_irq __user *uarg)
+{
+	struct lguest_irq irq;
+
+	/* Pairs with lg_init's release: the guest is fully set up. */
+	if (!smp_load_acquire(&lg->initialised))
+		return -EBADFD;
+	if (copy_from_user(&irq, uarg, sizeof(irq)))
+		return -EFAULT;
+	/* Line 0 is the guest's own timer. */
+	if (irq.flags || irq.irq == 0 || irq.irq >= LGUEST_NR_IRQS)
+		return -EINVAL;
+	lg_raise_irq(lg, irq.irq);
+	return 0;
+}
+
 long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct lguest *lg = file->private_data;
@@ -179,6 +196,9 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case LGUEST_GET_REGS:
 	case LGUEST_RUN:
 		break;
+	case LGUEST_IRQ:
+		/* No lock: any thread may raise a line while the guest runs. */
+		return lg_irq(lg, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -186,6 +206,11 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	mutex_lock(&lg->lock);
 	if (cmd != LGUEST_INIT && !lg->initialised) {
 		ret = -EBADFD;
+		goto out;
+	}
+	/* While one thread runs the guest its state is that thread's. */
+	if (lg->task) {
+		ret = -EBUSY;
 		goto out;
 	}
 	switch (cmd) {
@@ -199,7 +224,15 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = lg_get_regs(lg, uarg);
 		break;
 	case LGUEST_RUN:
-		ret = arg ? -EINVAL : lg_run(lg);
+		if (arg) {
+			ret = -EINVAL;
+			break;
+		}
+		WRITE_ONCE(lg->task, current);
+		mutex_unlock(&lg->lock);
+		ret = lg_run(lg);
+		mutex_lock(&lg->lock);
+		WRITE_ONCE(lg->task, NULL);
 		break;
 	}
 out:

@@ -176,6 +176,10 @@ lg_sw_common:
 
 lg_sw_nmi:
 	IST_ENTRY 2, 1
+/* A double fault: only a guest's can be survived (the guest dies). */
+lg_sw_df:
+	add	$8, %rsp		/* the error code, always 0 */
+	IST_ENTRY 8, 4
 lg_sw_mce:
 	IST_ENTRY 18, 2
 
@@ -185,6 +189,7 @@ lg_sw_mce:
  * exception would have.
  */
 SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
+	endbr64
 	mov	%rsp, REGS + RP_SYSCALL_RSP(%rip)
 	lea	REGS + RP_FRAME + LG_FRAME_SIZE(%rip), %rsp
 	push	$LG_USER_DS
@@ -196,14 +201,20 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	push	$LG_TRAP_SYSCALL
 	jmp	lg_sw_common
 
-/* One 16-byte stub per vector; lg.ko points IDT entry N at stub N. */
+/*
+ * One 16-byte stub per vector; lg.ko points IDT entry N at stub N.  The
+ * longest (endbr64, push $0, push $imm32, jmp rel32) is exactly 16 bytes.
+ */
 	.balign 16
 SYM_INNER_LABEL(lg_sw_vectors, SYM_L_GLOBAL)
 	vector = 0
 	.rept 256
 	.balign 16
+	endbr64				/* event delivery is an indirect branch under IBT */
 	.if vector == 2
 	jmp	lg_sw_nmi
+	.elseif vector == 8
+	jmp	lg_sw_df
 	.elseif vector == 18
 	jmp	lg_sw_mce
 	.else
