@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MMIO: the guest maps the launcher's device window (mmio_spec.h) and
- * makes the scripted accesses with the plain mov forms; each becomes an
+ * makes the scripted accesses with the mov forms of Linux's MMIO
+ * accessors (register <-> memory, 1 to 8 bytes); each becomes an
  * LGUEST_EXIT_MMIO that the launcher checks and answers.
  */
 #include "rt/rt.h"
@@ -20,7 +21,8 @@ void guest_main(void)
 
 	rt_map(base, MMIO_SPEC_GPA, PTE_W | PTE_PCD | PTE_PWT | PTE_NX);
 	rt_flush_all();
-	asm volatile("movb $0xa5, (%0)" : : "r"(b) : "memory");
+	/* The forms Linux's writeb..writeq and readb..readq use: register and memory. */
+	asm volatile("movb %b1, (%0)" : : "r"(b), "q"(0xa5) : "memory");
 	asm volatile("movw %w1, 2(%0)" : : "r"(b), "r"(0xbeef) : "memory");
 	asm volatile("movl %k1, 4(%0)" : : "r"(b), "r"(0xdeadbeef) : "memory");
 	asm volatile("movq %1, 8(%0)" : : "r"(b), "r"(0x0123456789abcdefULL) : "memory");

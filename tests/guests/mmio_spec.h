@@ -21,7 +21,7 @@ struct mmio_spec_op {
 };
 
 static const struct mmio_spec_op mmio_spec[] = {
-	{ 0x000, 1, 1, 0xa5 },			/* movb $imm, (mem) */
+	{ 0x000, 1, 1, 0xa5 },			/* movb %reg, (mem) */
 	{ 0x002, 2, 1, 0xbeef },		/* movw %reg, (mem) */
 	{ 0x004, 4, 1, 0xdeadbeef },		/* movl %reg, (mem) */
 	{ 0x008, 8, 1, 0x0123456789abcdefULL },	/* movq %reg, (mem) */

@@ -229,7 +229,10 @@ extern struct rt_jmp *rt_trap_jmp;
 	long _v = rt_setjmp(&_j);					\
 	if (_v == 0) {							\
 		rt_trap_jmp = &_j;					\
+		/* The store must happen before the faulting asm. */	\
+		asm volatile("" ::: "memory");				\
 		stmt;							\
+		asm volatile("" ::: "memory");				\
 		_v = -1;						\
 	} else {							\
 		_v -= 1;						\
