@@ -6,8 +6,44 @@
  * still alive afterwards says so with a FAIL line.
  */
 #include "rt/rt.h"
+/* The Switcher's page layout, to aim at its pages from the guest. */
+#include "../../switcher/switcher.h"
 
 const char rt_guest_name[] = "hostile";
+
+/*
+ * Where the Switcher's pages are, seen from the guest: the hole is PML4
+ * slot 256 on 4-level hosts; on 5-level hosts it is PML5 slot 256,
+ * 0xff00000000000000, which a 4-level guest should not be able to reach
+ * (non-canonical for it) -- see noncanon.c.
+ */
+static u64 switcher_base(void)
+{
+	long v = RT_TRY((void)*(volatile u64 *)0xff00000000000000UL);
+
+	return v == -1 ? 0xff00000000000000UL : HOLE;
+}
+
+/*
+ * The regs page is writable from ring 1 by design (brief, section 2):
+ * write the "an NMI/MCE hit the Switcher" flag the host replays from.
+ */
+static void regs_page(u64 flag)
+{
+	u64 sw = switcher_base();
+	volatile u64 *seen = (volatile u64 *)(sw + SW_REGS_OFF + RP_NMI_SEEN);
+	char check[96];
+
+	rt_printf("switcher at %#llx\n", sw);
+	for (int i = 0; i < 100; i++) {
+		*seen = flag;
+		hcall0(LHCALL_FLUSH_TLB);
+	}
+	/* The launcher checks that the host's NMI count did not follow. */
+	rt_snprintf(check, sizeof(check), "wrote %llu to the regs page's NMI flag 100 times and lived",
+		    flag);
+	rt_pass(check);
+}
 
 static void survived(const char *what)
 {
@@ -87,6 +123,12 @@ void guest_main(void)
 	} else if (!strcmp(c, "init_outside")) {
 		hcall2(LHCALL_INIT, 1UL << 40, (u64)guest_main);
 		survived("gave LHCALL_INIT an lguest_data outside its memory");
+	} else if (!strcmp(c, "regs_page_nmi")) {
+		rt_events_init();
+		regs_page(1);
+	} else if (!strcmp(c, "regs_page_mce")) {
+		rt_events_init();
+		regs_page(2);
 	} else if (!strcmp(c, "console_bad")) {
 		/* Bad console buffers: the launcher refuses them, the guest goes on. */
 		u64 r1 = hcall2(LHCALL_CONSOLE_WRITE, 1UL << 40, 16);

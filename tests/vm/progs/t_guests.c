@@ -44,6 +44,7 @@ enum expect {
 	KILLED,		/* LGUEST_EXIT_KILLED with @reason in the message */
 	SPIN_SIGKILL,	/* never yields: must die by SIGKILL, host responsive */
 	SPIN_SIGNAL,	/* never yields: a signal gets LGUEST_RUN out (EINTR) */
+	ENDS,		/* powers off cleanly or is killed (any reason): both are fine */
 };
 
 /* What the launcher does besides running the guest. */
@@ -51,6 +52,7 @@ enum expect {
 #define F_IRQ		0x02	/* "LGIRQ n line" on the console: raise line n times */
 #define F_FPU		0x04	/* the launcher's own vector registers across RUN */
 #define F_REGS		0x08	/* registers at shutdown: see regs.c */
+#define F_NMI		0x10	/* the host's NMI count must not grow with the guest */
 
 struct guest {
 	const char *id;		/* LGTEST name, and lgtest.name= for the guest */
@@ -80,6 +82,17 @@ struct guest {
  * (never touched) carries the CPU's error code for the shadow, without P.
  */
 #define PF_PRESENT	"the P bit in reflected #PF error codes for untouched present pages"
+/*
+ * The regs page is writable from ring 1 (by design), and lg_enter()
+ * replays an NMI or #MC for the flags it finds in RP_NMI_SEEN there.
+ */
+#define REGS_PAGE	"not trusting RP_NMI_SEEN in the guest-writable regs page"
+/*
+ * On 5-level hosts the CPU takes addresses that are non-canonical for the
+ * 4-level guest: they come back as #PF (or, at 0xff00000000000000, read
+ * the Switcher) instead of #GP.
+ */
+#define NONCANON	"#GP for 48-bit non-canonical guest addresses on 5-level hosts"
 /* Ring 1 reading a user page with the host's CR4.SMAP on faults for ever. */
 #define SMAP		"CR4.SMAP off while the guest kernel runs"
 /* A guest exit with DF (or AC) set reaches host C code with it: host crash. */
@@ -113,6 +126,10 @@ static const struct guest guests[] = {
 	G("hostile.hcall_neg", "hostile", "case=hcall_neg", KILLED, "unknown hypercall", 0, NULL),
 	G("hostile.shutdown_kind", "hostile", "case=shutdown_kind", KILLED, "shutdown kind", 0,
 	  NULL),
+	G("hostile.regs_page_nmi", "hostile", "case=regs_page_nmi", ENDS, NULL, F_NMI,
+	  REGS_PAGE),
+	G("hostile.regs_page_mce", "hostile", "case=regs_page_mce", ENDS, NULL, F_NMI,
+	  REGS_PAGE),
 	G("hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL),
 
 	/* Pending: they need host features that have not landed yet. */
@@ -128,7 +145,7 @@ static const struct guest guests[] = {
 	G("traps", "traps", NULL, POWEROFF, NULL, 0, NULL),
 	G("privileged", "privileged", NULL, POWEROFF, NULL, 0, NULL),
 	G("selectors", "selectors", NULL, POWEROFF, NULL, 0, NULL),
-	G("noncanon", "noncanon", NULL, POWEROFF, NULL, 0, NULL),
+	G("noncanon", "noncanon", NULL, POWEROFF, NULL, 0, NONCANON),
 	G("user", "user", NULL, POWEROFF, NULL, 0, NULL),
 	G("user.smap", "user", "case=smap", POWEROFF, NULL, 0, SMAP),
 	G("timer", "timer", NULL, POWEROFF, NULL, 0, NULL),
@@ -371,6 +388,35 @@ static void check_regs(struct child *c)
 	       r.rbx, r.rbp, r.r12, r.r13, r.r14, r.r15, ok ? "ok" : strerror(errno));
 }
 
+/* The host's count of NMIs ("NMI:") or machine checks ("MCE:"), all CPUs. */
+static unsigned long long irq_count(const char *what)
+{
+	unsigned long long sum = 0;
+	char line[4096];
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, what, 4) != 0)
+			continue;
+		p += 4;
+		for (;;) {
+			unsigned long long n = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += n;
+			p = end;
+		}
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
 static volatile sig_atomic_t alarms;
 static void on_alarm(int sig)
 {
@@ -385,6 +431,7 @@ static int child_main(const struct guest *g)
 	struct lguest_regs regs;
 	struct lguest_run *r;
 	unsigned int exits = 0;
+	unsigned long long nmis = irq_count("NMI:"), mces = irq_count("MCE:");
 	long ret;
 	int ok;
 
@@ -503,6 +550,23 @@ static int child_main(const struct guest *g)
 		break;
 	default:
 		break;
+	}
+	if (g->expect == ENDS) {
+		ok = r->exit_reason == LGUEST_EXIT_KILLED ||
+		     (r->exit_reason == LGUEST_EXIT_SHUTDOWN &&
+		      r->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF && !c.fails);
+		result(g, ok, "powers off or is killed", "exit %u: %s", r->exit_reason,
+		       r->shutdown.msg);
+		if (r->exit_reason == LGUEST_EXIT_KILLED)
+			printf("    %s| killed: %s\n", g->id, r->killed.reason);
+	}
+	if (g->flags & F_NMI) {
+		unsigned long long now_nmis = irq_count("NMI:"), now_mces = irq_count("MCE:");
+
+		result(g, now_nmis - nmis < 5 && now_mces == mces,
+		       "the host saw no NMIs or machine checks the guest made up",
+		       "the host's NMI count went from %llu to %llu, MCE from %llu to %llu",
+		       nmis, now_nmis, mces, now_mces);
 	}
 	if (g->flags & F_MMIO)
 		result(g, !c.mmio_bad && c.mmio_next == MMIO_SPEC_N,
