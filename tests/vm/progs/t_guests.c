@@ -168,6 +168,7 @@ static void result(const struct guest *g, int ok, const char *check, const char 
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above */
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (ok) {
@@ -465,7 +466,7 @@ static int child_main(const struct guest *g)
 
 	if (g->expect == SPIN_SIGNAL) {
 		struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
-		struct lguest_regs now;
+		struct lguest_regs cur;
 		int n;
 
 		sigaction(SIGALRM, &sa, NULL);
@@ -477,10 +478,10 @@ static int child_main(const struct guest *g)
 				   "LGUEST_RUN returns EINTR on a signal",
 			       "returned %ld (%s), exit %u", ret, strerror(errno), r->exit_reason);
 		}
-		ok = !ioctl(c.fd, LGUEST_GET_REGS, &now);
-		result(g, ok && now.rip >= 0xffffffff81000000ULL && now.rip < 0xffffffff82000000ULL,
+		ok = !ioctl(c.fd, LGUEST_GET_REGS, &cur);
+		result(g, ok && cur.rip >= 0xffffffff81000000ULL && cur.rip < 0xffffffff82000000ULL,
 		       "registers of the interrupted guest are its own",
-		       "rip %#llx (%s)", now.rip, ok ? "ok" : strerror(errno));
+		       "rip %#llx (%s)", cur.rip, ok ? "ok" : strerror(errno));
 		return failed;
 	}
 
