@@ -129,6 +129,36 @@ void guest_main(void)
 	} else if (!strcmp(c, "regs_page_mce")) {
 		rt_events_init();
 		regs_page(2);
+	} else if (!strcmp(c, "pgtable_outside")) {
+		hcall1(LHCALL_NEW_PGTABLE, 1UL << 40);
+		survived("switched to a PML4 outside its memory");
+	} else if (!strcmp(c, "pgtable_unaligned")) {
+		hcall1(LHCALL_NEW_PGTABLE, BOOT_PML4 + 8);
+		survived("switched to an unaligned PML4");
+	} else if (!strcmp(c, "stack_noncanon")) {
+		hcall1(LHCALL_SET_STACK, 0x0000800000000000UL);
+		survived("set a non-canonical kernel stack");
+	} else if (!strcmp(c, "bad_stack")) {
+		/* An event from ring 3 with the kernel stack unmapped. */
+		static const u8 code[] = { 0x0f, 0x05, 0x0f, 0x0b };	/* syscall; ud2 */
+		u64 pa = rt_alloc_page();
+
+		rt_events_init();
+		hcall1(LHCALL_SET_STACK, TEST_VA + 0x100000);	/* nothing there */
+		memcpy(__va(pa), code, sizeof(code));
+		rt_map(USER_VA, pa, PTE_U);
+		rt_flush_all();
+		rt_run_user(USER_VA, USER_VA + 0x1000);
+		survived("took an event on an unmapped kernel stack");
+	} else if (!strcmp(c, "bad_entry")) {
+		/* The event entry is not mapped: each event faults again, deeper. */
+		u64 stack = TEST_VA + 0x200000;
+
+		rt_map(stack, rt_alloc_page(), PTE_W);
+		rt_flush_all();
+		hcall2(LHCALL_INIT, __pa(&rt_data), TEST_VA + 0x300000);
+		asm volatile("mov %0, %%rsp\n\tud2" : : "r"(stack + PAGE_SIZE));
+		survived("took events at an unmapped entry point");
 	} else if (!strcmp(c, "console_bad")) {
 		/* Bad console buffers: the launcher refuses them, the guest goes on. */
 		u64 r1 = hcall2(LHCALL_CONSOLE_WRITE, 1UL << 40, 16);

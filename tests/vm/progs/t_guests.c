@@ -106,6 +106,8 @@ static const struct guest guests[] = {
 	G("flood", "flood", NULL, POWEROFF, NULL, 0, NULL),
 	G("spin.sigkill", "spin", NULL, SPIN_SIGKILL, NULL, 0, NULL),
 	G("spin.signal", "spin", NULL, SPIN_SIGNAL, NULL, 0, NULL),
+	G("spin.halt", "spin", "case=halt", SPIN_SIGKILL, NULL, 0, NULL),
+	G("pgtable", "pgtable", NULL, POWEROFF, NULL, 0, NULL),
 
 	/* The hostile set that ends in a kill. */
 	G("hostile.hole_read", "hostile", "case=hole_read", KILLED, "hypervisor hole", 0, NULL),
@@ -130,6 +132,16 @@ static const struct guest guests[] = {
 	  REGS_PAGE),
 	G("hostile.regs_page_mce", "hostile", "case=regs_page_mce", ENDS, NULL, F_NMI,
 	  REGS_PAGE),
+	G("hostile.pgtable_outside", "hostile", "case=pgtable_outside", KILLED,
+	  "bad page table root", 0, NULL),
+	G("hostile.pgtable_unaligned", "hostile", "case=pgtable_unaligned", KILLED,
+	  "bad page table root", 0, NULL),
+	G("hostile.stack_noncanon", "hostile", "case=stack_noncanon", KILLED,
+	  "non-canonical kernel stack", 0, NULL),
+	G("hostile.bad_stack", "hostile", "case=bad_stack", KILLED, "cannot deliver event", 0,
+	  NULL),
+	G("hostile.bad_entry", "hostile", "case=bad_entry", KILLED, "cannot deliver event", 0,
+	  NULL),
 	G("hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL),
 
 	/* Pending: they need host features that have not landed yet. */
