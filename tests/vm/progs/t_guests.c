@@ -475,6 +475,20 @@ static int child_main(const struct guest *g)
 		return 1;
 	}
 	r = c.run;
+	if (g->flags & F_IRQ) {
+		struct lguest_irq bad[] = { { .irq = 0 }, { .irq = LGUEST_NR_IRQS },
+					    { .irq = 3, .flags = 1 } };
+		const char *what[] = { "line 0 (the timer)", "line 64", "nonzero flags" };
+
+		for (int i = 0; i < 3; i++) {
+			char check[96];
+			long rc = ioctl(c.fd, LGUEST_IRQ, &bad[i]);
+
+			snprintf(check, sizeof(check), "LGUEST_IRQ refuses %s with EINVAL", what[i]);
+			result(g, rc == -1 && errno == EINVAL, check, "returned %ld errno %d", rc,
+			       errno);
+		}
+	}
 
 	if (g->expect == SPIN_SIGNAL) {
 		struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
