@@ -65,6 +65,8 @@ struct lguest {
 	unsigned long *shadow_root;
 	unsigned long *shadow_pml4;	/* == shadow_root on 4-level hosts */
 	unsigned long *trans_root;
+	/* The page table mapping the Switcher's pages in the guest's root. */
+	unsigned long *hole_pt;
 	/* Every page-table page we allocated, to free them all at the end. */
 	struct list_head pt_pages;
 	/* Guest pages pinned for shadow entries, by guest frame number. */
@@ -81,6 +83,8 @@ void lg_pt_free(struct lguest *lg);
 void lg_pt_flush(struct lguest *lg);
 int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa);
 void lg_pt_flush_one(struct lguest *lg, u64 va);
+struct page *lg_guest_page(struct lguest *lg, unsigned long gfn);
+int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn);
 int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len);
 int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len);
 

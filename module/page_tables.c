@@ -81,6 +81,8 @@ static int map_hole(struct lguest *lg, unsigned long *root, bool host_side)
 	pt[SW_STATE_OFF >> PAGE_SHIFT] = __pa(lg->state_page) | _PAGE_PRESENT |
 					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX |
 					 (host_side ? _PAGE_RW : 0);
+	if (!host_side)
+		lg->hole_pt = pt;
 	return 0;
 }
 
@@ -196,7 +198,7 @@ static int write_gpte(struct lguest *lg, u64 gpa, u64 val)
 }
 
 /* The host page behind a guest frame, pinned for as long as we live. */
-static struct page *guest_page(struct lguest *lg, unsigned long gfn)
+struct page *lg_guest_page(struct lguest *lg, unsigned long gfn)
 {
 	struct page *page = xa_load(&lg->pinned, gfn);
 	int n;
@@ -314,7 +316,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, w.gfn);
 		return -EFAULT;
 	}
-	page = guest_page(lg, w.gfn);
+	page = lg_guest_page(lg, w.gfn);
 	if (!page) {
 		lg_kill(lg, "guest memory at %#llx cannot be pinned", w.gfn << PAGE_SHIFT);
 		return -EFAULT;
@@ -344,6 +346,20 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 	if (w.nx)
 		sflags |= _PAGE_NX;
 	table[(va >> 12) & 511] = page_to_phys(page) | sflags;
+	return 0;
+}
+
+/* The guest frame behind @va, if the guest kernel may access it so. */
+int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn)
+{
+	struct gwalk w;
+	int ret = guest_walk(lg, va, access, &w);
+
+	if (ret)
+		return ret < 0 ? ret : -EFAULT;
+	if (w.gfn >= lg->mem_size >> PAGE_SHIFT)
+		return -EFAULT;
+	*gfn = w.gfn;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/debugreg.h>
+#include <asm/io.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
@@ -40,6 +41,15 @@ static enum hrtimer_restart lg_clockevent(struct hrtimer *timer);
 
 int lg_vcpu_init(struct lguest *lg)
 {
+	/* The Switcher's view of the guest's ABI must match the header's. */
+	BUILD_BUG_ON(LG_TRAP_SYSCALL != LGUEST_EVENT_SYSCALL);
+	BUILD_BUG_ON(LG_HCALL_VECTOR != LGUEST_HCALL_VECTOR);
+	BUILD_BUG_ON(LG_KERNEL_CS != LGUEST_KERNEL_CS || LG_USER_CS != LGUEST_USER_CS);
+	BUILD_BUG_ON(LG_KERNEL_DS != LGUEST_KERNEL_DS || LG_USER_DS != LGUEST_USER_DS);
+	BUILD_BUG_ON(offsetof(struct lguest_data, irq_enabled) != LD_IRQ_ENABLED);
+	BUILD_BUG_ON(offsetof(struct lguest_data, kernel_gs) != LD_KERNEL_GS);
+	BUILD_BUG_ON(offsetof(struct lguest_data, user_gs) != LD_USER_GS);
+
 	hrtimer_init(&lg->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	lg->timer.function = lg_clockevent;
 
@@ -368,8 +378,44 @@ static enum hrtimer_restart lg_clockevent(struct hrtimer *timer)
 /* A guest asking for faster than this gets this: it cannot flood us. */
 #define LG_MIN_CLOCKEVENT_NS	10000
 
+/* Give the Switcher a view of a guest page, for the syscall fast path. */
+static void set_alias(struct lguest *lg, unsigned int off, struct page *page)
+{
+	lg->hole_pt[off >> PAGE_SHIFT] = page ? page_to_phys(page) | _PAGE_PRESENT | _PAGE_RW |
+					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX : 0;
+}
+
+/*
+ * The fast path writes the syscall's event frame through an alias of
+ * the kernel stack's top page: find that page again whenever the stack
+ * or the guest's mappings change.  No alias, no fast path (the slow path
+ * does the same work in C).  It needs wrgsbase in ring 0.
+ */
+static void update_fast_path(struct lguest *lg)
+{
+	u64 frame = (lg->kernel_stack & ~15ULL) - sizeof(struct lguest_event_frame), gfn;
+	struct page *page;
+
+	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = 0;
+	set_alias(lg, SW_STACK_OFF, NULL);
+	if (!lg->kernel_stack || !lg->data_gpa || !boot_cpu_has(X86_FEATURE_FSGSBASE))
+		return;
+	if ((frame ^ (frame + sizeof(struct lguest_event_frame) - 1)) & PAGE_MASK)
+		return;
+	if (lg_va_to_gfn(lg, frame, X86_PF_WRITE, &gfn))
+		return;
+	page = lg_guest_page(lg, gfn);
+	if (!page)
+		return;
+	set_alias(lg, SW_STACK_OFF, page);
+	STATE(lg, SP_FAST_FRAME_VA, u64) = frame;
+	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
+}
+
 static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 {
+	struct page *data;
+
 	if (lg->data_gpa) {
 		lg_kill(lg, "LHCALL_INIT called twice");
 		return -EINVAL;
@@ -378,8 +424,15 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 		lg_kill(lg, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
 		return -EINVAL;
 	}
+	data = lg_guest_page(lg, data_gpa >> PAGE_SHIFT);
+	if (!data) {
+		lg_kill(lg, "shared page %#llx cannot be pinned", data_gpa);
+		return -EFAULT;
+	}
+	set_alias(lg, SW_DATA_OFF, data);
 	lg->data_gpa = data_gpa;
 	lg->event_entry = entry;
+	STATE(lg, SP_EVENT_ENTRY, u64) = entry;
 	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
 	    put_user(boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? tsc_khz : 0,
 		     &lgdata(lg)->tsc_khz)) {
@@ -423,6 +476,7 @@ static bool do_hcall(struct lguest *lg)
 		return true;
 	case LHCALL_FLUSH_TLB:
 		lg_pt_flush(lg);
+		update_fast_path(lg);
 		return false;
 	case LHCALL_INIT:
 		return hcall_init(lg, r->rdi, r->rsi) != 0;
@@ -432,6 +486,7 @@ static bool do_hcall(struct lguest *lg)
 			return true;
 		}
 		lg->kernel_stack = r->rdi;
+		update_fast_path(lg);
 		return false;
 	case LHCALL_HALT:
 		lg->halted = true;
@@ -453,9 +508,11 @@ static bool do_hcall(struct lguest *lg)
 		}
 		r->cr3 = r->rdi;
 		lg_pt_flush(lg);
+		update_fast_path(lg);
 		return false;
 	case LHCALL_FLUSH_TLB_ONE:
 		lg_pt_flush_one(lg, r->rdi);
+		update_fast_path(lg);
 		return false;
 	default:
 		lg_kill(lg, "unknown hypercall %llu", nr);

@@ -25,6 +25,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/msr-index.h>
+#include <asm/processor-flags.h>
 #include "switcher.h"
 
 #define REGS	(lg_switcher_start + SW_REGS_OFF)
@@ -184,14 +185,79 @@ lg_sw_mce:
 	IST_ENTRY 18, 2
 
 /*
- * syscall from the guest: the CPU left RSP as the guest's, so take the
- * regs page's stack before anything else, then build the frame an
- * exception would have.
+ * syscall from guest user.  The CPU left RSP as the guest's, so take the
+ * regs page's stack before anything else.
+ *
+ * The fast path delivers the system call to the guest kernel without
+ * leaving the guest's page tables: it writes the event frame straight
+ * onto the guest kernel's stack, through the alias of that page lg.ko
+ * keeps in the hole (SW_STACK_OFF), does what the host would do to
+ * lguest_data (SW_DATA_OFF: virtual IF off, GS swapped) and iretq's to
+ * the event entry in ring 1.  Everything it trusts comes from the state
+ * page, which the guest cannot write.  If an NMI arrived meanwhile, it
+ * leaves for the host instead, as if at the event entry's first
+ * instruction, so the host can replay it.
  */
+#define DATA	(lg_switcher_start + SW_DATA_OFF)
+
 SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	endbr64
 	mov	%rsp, REGS + RP_SYSCALL_RSP(%rip)
 	lea	REGS + RP_FRAME + LG_FRAME_SIZE(%rip), %rsp
+	cmpq	$0, STATE + SP_FAST_FRAME_ALIAS(%rip)
+	je	.Lslow_syscall
+
+	mov	%rax, REGS + RP_SCRATCH(%rip)
+	mov	%rdx, REGS + RP_SCRATCH + 8(%rip)
+	/* The kernel's GS base must be canonical, or wrgsbase would fault. */
+	mov	DATA + LD_KERNEL_GS(%rip), %rax
+	mov	%rax, %rdx
+	shl	$16, %rdx
+	sar	$16, %rdx
+	cmp	%rax, %rdx
+	jne	.Lfast_abort
+
+	mov	STATE + SP_FAST_FRAME_ALIAS(%rip), %rdx
+	movq	$LG_TRAP_SYSCALL, (%rdx)
+	movq	$0, 8(%rdx)
+	mov	%rcx, 16(%rdx)
+	movq	$LG_USER_CS, 24(%rdx)
+	mov	%r11, %rax
+	and	$~X86_EFLAGS_IF, %rax
+	cmpb	$0, DATA + LD_IRQ_ENABLED(%rip)
+	je	1f
+	or	$X86_EFLAGS_IF, %rax
+1:	mov	%rax, 32(%rdx)
+	mov	REGS + RP_SYSCALL_RSP(%rip), %rax
+	mov	%rax, 40(%rdx)
+	movq	$LG_USER_DS, 48(%rdx)
+	movb	$0, DATA + LD_IRQ_ENABLED(%rip)
+
+	/* As swapgs: ring 3's GS base to lguest_data, the kernel's in. */
+	rdgsbase %rax
+	mov	%rax, DATA + LD_USER_GS(%rip)
+	mov	DATA + LD_KERNEL_GS(%rip), %rax
+	wrgsbase %rax
+
+	/* The iretq frame, where an exit would want it. */
+	push	$LG_KERNEL_DS
+	push	STATE + SP_FAST_FRAME_VA(%rip)
+	push	$(X86_EFLAGS_FIXED | X86_EFLAGS_IF)
+	push	$LG_KERNEL_CS
+	push	STATE + SP_EVENT_ENTRY(%rip)
+	mov	REGS + RP_SCRATCH(%rip), %rax
+	mov	REGS + RP_SCRATCH + 8(%rip), %rdx
+	cmpq	$0, REGS + RP_NMI_SEEN(%rip)
+	jne	2f
+	iretq
+2:	push	$0
+	push	$LG_TRAP_NONE
+	jmp	lg_sw_common
+
+.Lfast_abort:
+	mov	REGS + RP_SCRATCH(%rip), %rax
+	mov	REGS + RP_SCRATCH + 8(%rip), %rdx
+.Lslow_syscall:
 	push	$LG_USER_DS
 	push	REGS + RP_SYSCALL_RSP(%rip)
 	push	%r11

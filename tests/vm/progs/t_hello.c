@@ -3,58 +3,27 @@
  * The first guest: /tests/hello.bin, a flat binary linked at
  * 0xffffffff81000000, loaded at guest-physical 16 MiB and entered in ring 1.
  */
-#include <fcntl.h>
-#include <stdint.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-#include <linux/lguest.h>
-
+#include "flatguest.h"
 #include "lgtest.h"
 
-#define MEM		(64UL << 20)
-#define LOAD		0x1000000UL
-#define KERNEL_BASE	0xffffffff80000000UL
+#define MEM	FG_MEM
 
 int main(void)
 {
-	struct lguest_init init = {
-		.mem_size = MEM, .nr_mmio = 1, .mmio = { { 0x10000000, 0x1000 } },
-	};
 	uint64_t mmio_writes[2] = { 0, 0 };
-	int fpu_leaks = 0;
-	int nw = 0;
-	struct lguest_regs regs = { .rflags = 2, .cr3 = 0x1000 };
+	int fpu_leaks = 0, nw = 0, fd, i;
 	struct lguest_run *run;
-	uint64_t *pml4, *pdpt, *pd;
+	struct flatguest g = { .fd = -1 };
 	char out[256] = "";
 	uint8_t *mem;
-	int fd, img, i;
-	ssize_t n;
 
-	mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	img = open("/tests/hello.bin", O_RDONLY);
-	n = read(img, mem + LOAD, 1 << 20);
-	CHECK(n > 0, "hello: guest image loads", "%s", strerror(errno));
-
-	/* Page tables: the first GiB at KERNEL_BASE, 2 MiB pages. */
-	pml4 = (uint64_t *)(mem + 0x1000);
-	pdpt = (uint64_t *)(mem + 0x2000);
-	pd = (uint64_t *)(mem + 0x3000);
-	pml4[511] = 0x2000 | 3;
-	pdpt[510] = 0x3000 | 3;
-	for (i = 0; i < (int)(MEM >> 21); i++)
-		pd[i] = ((uint64_t)i << 21) | 0x83;
-	pd[0x10000000 >> 21] = 0x10000000 | 0x83;	/* the device page */
-
-	fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
-	init.mem_uaddr = (uintptr_t)mem;
-	CHECK(ioctl(fd, LGUEST_INIT, &init) == 0, "hello: INIT", "%s", strerror(errno));
-	regs.rip = KERNEL_BASE + LOAD;
-	CHECK(ioctl(fd, LGUEST_SET_REGS, &regs) == 0, "hello: SET_REGS", "%s", strerror(errno));
-	run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (run == MAP_FAILED)
+	CHECK(flatguest_start(&g, "/tests/hello.bin") == 0, "hello: guest starts", "%s",
+	      strerror(errno));
+	if (g.run == MAP_FAILED)
 		return 1;
+	fd = g.fd;
+	run = g.run;
+	mem = g.mem;
 
 	for (i = 0; i < 100; i++) {
 		long ret;
