@@ -177,6 +177,11 @@ fuzz:
 demo:
 	tests/demo.sh
 
+# Benchmarks print figures; they are never pass/fail tests.
+.PHONY: bench-core
+bench-core:
+	tests/bench/core.sh
+
 # ---- packaging (docs/packaging.md) --------------------------------------
 # What DKMS gets in /usr/src/lguest-VERSION: the module sources without
 # the harness's deliberate-oops self-test, and dkms.conf with the version.

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The core benchmark guest (make bench-core).  Each phase runs N
+ * operations between two console hypercalls, which are the launcher's
+ * clock marks (the launcher times the phases; see tests/bench/core.c):
+ *
+ *   1  hypercall round trip (LHCALL_SEND_INTERRUPTS: two world switches)
+ *   2  system call from ring 3 to the guest kernel and back, fast path
+ *   3  the same through the host (slow path)
+ *   4  shadow page fault fill (touch a page after a full flush)
+ *   5  one PTE update: write the guest PTE, LHCALL_FLUSH_TLB_ONE
+ *   6  batched PTE updates: 64 PTE writes, then one LHCALL_FLUSH_TLB
+ */
+#define LGUEST_HCALL_VECTOR	0x80
+#define LHCALL_CONSOLE_WRITE	1
+#define LHCALL_SHUTDOWN		2
+#define LHCALL_FLUSH_TLB	3
+#define LHCALL_INIT		4
+#define LHCALL_SET_STACK	5
+#define LHCALL_SEND_INTERRUPTS	8
+#define LHCALL_FLUSH_TLB_ONE	10
+#define LGUEST_EVENT_SYSCALL	0x100
+#define USER_CS			0x33
+#define USER_DS			0x2b
+#define KERNEL_BASE		0xffffffff80000000
+#define DATA_GPA		0x5000
+#define N			20000
+#define PAGES			4096		/* 16 MiB touched in phase 4 */
+#define PT_VA			(KERNEL_BASE + 0x3e00000)	/* 4K-mapped by core.c */
+#define PT_GPA			0x8000
+
+.macro MARK n
+	mov	$LHCALL_CONSOLE_WRITE, %eax
+	mov	$\n, %edi
+	xor	%esi, %esi
+	int	$LGUEST_HCALL_VECTOR
+.endm
+
+	.text
+	.globl	_start
+_start:
+	mov	$KERNEL_BASE + 0x1200000, %rsp
+	mov	$LHCALL_INIT, %eax
+	mov	$DATA_GPA, %edi
+	lea	event(%rip), %rsi
+	int	$LGUEST_HCALL_VECTOR
+	mov	$LHCALL_SET_STACK, %eax
+	mov	$KERNEL_BASE + 0x1100000, %rdi
+	int	$LGUEST_HCALL_VECTOR
+
+	MARK	0
+	mov	$N, %ecx
+1:	mov	$LHCALL_SEND_INTERRUPTS, %eax
+	int	$LGUEST_HCALL_VECTOR
+	dec	%ecx
+	jnz	1b
+	MARK	1
+
+	xor	%r15d, %r15d			/* 0: fast path round */
+	jmp	to_user
+after_user:
+	test	%r15d, %r15d
+	jnz	after_slow
+	MARK	2
+	/* The frame straddles two pages: no alias, the slow path. */
+	mov	$LHCALL_SET_STACK, %eax
+	mov	$KERNEL_BASE + 0x1100000 + 16, %rdi
+	int	$LGUEST_HCALL_VECTOR
+	mov	$1, %r15d
+	jmp	to_user
+after_slow:
+	MARK	3
+
+	/* Shadow fills: every touch after a full flush is a fault. */
+	mov	$LHCALL_FLUSH_TLB, %eax
+	int	$LGUEST_HCALL_VECTOR
+	mov	$KERNEL_BASE + 0x2000000, %rbx
+	mov	$PAGES, %ecx
+1:	mov	(%rbx), %al
+	add	$4096, %rbx
+	dec	%ecx
+	jnz	1b
+	MARK	4
+
+	/* One PTE update at a time: write, flush that page. */
+	mov	$KERNEL_BASE + PT_GPA, %rbx	/* the PT, through the kernel map */
+	mov	$N, %r12d
+1:	xorq	$2, 8(%rbx)			/* toggle RW of the PTE for page 1 */
+	mov	$LHCALL_FLUSH_TLB_ONE, %eax
+	mov	$PT_VA + 4096, %rdi
+	int	$LGUEST_HCALL_VECTOR
+	dec	%r12d
+	jnz	1b
+	MARK	5
+
+	/* Batched: 64 PTE writes, one flush. */
+	mov	$N / 64, %r12d
+1:	xor	%ecx, %ecx
+2:	xorq	$2, (%rbx, %rcx, 8)
+	inc	%ecx
+	cmp	$64, %ecx
+	jne	2b
+	mov	$LHCALL_FLUSH_TLB, %eax
+	int	$LGUEST_HCALL_VECTOR
+	dec	%r12d
+	jnz	1b
+	MARK	6
+
+	mov	$LHCALL_SHUTDOWN, %eax
+	xor	%edi, %edi
+	xor	%esi, %esi
+	int	$LGUEST_HCALL_VECTOR
+	ud2
+
+to_user:
+	lea	user(%rip), %rax
+	mov	$KERNEL_BASE, %rcx
+	sub	%rcx, %rax
+	push	$USER_DS
+	push	$0x1300000
+	push	$0x202
+	push	$USER_CS
+	push	%rax
+	iretq
+
+/* System calls: 1 returns at once, 2 ends the round. */
+event:
+	cmpq	$LGUEST_EVENT_SYSCALL, (%rsp)
+	jne	bad
+	cmp	$2, %eax
+	je	1f
+	add	$16, %rsp
+	iretq
+1:	add	$56, %rsp			/* drop the frame: back in the kernel */
+	jmp	after_user
+bad:
+	mov	$LHCALL_SHUTDOWN, %eax
+	mov	$2, %edi
+	xor	%esi, %esi
+	int	$LGUEST_HCALL_VECTOR
+	ud2
+
+user:
+	mov	$N, %r12d
+1:	mov	$1, %eax
+	syscall
+	dec	%r12d
+	jnz	1b
+	mov	$2, %eax
+	syscall
