@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A guest that never yields: it spins in ring 1 forever. */
+	.text
+	.globl	_start
+_start:
+1:	jmp	1b
