@@ -106,19 +106,35 @@ int lg_pt_init(struct lguest *lg)
 	if (err)
 		return err;
 
-	/* The guest's root; on 5-level hosts a PML5 above its PML4. */
-	lg->shadow_root = alloc_table(lg);
-	if (!lg->shadow_root)
-		return -ENOMEM;
-	lg->shadow_pml4 = lg->shadow_root;
-	if (levels() == 5) {
-		lg->shadow_pml4 = alloc_table(lg);
-		if (!lg->shadow_pml4)
+	/*
+	 * The guest's roots, one per address-space id (as PCIDs are on the
+	 * CPU).  On 5-level hosts each is a PML5 above the shadow PML4.  All
+	 * share the one chain of tables that maps the Switcher.
+	 */
+	for (i = 0; i < LG_NR_ASIDS; i++) {
+		struct lg_shadow *sh = &lg->shadows[i];
+
+		sh->root = alloc_table(lg);
+		if (!sh->root)
 			return -ENOMEM;
-		lg->shadow_root[0] = __pa(lg->shadow_pml4) | TABLE_FLAGS;
-		lg->shadow_root[511] = __pa(lg->shadow_pml4) | TABLE_FLAGS;
+		sh->pml4 = sh->root;
+		if (levels() == 5) {
+			sh->pml4 = alloc_table(lg);
+			if (!sh->pml4)
+				return -ENOMEM;
+			sh->root[0] = __pa(sh->pml4) | TABLE_FLAGS;
+			sh->root[511] = __pa(sh->pml4) | TABLE_FLAGS;
+		}
+		if (i == 0) {
+			err = map_hole(lg, sh->root, false);
+			if (err)
+				return err;
+		}
+		sh->root[HOLE_SLOT] = lg->shadows[0].root[HOLE_SLOT];
 	}
-	return map_hole(lg, lg->shadow_root, false);
+	lg->asid = 0;
+	lg->shadow_pml4 = lg->shadows[0].pml4;
+	return 0;
 }
 
 static void unpin_all(struct lguest *lg)
@@ -135,6 +151,8 @@ void lg_pt_free(struct lguest *lg)
 {
 	struct lg_pt_page *p, *n;
 
+	if (lg->shadows[0].root)
+		lg_pt_flush_all(lg);
 	list_for_each_entry_safe(p, n, &lg->pt_pages, list) {
 		free_page((unsigned long)p->table);
 		kfree(p);
@@ -156,32 +174,58 @@ static void free_subtree(struct lguest *lg, unsigned long *table, int level)
 		table[i] = 0;
 		if (level > 1) {
 			unsigned long *child = __va(e & PTE_ADDR);
-			struct lg_pt_page *p;
 
 			free_subtree(lg, child, level - 1);
-			list_for_each_entry(p, &lg->pt_pages, list) {
-				if (p->table == child) {
-					list_del(&p->list);
-					free_page((unsigned long)child);
-					kfree(p);
-					break;
-				}
-			}
+			free_page((unsigned long)child);
 		}
 	}
 }
 
-/* The guest flushed its TLB or changed roots: forget every shadow entry. */
-void lg_pt_flush(struct lguest *lg)
+/* Forget every shadow entry of one address-space id. */
+static void flush_asid(struct lguest *lg, unsigned int asid)
 {
-	unsigned long hole = lg->shadow_pml4[HOLE_SLOT];
+	unsigned long *pml4 = lg->shadows[asid].pml4, hole;
 
+	if (!pml4)
+		return;
+	hole = pml4[HOLE_SLOT];
 	/* On 4-level hosts the hole is in this very table: keep it. */
 	if (levels() == 4)
-		lg->shadow_pml4[HOLE_SLOT] = 0;
-	free_subtree(lg, lg->shadow_pml4, 4);
+		pml4[HOLE_SLOT] = 0;
+	free_subtree(lg, pml4, 4);
 	if (levels() == 4)
-		lg->shadow_pml4[HOLE_SLOT] = hole;
+		pml4[HOLE_SLOT] = hole;
+}
+
+/* The guest flushed its TLB (for the current address-space id). */
+void lg_pt_flush(struct lguest *lg)
+{
+	flush_asid(lg, lg->asid);
+}
+
+void lg_pt_flush_all(struct lguest *lg)
+{
+	unsigned int i;
+
+	for (i = 0; i < LG_NR_ASIDS; i++)
+		flush_asid(lg, i);
+}
+
+/*
+ * A CR3 load: run on @asid's shadow from now on, emptied unless the
+ * guest says it is still good (as the CPU's PCID no-flush bit does).
+ */
+void lg_pt_switch(struct lguest *lg, unsigned int asid, bool flush)
+{
+	lg->asid = asid;
+	lg->shadow_pml4 = lg->shadows[asid].pml4;
+	if (flush)
+		flush_asid(lg, asid);
+}
+
+u64 lg_pt_root(struct lguest *lg)
+{
+	return __pa(lg->shadows[lg->asid].root);
 }
 
 /* Read one guest page-table entry, by guest-physical address. */
@@ -327,7 +371,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 		unsigned int idx = (va >> (12 + 9 * (level - 1))) & 511;
 
 		if (!(table[idx] & _PAGE_PRESENT)) {
-			unsigned long *next = alloc_table(lg);
+			unsigned long *next = (unsigned long *)get_zeroed_page(GFP_KERNEL);
 
 			if (!next) {
 				lg_kill(lg, "out of memory for shadow page tables");
@@ -345,6 +389,12 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 		sflags |= _PAGE_USER;
 	if (w.nx)
 		sflags |= _PAGE_NX;
+	/*
+	 * Already so: the CPU faulted for a reason of the guest's own (SMAP
+	 * or SMEP in ring 1, say), not for a missing shadow entry.
+	 */
+	if (table[(va >> 12) & 511] == (page_to_phys(page) | sflags))
+		return 1;
 	table[(va >> 12) & 511] = page_to_phys(page) | sflags;
 	return 0;
 }

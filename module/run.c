@@ -43,6 +43,7 @@ int lg_vcpu_init(struct lguest *lg)
 {
 	/* The Switcher's view of the guest's ABI must match the header's. */
 	BUILD_BUG_ON(LG_TRAP_SYSCALL != LGUEST_EVENT_SYSCALL);
+	BUILD_BUG_ON(LG_NR_ASIDS != LGUEST_NR_ASIDS);
 	BUILD_BUG_ON(LG_HCALL_VECTOR != LGUEST_HCALL_VECTOR);
 	BUILD_BUG_ON(LG_KERNEL_CS != LGUEST_KERNEL_CS || LG_USER_CS != LGUEST_USER_CS);
 	BUILD_BUG_ON(LG_KERNEL_DS != LGUEST_KERNEL_DS || LG_USER_DS != LGUEST_USER_DS);
@@ -86,7 +87,7 @@ int lg_vcpu_init(struct lguest *lg)
 	dp->size = 256 * 16 - 1;
 	dp->address = SW_ADDR(SW_IDT_OFF);
 	STATE(lg, SP_TRANS_CR3, u64) = __pa(lg->trans_root);
-	STATE(lg, SP_GUEST_CR3, u64) = __pa(lg->shadow_root);
+	STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
 	STATE(lg, SP_SW_LSTAR, u64) = SW_ADDR(lg_sw_syscall - lg_switcher_start);
 	return 0;
 }
@@ -475,7 +476,14 @@ static bool do_hcall(struct lguest *lg)
 		lg->dead = true;
 		return true;
 	case LHCALL_FLUSH_TLB:
-		lg_pt_flush(lg);
+		if (r->rdi > LGUEST_FLUSH_ALL) {
+			lg_kill(lg, "bad flush scope %llu", r->rdi);
+			return true;
+		}
+		if (r->rdi == LGUEST_FLUSH_ALL)
+			lg_pt_flush_all(lg);
+		else
+			lg_pt_flush(lg);
 		update_fast_path(lg);
 		return false;
 	case LHCALL_INIT:
@@ -502,12 +510,15 @@ static bool do_hcall(struct lguest *lg)
 	case LHCALL_SEND_INTERRUPTS:
 		return false;
 	case LHCALL_NEW_PGTABLE:
-		if (!PAGE_ALIGNED(r->rdi) || r->rdi >= lg->mem_size) {
-			lg_kill(lg, "bad page table root %#llx", r->rdi);
+		if (!PAGE_ALIGNED(r->rdi) || r->rdi >= lg->mem_size ||
+		    (r->rsi & ~LGUEST_PGTABLE_NOFLUSH) >= LGUEST_NR_ASIDS) {
+			lg_kill(lg, "bad page table root %#llx (asid %#llx)", r->rdi, r->rsi);
 			return true;
 		}
 		r->cr3 = r->rdi;
-		lg_pt_flush(lg);
+		lg_pt_switch(lg, r->rsi & ~LGUEST_PGTABLE_NOFLUSH,
+			     !(r->rsi & LGUEST_PGTABLE_NOFLUSH));
+		STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
 		update_fast_path(lg);
 		return false;
 	case LHCALL_FLUSH_TLB_ONE:

@@ -73,6 +73,7 @@ after_slow:
 
 	/* Shadow fills: every touch after a full flush is a fault. */
 	mov	$LHCALL_FLUSH_TLB, %eax
+	xor	%edi, %edi			/* this address space */
 	int	$LGUEST_HCALL_VECTOR
 	mov	$KERNEL_BASE + 0x2000000, %rbx
 	mov	$PAGES, %ecx
@@ -101,6 +102,7 @@ after_slow:
 	cmp	$64, %ecx
 	jne	2b
 	mov	$LHCALL_FLUSH_TLB, %eax
+	xor	%edi, %edi			/* this address space */
 	int	$LGUEST_HCALL_VECTOR
 	dec	%r12d
 	jnz	1b

@@ -34,6 +34,7 @@ _start:
 	/* Registers survive a hypercall: r12 must still hold our value. */
 	mov	$0x1234567890abcdef, %r12
 	mov	$LHCALL_FLUSH_TLB, %eax
+	xor	%edi, %edi			/* this address space */
 	int	$LGUEST_HCALL_VECTOR
 	mov	$0x1234567890abcdef, %rcx
 	cmp	%rcx, %r12

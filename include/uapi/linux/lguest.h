@@ -185,7 +185,7 @@ enum lguest_hcall {
 	LHCALL_CONSOLE_WRITE	= 1,
 	/* (kind, gpa of a NUL-terminated message): enum lguest_shutdown_kind. */
 	LHCALL_SHUTDOWN		= 2,
-	/* (): forget every translation, as a full TLB flush would. */
+	/* (scope): forget translations: 0 this address space's, 1 all of them. */
 	LHCALL_FLUSH_TLB	= 3,
 	/* (gpa of struct lguest_data, event entry va): once, before events. */
 	LHCALL_INIT		= 4,
@@ -197,11 +197,19 @@ enum lguest_hcall {
 	LHCALL_SET_CLOCKEVENT	= 7,
 	/* (): interrupts were enabled with one pending: take it now. */
 	LHCALL_SEND_INTERRUPTS	= 8,
-	/* (gpa of a PML4): switch address space (as a CR3 load). */
+	/*
+	 * (gpa of a PML4, asid | LGUEST_PGTABLE_NOFLUSH): switch address
+	 * space, as a CR3 load with a PCID: the host keeps one shadow per
+	 * asid (0..LGUEST_NR_ASIDS-1) and empties it unless NOFLUSH is set.
+	 */
 	LHCALL_NEW_PGTABLE	= 9,
 	/* (va): forget the translation of one page (as invlpg). */
 	LHCALL_FLUSH_TLB_ONE	= 10,
 };
+
+#define LGUEST_NR_ASIDS		8
+#define LGUEST_PGTABLE_NOFLUSH	(1ULL << 63)
+#define LGUEST_FLUSH_ALL	1
 
 /*
  * struct lguest_data - the page guest and host share (LHCALL_INIT)
