@@ -142,9 +142,9 @@ $(BUILD)/vm/progs/%: tests/vm/progs/%.c tests/vm/progs/lgtest.h $(BUILD)/lib/lib
 # Freestanding test guests: flat binaries linked at the guest kernel's
 # address, loaded at guest-physical 16 MiB (see tests/vm/progs/t_hello.c).
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/vm/progs/%.bin,$(wildcard tests/guests/*.S))
-$(BUILD)/vm/progs/%.bin: tests/guests/%.S
+$(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h
 	@mkdir -p $(BUILD)/vm/guests $(BUILD)/vm/progs
-	$(CC) -c $< -o $(BUILD)/vm/guests/$*.o
+	$(CC) -Itests/guests -c $< -o $(BUILD)/vm/guests/$*.o
 	$(LD) -Ttext=0xffffffff81000000 -e _start $(BUILD)/vm/guests/$*.o -o $(BUILD)/vm/guests/$*.elf
 	objcopy -O binary $(BUILD)/vm/guests/$*.elf $@
 

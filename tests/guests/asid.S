@@ -8,19 +8,15 @@
  * slot 510: the test address T maps to a page holding 0xaaaa in A and
  * 0xbbbb in B.
  */
-#define LGUEST_HCALL_VECTOR	0x80
-#define LHCALL_SHUTDOWN		2
-#define LHCALL_NEW_PGTABLE	9
+#include "flat.h"
+
 #define NOFLUSH			(1 << 63)
-#define KB			0xffffffff80000000
+#define KB			KERNEL_BASE
 #define T			0xffffff0000000000	/* PML4 slot 510 */
 #define MB			0x100000
 
 .macro SWITCH root, asid
-	mov	$LHCALL_NEW_PGTABLE, %eax
-	mov	$\root, %edi
-	mov	$\asid, %rsi
-	int	$LGUEST_HCALL_VECTOR
+	HCALL	LHCALL_NEW_PGTABLE, \root, \asid
 .endm
 
 .macro EXPECT value
@@ -63,13 +59,6 @@ _start:
 	SWITCH	0x1000, 0
 	EXPECT	0xcccc			/* a flushing switch sees the change */
 
-	mov	$LHCALL_SHUTDOWN, %eax
-	xor	%edi, %edi
-	xor	%esi, %esi
-	int	$LGUEST_HCALL_VECTOR
+	POWEROFF
 bad:
-	mov	$LHCALL_SHUTDOWN, %eax
-	mov	$2, %edi
-	xor	%esi, %esi
-	int	$LGUEST_HCALL_VECTOR
-	ud2
+	PANIC

@@ -11,39 +11,22 @@
  *   5  one PTE update: write the guest PTE, LHCALL_FLUSH_TLB_ONE
  *   6  batched PTE updates: 64 PTE writes, then one LHCALL_FLUSH_TLB
  */
-#define LGUEST_HCALL_VECTOR	0x80
-#define LHCALL_CONSOLE_WRITE	1
-#define LHCALL_SHUTDOWN		2
-#define LHCALL_FLUSH_TLB	3
-#define LHCALL_INIT		4
-#define LHCALL_SET_STACK	5
-#define LHCALL_SEND_INTERRUPTS	8
-#define LHCALL_FLUSH_TLB_ONE	10
-#define LGUEST_EVENT_SYSCALL	0x100
-#define USER_CS			0x33
-#define USER_DS			0x2b
-#define KERNEL_BASE		0xffffffff80000000
-#define DATA_GPA		0x5000
+#include "flat.h"
+
 #define N			20000
 #define PAGES			4096		/* 16 MiB touched in phase 4 */
 #define PT_VA			(KERNEL_BASE + 0x3e00000)	/* 4K-mapped by core.c */
 #define PT_GPA			0x8000
 
 .macro MARK n
-	mov	$LHCALL_CONSOLE_WRITE, %eax
-	mov	$\n, %edi
-	xor	%esi, %esi
-	int	$LGUEST_HCALL_VECTOR
+	HCALL	LHCALL_CONSOLE_WRITE, \n
 .endm
 
 	.text
 	.globl	_start
 _start:
 	mov	$KERNEL_BASE + 0x1200000, %rsp
-	mov	$LHCALL_INIT, %eax
-	mov	$DATA_GPA, %edi
-	lea	event(%rip), %rsi
-	int	$LGUEST_HCALL_VECTOR
+	INIT_EVENTS event
 	mov	$LHCALL_SET_STACK, %eax
 	mov	$KERNEL_BASE + 0x1100000, %rdi
 	int	$LGUEST_HCALL_VECTOR
@@ -108,22 +91,10 @@ after_slow:
 	jnz	1b
 	MARK	6
 
-	mov	$LHCALL_SHUTDOWN, %eax
-	xor	%edi, %edi
-	xor	%esi, %esi
-	int	$LGUEST_HCALL_VECTOR
-	ud2
+	POWEROFF
 
 to_user:
-	lea	user(%rip), %rax
-	mov	$KERNEL_BASE, %rcx
-	sub	%rcx, %rax
-	push	$USER_DS
-	push	$0x1300000
-	push	$0x202
-	push	$USER_CS
-	push	%rax
-	iretq
+	TO_USER	user, 0x1300000
 
 /* System calls: 1 returns at once, 2 ends the round. */
 event:
@@ -136,11 +107,7 @@ event:
 1:	add	$56, %rsp			/* drop the frame: back in the kernel */
 	jmp	after_user
 bad:
-	mov	$LHCALL_SHUTDOWN, %eax
-	mov	$2, %edi
-	xor	%esi, %esi
-	int	$LGUEST_HCALL_VECTOR
-	ud2
+	PANIC
 
 user:
 	mov	$N, %r12d

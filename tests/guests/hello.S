@@ -3,16 +3,7 @@
  * The smallest guest: say hello on the console, then power off.
  * Entered in ring 1 at its first byte, with paging on.
  */
-/* From include/uapi/linux/lguest.h (a C header). */
-#define LGUEST_HCALL_VECTOR	0x80
-#define LHCALL_CONSOLE_WRITE	1
-#define LHCALL_SHUTDOWN		2
-#define LHCALL_FLUSH_TLB	3
-#define LGUEST_SHUTDOWN_POWEROFF 0
-#define LGUEST_SHUTDOWN_PANIC	2
-#define LHCALL_INIT		4
-#define KERNEL_BASE		0xffffffff80000000
-#define DATA_GPA		0x5000
+#include "flat.h"
 
 	.text
 	.globl	_start
@@ -42,10 +33,7 @@ _start:
 
 	/* Events: register the shared page and entry, then trip #UD and #GP. */
 	mov	$KERNEL_BASE + 0x1200000, %rsp
-	mov	$LHCALL_INIT, %eax
-	mov	$DATA_GPA, %edi
-	lea	event(%rip), %rsi
-	int	$LGUEST_HCALL_VECTOR
+	INIT_EVENTS event
 	xor	%r13d, %r13d
 	ud2
 	cli				/* ring 1 may not: #GP */
@@ -70,11 +58,7 @@ _start:
 	int	$LGUEST_HCALL_VECTOR
 	ud2
 bad:
-	mov	$LHCALL_SHUTDOWN, %eax
-	mov	$LGUEST_SHUTDOWN_PANIC, %edi
-	xor	%esi, %esi
-	int	$LGUEST_HCALL_VECTOR
-	ud2
+	PANIC
 
 /* Count events in r13 (vector << 8 after the first), skip the instruction. */
 event:

@@ -7,27 +7,15 @@
  * then with an aligned one (the Switcher's fast path delivers it).
  * Both must behave the same.
  */
-#define LGUEST_HCALL_VECTOR	0x80
-#define LHCALL_SHUTDOWN		2
-#define LHCALL_INIT		4
-#define LHCALL_SET_STACK	5
-#define LGUEST_SHUTDOWN_POWEROFF 0
-#define LGUEST_SHUTDOWN_PANIC	2
-#define LGUEST_EVENT_SYSCALL	0x100
-#define USER_CS			0x33
-#define USER_DS			0x2b
-#define KERNEL_BASE		0xffffffff80000000
-#define DATA_GPA		0x5000
+#include "flat.h"
+
 #define CALLS			1000
 
 	.text
 	.globl	_start
 _start:
 	mov	$KERNEL_BASE + 0x1200000, %rsp
-	mov	$LHCALL_INIT, %eax
-	mov	$DATA_GPA, %edi
-	lea	event(%rip), %rsi
-	int	$LGUEST_HCALL_VECTOR
+	INIT_EVENTS event
 
 	/* Round 1: the frame would cross a page: the slow path. */
 	mov	$LHCALL_SET_STACK, %eax
@@ -43,16 +31,7 @@ round2:
 	mov	$1, %r15d
 
 to_user:
-	/* User code runs from the identity map, at its physical address. */
-	lea	user(%rip), %rax
-	mov	$KERNEL_BASE, %rcx
-	sub	%rcx, %rax
-	push	$USER_DS
-	push	$0x1300000			/* user stack (identity map) */
-	push	$0x202
-	push	$USER_CS
-	push	%rax
-	iretq
+	TO_USER	user, 0x1300000
 
 /* The event entry: only system calls are expected. */
 event:
@@ -74,16 +53,9 @@ answer:
 done:
 	test	%r15d, %r15d
 	jz	round2
-	mov	$LHCALL_SHUTDOWN, %eax
-	mov	$LGUEST_SHUTDOWN_POWEROFF, %edi
-	xor	%esi, %esi
-	int	$LGUEST_HCALL_VECTOR
+	POWEROFF
 panic:
-	mov	$LHCALL_SHUTDOWN, %eax
-	mov	$LGUEST_SHUTDOWN_PANIC, %edi
-	xor	%esi, %esi
-	int	$LGUEST_HCALL_VECTOR
-	ud2
+	PANIC
 
 /* Ring 3: CALLS system calls, each must answer 43 and keep rbx. */
 user:
