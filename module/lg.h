@@ -42,6 +42,8 @@ struct lguest {
 	/* Set by LHCALL_INIT: the shared page and where events enter. */
 	u64 data_gpa;
 	u64 event_entry;
+	/* The next slot of lguest_data's hypercall ring to look at. */
+	unsigned int ring_next;
 	/* The kernel stack for events from ring 3 (LHCALL_SET_STACK). */
 	u64 kernel_stack;
 	/* Virtual interrupt lines waiting for the guest (bit n = line n). */

@@ -44,6 +44,7 @@ int lg_vcpu_init(struct lguest *lg)
 	/* The Switcher's view of the guest's ABI must match the header's. */
 	BUILD_BUG_ON(LG_TRAP_SYSCALL != LGUEST_EVENT_SYSCALL);
 	BUILD_BUG_ON(LG_NR_ASIDS != LGUEST_NR_ASIDS);
+	BUILD_BUG_ON(sizeof(struct lguest_data) != PAGE_SIZE);
 	BUILD_BUG_ON(LG_HCALL_VECTOR != LGUEST_HCALL_VECTOR);
 	BUILD_BUG_ON(LG_KERNEL_CS != LGUEST_KERNEL_CS || LG_USER_CS != LGUEST_USER_CS);
 	BUILD_BUG_ON(LG_KERNEL_DS != LGUEST_KERNEL_DS || LG_USER_DS != LGUEST_USER_DS);
@@ -413,6 +414,68 @@ static void update_fast_path(struct lguest *lg)
 	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
 }
 
+static const u8 lg_empty_ring[LGUEST_RING_SIZE] = {
+	[0 ... LGUEST_RING_SIZE - 1] = 0xff
+};
+
+/* Flush hypercalls: from a register, or queued in the ring. */
+static bool do_flush(struct lguest *lg, u64 nr, u64 arg)
+{
+	if (nr == LHCALL_FLUSH_TLB_ONE) {
+		lg_pt_flush_one(lg, arg);
+	} else if (arg == LGUEST_FLUSH_ALL) {
+		lg_pt_flush_all(lg);
+	} else if (!arg) {
+		lg_pt_flush(lg);
+	} else {
+		lg_kill(lg, "bad flush scope %llu", arg);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Run what the guest queued in lguest_data's ring, in order: batched
+ * flushes cost one world switch instead of one each.
+ */
+static void run_ring(struct lguest *lg)
+{
+	struct lguest_data __user *d = lgdata(lg);
+	struct lguest_hcall_slot slot;
+	bool flushed = false;
+	unsigned int n;
+	u8 status;
+
+	for (n = 0; n < LGUEST_RING_SIZE; n++) {
+		unsigned int i = lg->ring_next;
+
+		if (get_user(status, &d->ring_status[i])) {
+			lg_kill(lg, "shared page unreadable");
+			return;
+		}
+		if (status == 0xff)
+			break;
+		if (copy_from_user(&slot, &d->ring[i], sizeof(slot))) {
+			lg_kill(lg, "shared page unreadable");
+			return;
+		}
+		if (slot.nr != LHCALL_FLUSH_TLB && slot.nr != LHCALL_FLUSH_TLB_ONE) {
+			lg_kill(lg, "hypercall %llu may not be queued", slot.nr);
+			return;
+		}
+		if (!do_flush(lg, slot.nr, slot.args[0]))
+			return;
+		flushed = true;
+		if (put_user(0xff, &d->ring_status[i])) {
+			lg_kill(lg, "shared page unwritable");
+			return;
+		}
+		lg->ring_next = (i + 1) % LGUEST_RING_SIZE;
+	}
+	if (flushed)
+		update_fast_path(lg);
+}
+
 static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 {
 	struct page *data;
@@ -435,6 +498,7 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 	lg->event_entry = entry;
 	STATE(lg, SP_EVENT_ENTRY, u64) = entry;
 	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
+	    copy_to_user(lgdata(lg)->ring_status, lg_empty_ring, LGUEST_RING_SIZE) ||
 	    put_user(boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? tsc_khz : 0,
 		     &lgdata(lg)->tsc_khz)) {
 		lg_kill(lg, "shared page unwritable");
@@ -454,6 +518,11 @@ static bool do_hcall(struct lguest *lg)
 	u64 nr = r->rax;
 
 	r->rax = 0;
+	if (lg->data_gpa) {
+		run_ring(lg);
+		if (lg->dead)
+			return true;
+	}
 	switch (nr) {
 	case LHCALL_CONSOLE_WRITE:
 		run->exit_reason = LGUEST_EXIT_HCALL;
@@ -476,15 +545,12 @@ static bool do_hcall(struct lguest *lg)
 		lg->dead = true;
 		return true;
 	case LHCALL_FLUSH_TLB:
-		if (r->rdi > LGUEST_FLUSH_ALL) {
-			lg_kill(lg, "bad flush scope %llu", r->rdi);
+	case LHCALL_FLUSH_TLB_ONE:
+		if (!do_flush(lg, nr, r->rdi))
 			return true;
-		}
-		if (r->rdi == LGUEST_FLUSH_ALL)
-			lg_pt_flush_all(lg);
-		else
-			lg_pt_flush(lg);
 		update_fast_path(lg);
+		return false;
+	case LHCALL_FLUSH_ASYNC:
 		return false;
 	case LHCALL_INIT:
 		return hcall_init(lg, r->rdi, r->rsi) != 0;
@@ -519,10 +585,6 @@ static bool do_hcall(struct lguest *lg)
 		lg_pt_switch(lg, r->rsi & ~LGUEST_PGTABLE_NOFLUSH,
 			     !(r->rsi & LGUEST_PGTABLE_NOFLUSH));
 		STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
-		update_fast_path(lg);
-		return false;
-	case LHCALL_FLUSH_TLB_ONE:
-		lg_pt_flush_one(lg, r->rdi);
 		update_fast_path(lg);
 		return false;
 	default:

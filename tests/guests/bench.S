@@ -9,13 +9,14 @@
  *   3  the same through the host (slow path)
  *   4  shadow page fault fill (touch a page after a full flush)
  *   5  one PTE update: write the guest PTE, LHCALL_FLUSH_TLB_ONE
- *   6  batched PTE updates: 64 PTE writes, then one LHCALL_FLUSH_TLB
+ *   6  batched PTE updates: 64 PTE writes, 64 LHCALL_FLUSH_TLB_ONE queued
+ *      in lguest_data's ring, one LHCALL_FLUSH_ASYNC
  */
 #include "flat.h"
 
 #define N			20000
 #define PAGES			4096		/* 16 MiB touched in phase 4 */
-#define PT_VA			(KERNEL_BASE + 0x3e00000)	/* 4K-mapped by core.c */
+#define PT_VA			(KERNEL_BASE + 0x3e00000)	/* 4K-mapped (flatguest.h) */
 #define PT_GPA			0x8000
 
 .macro MARK n
@@ -77,16 +78,23 @@ after_slow:
 	jnz	1b
 	MARK	5
 
-	/* Batched: 64 PTE writes, one flush. */
+	/* Batched: 64 PTE writes, their flushes queued, one hypercall. */
+	mov	$KERNEL_BASE + DATA_GPA, %r13		/* lguest_data */
 	mov	$N / 64, %r12d
 1:	xor	%ecx, %ecx
 2:	xorq	$2, (%rbx, %rcx, 8)
+	mov	%rcx, %rdx
+	shl	$5, %rdx				/* 32-byte slots */
+	movq	$LHCALL_FLUSH_TLB_ONE, RING(%r13, %rdx)
+	mov	%rcx, %rax
+	shl	$12, %rax
+	add	$PT_VA, %rax
+	mov	%rax, RING + 8(%r13, %rdx)
+	movb	$0, RING_STATUS(%r13, %rcx)
 	inc	%ecx
 	cmp	$64, %ecx
 	jne	2b
-	mov	$LHCALL_FLUSH_TLB, %eax
-	xor	%edi, %edi			/* this address space */
-	int	$LGUEST_HCALL_VECTOR
+	HCALL	LHCALL_FLUSH_ASYNC
 	dec	%r12d
 	jnz	1b
 	MARK	6

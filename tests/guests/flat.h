@@ -16,6 +16,7 @@
 #define LHCALL_SEND_INTERRUPTS	8
 #define LHCALL_NEW_PGTABLE	9
 #define LHCALL_FLUSH_TLB_ONE	10
+#define LHCALL_FLUSH_ASYNC	11
 #define LGUEST_SHUTDOWN_POWEROFF 0
 #define LGUEST_SHUTDOWN_PANIC	2
 #define LGUEST_EVENT_SYSCALL	0x100
@@ -23,6 +24,8 @@
 #define USER_DS			0x2b
 #define KERNEL_BASE		0xffffffff80000000
 #define DATA_GPA		0x5000		/* a free page for lguest_data */
+#define RING_STATUS		48		/* offsets in struct lguest_data */
+#define RING			112
 
 /* Hypercall NR with up to two arguments (clobbers rax, rdi, rsi). */
 .macro HCALL nr, a0=0, a1=0

@@ -205,6 +205,8 @@ enum lguest_hcall {
 	LHCALL_NEW_PGTABLE	= 9,
 	/* (va): forget the translation of one page (as invlpg). */
 	LHCALL_FLUSH_TLB_ONE	= 10,
+	/* (): run the hypercalls queued in lguest_data's ring (any call does). */
+	LHCALL_FLUSH_ASYNC	= 11,
 };
 
 #define LGUEST_NR_ASIDS		8
@@ -224,7 +226,19 @@ enum lguest_hcall {
  *	here and loads @kernel_gs; to return, the guest kernel loads it
  *	back with wrgsbase before iretq
  * @tsc_khz: the TSC's frequency, when it is a usable clocksource
+ * @ring_status: per slot of @ring: 0xff while empty; the guest fills the
+ *	slot, then sets its status to 0.  The host runs filled slots in
+ *	order before every hypercall, and sets them back to 0xff.
+ * @ring: hypercalls the guest queues instead of making them one by one
+ *	(batched TLB flushes); only LHCALL_FLUSH_TLB and LHCALL_FLUSH_TLB_ONE
+ *	may be queued.
  */
+#define LGUEST_RING_SIZE	64
+struct lguest_hcall_slot {
+	__u64 nr;
+	__u64 args[3];
+};
+
 struct lguest_data {
 	__u8 irq_enabled;
 	__u8 pad[7];
@@ -233,7 +247,9 @@ struct lguest_data {
 	__u64 kernel_gs;
 	__u64 user_gs;
 	__u64 tsc_khz;
-	__u64 reserved[58];
+	__u8 ring_status[LGUEST_RING_SIZE];
+	struct lguest_hcall_slot ring[LGUEST_RING_SIZE];
+	__u64 reserved[242];
 };
 
 /*

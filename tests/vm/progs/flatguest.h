@@ -2,9 +2,10 @@
 /*
  * Launching the flat assembly guests of tests/guests/ (assembly): the image at
  * guest-physical 16 MiB, entered at its first byte in ring 1 with paging
- * on.  Page tables: RAM's first GiB at 0xffffffff80000000 for the kernel,
- * an identity map of RAM with the user bit for ring 3, and one device
- * page at 256 MiB (an MMIO range).
+ * on.  Page tables: RAM's first GiB at 0xffffffff80000000 for the kernel
+ * (2 MiB pages, but for the slot at 62 MiB, in 4 KiB pages from the page
+ * table at guest-physical 0x8000), an identity map of RAM with the user
+ * bit for ring 3, and one device page at 256 MiB (an MMIO range).
  */
 #ifndef FLATGUEST_H
 #define FLATGUEST_H
@@ -34,7 +35,7 @@ static int flatguest_start(struct flatguest *g, const char *image)
 		.mem_size = FG_MEM, .nr_mmio = 1, .mmio = { { FG_MMIO, 0x1000 } },
 	};
 	struct lguest_regs regs = { .rflags = 2, .cr3 = 0x1000 };
-	uint64_t *pml4, *pd, *upd;
+	uint64_t *pml4, *pd, *upd, *pt;
 	int img, i;
 
 	g->fd = -1;
@@ -59,6 +60,10 @@ static int flatguest_start(struct flatguest *g, const char *image)
 		upd[i] = ((uint64_t)i << 21) | 0x87;
 	}
 	pd[FG_MMIO >> 21] = FG_MMIO | 0x83;
+	pt = (uint64_t *)(g->mem + 0x8000);
+	pd[31] = 0x8000 | 3;
+	for (i = 0; i < 512; i++)
+		pt[i] = (0x3e00000 + (uint64_t)i * 4096) | 3;
 
 	g->fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
 	init.mem_uaddr = (uintptr_t)g->mem;
