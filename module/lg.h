@@ -93,7 +93,7 @@ void lg_pt_flush(struct lguest *lg);
 void lg_pt_flush_all(struct lguest *lg);
 void lg_pt_switch(struct lguest *lg, unsigned int asid, bool flush);
 u64 lg_pt_root(struct lguest *lg);
-int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa);
+int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa);
 void lg_pt_flush_one(struct lguest *lg, u64 va);
 struct page *lg_guest_page(struct lguest *lg, unsigned long gfn);
 int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn);

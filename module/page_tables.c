@@ -274,6 +274,7 @@ static bool in_mmio(struct lguest *lg, u64 gpa)
 struct gwalk {
 	u64 gfn;		/* the guest frame @va lands in */
 	bool writable, user, nx;
+	bool present;		/* every level present: a denial is a protection fault */
 	bool dirty;		/* the leaf entry's D bit (after this walk) */
 };
 
@@ -299,6 +300,7 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 	w->writable = true;
 	w->user = true;
 	w->nx = false;
+	w->present = false;
 	for (level = 4; level >= 1; level--) {
 		gpa = (gpa & PTE_ADDR) + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
 		if (read_gpte(lg, gpa, &e)) {
@@ -320,6 +322,7 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 			return -EFAULT;
 		gpa = e;
 	}
+	w->present = true;
 	if ((write && !w->writable) || (user && !w->user) || (fetch && w->nx))
 		return 1;
 
@@ -338,10 +341,11 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 /*
  * The guest faulted at @va.  If its page tables allow the access, fill
  * the shadow.  Returns 0 when the guest can retry, 1 when the fault is
- * the guest's own (to reflect), 2 for an MMIO access, or -errno when the
- * guest must die (lg_kill was called).
+ * the guest's own (to reflect, with *@errcode as the guest's tables
+ * would have made it), 2 for an MMIO access, or -errno when the guest
+ * must die (lg_kill was called).
  */
-int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
+int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 {
 	unsigned long *table = lg->shadow_pml4;
 	struct gwalk w;
@@ -349,7 +353,10 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 	u64 sflags;
 	int level, ret;
 
-	ret = guest_walk(lg, va, errcode, &w);
+	ret = guest_walk(lg, va, *errcode, &w);
+	/* The guest's own fault: P as its tables, not the shadow, say. */
+	if (ret == 1)
+		*errcode = (*errcode & ~X86_PF_PROT) | (w.present ? X86_PF_PROT : 0);
 	if (ret)
 		return ret;
 	if (in_mmio(lg, w.gfn << PAGE_SHIFT)) {

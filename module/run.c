@@ -209,7 +209,7 @@ static void lg_enter(struct lguest *lg)
 		if (host_u_cet)
 			wrmsrl(MSR_IA32_U_CET, 0);
 	}
-	REGS(lg, RP_NMI_SEEN, u64) = 0;
+	STATE(lg, SP_NMI_SEEN, u64) = 0;
 	/* Our last LTR marked our TSS busy; LTR wants it available. */
 	STATE(lg, SP_GDT + SW_TSS + 5, u8) &= ~2;
 
@@ -230,7 +230,7 @@ static void lg_enter(struct lguest *lg)
 	rdmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_FS_BASE, host_fs);
 
-	seen = REGS(lg, RP_NMI_SEEN, u64);
+	seen = STATE(lg, SP_NMI_SEEN, u64);
 	if (seen & 1)
 		replay_vector(X86_TRAP_NMI);
 	if (seen & 2)
@@ -609,13 +609,23 @@ static void handle_trap(struct lguest *lg)
 {
 	struct lguest_regs *r = &lg->regs;
 	u64 trap = frame(lg)->trapnum, err = frame(lg)->errcode, gpa;
+	u32 pf_err;
 	int ret;
 
 	switch (trap) {
 	case X86_TRAP_PF:
-		ret = lg_pt_fault(lg, r->cr2, err, &gpa);
+		/*
+		 * On a 5-level host, addresses the guest's 4-level paging would
+		 * call non-canonical are canonical to the CPU: make them #GP.
+		 */
+		if (!canonical(r->cr2)) {
+			deliver_event(lg, X86_TRAP_GP, 0);
+			return;
+		}
+		pf_err = err;
+		ret = lg_pt_fault(lg, r->cr2, &pf_err, &gpa);
 		if (ret == 1)
-			deliver_event(lg, trap, err);
+			deliver_event(lg, trap, pf_err);
 		else if (ret == 2 && !lg_mmio_exit(lg, gpa))
 			lg->pending_exit = LGUEST_EXIT_MMIO;
 		return;

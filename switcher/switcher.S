@@ -20,7 +20,7 @@
  * returns to the host's caller of lg_sw_enter, which restores CR3.
  *
  * NMIs and machine checks use IST stacks, because they can hit the
- * Switcher itself; there they are only noted (RP_NMI_SEEN) and the host
+ * Switcher itself; there they are only noted (SP_NMI_SEEN) and the host
  * replays them once it is home (run.c).
  */
 #include <linux/linkage.h>
@@ -70,6 +70,9 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	%rax, %cr3
 
 	lea	REGS + RP_FRAME(%rip), %rsp
+	/* An NMI during the switch: leave before the guest runs at all. */
+	cmpq	$0, STATE + SP_NMI_SEEN(%rip)
+	jne	.Lenter_abort
 	pop	%r15
 	pop	%r14
 	pop	%r13
@@ -87,9 +90,19 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	pop	%rax
 	add	$16, %rsp		/* trapnum, errcode */
 	iretq
+	/* The frame still holds the guest's registers, untouched. */
+.Lenter_abort:
+	movq	$LG_TRAP_NONE, REGS + RP_FRAME + 15 * 8(%rip)
+	jmp	.Lregs_saved
 
 /* Every trap, interrupt and hypercall from the guest ends up here. */
 lg_sw_common:
+	/*
+	 * The CPU kept the guest's DF, AC and ID: the host's C code must run
+	 * with DF and AC clear.  (The guest's RFLAGS is safe in the frame.)
+	 */
+	pushq	$X86_EFLAGS_FIXED
+	popfq
 	push	%rax
 	push	%rbx
 	push	%rcx
@@ -105,6 +118,7 @@ lg_sw_common:
 	push	%r13
 	push	%r14
 	push	%r15
+.Lregs_saved:
 	mov	%cr2, %rax
 	mov	%rax, REGS + RP_CR2(%rip)
 	mov	$MSR_GS_BASE, %ecx
@@ -171,7 +185,20 @@ lg_sw_common:
 	push	$0
 	push	$\vec
 	jmp	lg_sw_common
-1:	orq	$\bit, REGS + RP_NMI_SEEN(%rip)
+	/*
+	 * In the Switcher.  The note goes in the state page, which the guest
+	 * cannot write (it could forge anything in the regs page): through
+	 * the transition root, whichever root we interrupted.
+	 */
+1:	push	%rax
+	push	%rbx
+	mov	%cr3, %rax
+	mov	STATE + SP_TRANS_CR3(%rip), %rbx
+	mov	%rbx, %cr3
+	orq	$\bit, STATE + SP_NMI_SEEN(%rip)
+	mov	%rax, %cr3
+	pop	%rbx
+	pop	%rax
 	iretq
 .endm
 
@@ -247,7 +274,7 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	push	STATE + SP_EVENT_ENTRY(%rip)
 	mov	REGS + RP_SCRATCH(%rip), %rax
 	mov	REGS + RP_SCRATCH + 8(%rip), %rdx
-	cmpq	$0, REGS + RP_NMI_SEEN(%rip)
+	cmpq	$0, STATE + SP_NMI_SEEN(%rip)
 	jne	2f
 	iretq
 2:	push	$0

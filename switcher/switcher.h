@@ -56,7 +56,6 @@
 #define RP_NMI_STACK_TOP	0x400	/* IST1 */
 #define RP_DF_STACK_TOP		0x800	/* IST2 */
 #define RP_MC_STACK_TOP		0xc00	/* IST3 */
-#define RP_NMI_SEEN		0xc00	/* an NMI hit the Switcher itself */
 #define RP_CR2			0xc08
 #define RP_FS_BASE		0xc10
 #define RP_GS_BASE		0xc18
@@ -88,6 +87,8 @@
 #define SP_FAST_FRAME_ALIAS	0x178	/* in the hole, over the stack page */
 #define SP_FAST_FRAME_VA	0x180	/* the same bytes, as the guest sees them */
 #define SP_EVENT_ENTRY		0x188
+/* An NMI (1), machine check (2) or double fault (4) hit the Switcher. */
+#define SP_NMI_SEEN		0x190
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
