@@ -163,9 +163,21 @@ $(BUILD)/vm/guests/%.elf: $(BUILD)/vm/guests/%.o $(GUEST_RT_OBJS) tests/guests/r
 	$(LD) -static -nostdlib -z noexecstack --no-warn-rwx-segments -T tests/guests/rt/guest.lds \
 		-o $@ $< $(GUEST_RT_OBJS)
 
+# The flat test guests (tests/guests/*.S, flat.h): raw binaries linked at
+# the guest kernel's address and loaded at guest-physical 16 MiB by
+# tests/vm/progs/flatguest.h -- hello, loop, user, asid, ring and bench for
+# t_hello, t_lifecycle, t_asid, the demo and bench-core.  The test-guest
+# suite above uses the ELF format instead.
+FLAT_GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/vm/progs/%.bin,$(wildcard tests/guests/*.S))
+$(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h
+	@mkdir -p $(BUILD)/vm/flat $(BUILD)/vm/progs
+	$(CC) -Itests/guests -c $< -o $(BUILD)/vm/flat/$*.o
+	$(LD) -Ttext=0xffffffff81000000 -e _start $(BUILD)/vm/flat/$*.o -o $(BUILD)/vm/flat/$*.elf
+	objcopy -O binary $(BUILD)/vm/flat/$*.elf $@
+
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
-vm-progs: $(VM_PROGS) $(GUESTS)
+vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS)
 # t_guests shares the MMIO script with its guest.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
 fuzz-build: $(FUZZERS)
@@ -193,6 +205,11 @@ fuzz:
 
 demo:
 	tests/demo.sh
+
+# Benchmarks print figures; they are never pass/fail tests.
+.PHONY: bench-core
+bench-core:
+	tests/bench/core.sh
 
 # ---- packaging (docs/packaging.md) --------------------------------------
 # What DKMS gets in /usr/src/lguest-VERSION: the module sources without

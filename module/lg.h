@@ -15,6 +15,9 @@
 #include <linux/xarray.h>
 #include "switcher.h"
 
+/* Shadow roots kept per guest address-space id (LHCALL_NEW_PGTABLE). */
+#define LG_NR_ASIDS	8
+
 /* One guest: everything behind one open file of /dev/lguest. */
 struct lguest {
 	/* Held by every ioctl that reads or changes the guest's state. */
@@ -39,6 +42,8 @@ struct lguest {
 	/* Set by LHCALL_INIT: the shared page and where events enter. */
 	u64 data_gpa;
 	u64 event_entry;
+	/* The next slot of lguest_data's hypercall ring to look at. */
+	unsigned int ring_next;
 	/* The kernel stack for events from ring 3 (LHCALL_SET_STACK). */
 	u64 kernel_stack;
 	/* Virtual interrupt lines waiting for the guest (bit n = line n). */
@@ -62,9 +67,15 @@ struct lguest {
 	void *regs_page;
 	void *state_page;
 	/* Roots: the guest's shadow, and the host's way into the hole. */
-	unsigned long *shadow_root;
-	unsigned long *shadow_pml4;	/* == shadow_root on 4-level hosts */
+	struct lg_shadow {
+		unsigned long *root;
+		unsigned long *pml4;	/* == root on 4-level hosts */
+	} shadows[LG_NR_ASIDS];
+	unsigned int asid;		/* the one in use */
+	unsigned long *shadow_pml4;	/* shadows[asid].pml4 */
 	unsigned long *trans_root;
+	/* The page table mapping the Switcher's pages in the guest's root. */
+	unsigned long *hole_pt;
 	/* Every page-table page we allocated, to free them all at the end. */
 	struct list_head pt_pages;
 	/* Guest pages pinned for shadow entries, by guest frame number. */
@@ -79,8 +90,13 @@ extern struct page *lg_switcher_text[SW_TEXT_PAGES], *lg_idt_page;
 int lg_pt_init(struct lguest *lg);
 void lg_pt_free(struct lguest *lg);
 void lg_pt_flush(struct lguest *lg);
-int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa);
+void lg_pt_flush_all(struct lguest *lg);
+void lg_pt_switch(struct lguest *lg, unsigned int asid, bool flush);
+u64 lg_pt_root(struct lguest *lg);
+int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa);
 void lg_pt_flush_one(struct lguest *lg, u64 va);
+struct page *lg_guest_page(struct lguest *lg, unsigned long gfn);
+int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn);
 int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len);
 int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len);
 

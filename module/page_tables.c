@@ -81,6 +81,8 @@ static int map_hole(struct lguest *lg, unsigned long *root, bool host_side)
 	pt[SW_STATE_OFF >> PAGE_SHIFT] = __pa(lg->state_page) | _PAGE_PRESENT |
 					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX |
 					 (host_side ? _PAGE_RW : 0);
+	if (!host_side)
+		lg->hole_pt = pt;
 	return 0;
 }
 
@@ -104,19 +106,35 @@ int lg_pt_init(struct lguest *lg)
 	if (err)
 		return err;
 
-	/* The guest's root; on 5-level hosts a PML5 above its PML4. */
-	lg->shadow_root = alloc_table(lg);
-	if (!lg->shadow_root)
-		return -ENOMEM;
-	lg->shadow_pml4 = lg->shadow_root;
-	if (levels() == 5) {
-		lg->shadow_pml4 = alloc_table(lg);
-		if (!lg->shadow_pml4)
+	/*
+	 * The guest's roots, one per address-space id (as PCIDs are on the
+	 * CPU).  On 5-level hosts each is a PML5 above the shadow PML4.  All
+	 * share the one chain of tables that maps the Switcher.
+	 */
+	for (i = 0; i < LG_NR_ASIDS; i++) {
+		struct lg_shadow *sh = &lg->shadows[i];
+
+		sh->root = alloc_table(lg);
+		if (!sh->root)
 			return -ENOMEM;
-		lg->shadow_root[0] = __pa(lg->shadow_pml4) | TABLE_FLAGS;
-		lg->shadow_root[511] = __pa(lg->shadow_pml4) | TABLE_FLAGS;
+		sh->pml4 = sh->root;
+		if (levels() == 5) {
+			sh->pml4 = alloc_table(lg);
+			if (!sh->pml4)
+				return -ENOMEM;
+			sh->root[0] = __pa(sh->pml4) | TABLE_FLAGS;
+			sh->root[511] = __pa(sh->pml4) | TABLE_FLAGS;
+		}
+		if (i == 0) {
+			err = map_hole(lg, sh->root, false);
+			if (err)
+				return err;
+		}
+		sh->root[HOLE_SLOT] = lg->shadows[0].root[HOLE_SLOT];
 	}
-	return map_hole(lg, lg->shadow_root, false);
+	lg->asid = 0;
+	lg->shadow_pml4 = lg->shadows[0].pml4;
+	return 0;
 }
 
 static void unpin_all(struct lguest *lg)
@@ -133,6 +151,8 @@ void lg_pt_free(struct lguest *lg)
 {
 	struct lg_pt_page *p, *n;
 
+	if (lg->shadows[0].root)
+		lg_pt_flush_all(lg);
 	list_for_each_entry_safe(p, n, &lg->pt_pages, list) {
 		free_page((unsigned long)p->table);
 		kfree(p);
@@ -154,32 +174,58 @@ static void free_subtree(struct lguest *lg, unsigned long *table, int level)
 		table[i] = 0;
 		if (level > 1) {
 			unsigned long *child = __va(e & PTE_ADDR);
-			struct lg_pt_page *p;
 
 			free_subtree(lg, child, level - 1);
-			list_for_each_entry(p, &lg->pt_pages, list) {
-				if (p->table == child) {
-					list_del(&p->list);
-					free_page((unsigned long)child);
-					kfree(p);
-					break;
-				}
-			}
+			free_page((unsigned long)child);
 		}
 	}
 }
 
-/* The guest flushed its TLB or changed roots: forget every shadow entry. */
-void lg_pt_flush(struct lguest *lg)
+/* Forget every shadow entry of one address-space id. */
+static void flush_asid(struct lguest *lg, unsigned int asid)
 {
-	unsigned long hole = lg->shadow_pml4[HOLE_SLOT];
+	unsigned long *pml4 = lg->shadows[asid].pml4, hole;
 
+	if (!pml4)
+		return;
+	hole = pml4[HOLE_SLOT];
 	/* On 4-level hosts the hole is in this very table: keep it. */
 	if (levels() == 4)
-		lg->shadow_pml4[HOLE_SLOT] = 0;
-	free_subtree(lg, lg->shadow_pml4, 4);
+		pml4[HOLE_SLOT] = 0;
+	free_subtree(lg, pml4, 4);
 	if (levels() == 4)
-		lg->shadow_pml4[HOLE_SLOT] = hole;
+		pml4[HOLE_SLOT] = hole;
+}
+
+/* The guest flushed its TLB (for the current address-space id). */
+void lg_pt_flush(struct lguest *lg)
+{
+	flush_asid(lg, lg->asid);
+}
+
+void lg_pt_flush_all(struct lguest *lg)
+{
+	unsigned int i;
+
+	for (i = 0; i < LG_NR_ASIDS; i++)
+		flush_asid(lg, i);
+}
+
+/*
+ * A CR3 load: run on @asid's shadow from now on, emptied unless the
+ * guest says it is still good (as the CPU's PCID no-flush bit does).
+ */
+void lg_pt_switch(struct lguest *lg, unsigned int asid, bool flush)
+{
+	lg->asid = asid;
+	lg->shadow_pml4 = lg->shadows[asid].pml4;
+	if (flush)
+		flush_asid(lg, asid);
+}
+
+u64 lg_pt_root(struct lguest *lg)
+{
+	return __pa(lg->shadows[lg->asid].root);
 }
 
 /* Read one guest page-table entry, by guest-physical address. */
@@ -196,7 +242,7 @@ static int write_gpte(struct lguest *lg, u64 gpa, u64 val)
 }
 
 /* The host page behind a guest frame, pinned for as long as we live. */
-static struct page *guest_page(struct lguest *lg, unsigned long gfn)
+struct page *lg_guest_page(struct lguest *lg, unsigned long gfn)
 {
 	struct page *page = xa_load(&lg->pinned, gfn);
 	int n;
@@ -228,6 +274,7 @@ static bool in_mmio(struct lguest *lg, u64 gpa)
 struct gwalk {
 	u64 gfn;		/* the guest frame @va lands in */
 	bool writable, user, nx;
+	bool present;		/* every level present: a denial is a protection fault */
 	bool dirty;		/* the leaf entry's D bit (after this walk) */
 };
 
@@ -253,6 +300,7 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 	w->writable = true;
 	w->user = true;
 	w->nx = false;
+	w->present = false;
 	for (level = 4; level >= 1; level--) {
 		gpa = (gpa & PTE_ADDR) + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
 		if (read_gpte(lg, gpa, &e)) {
@@ -274,6 +322,7 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 			return -EFAULT;
 		gpa = e;
 	}
+	w->present = true;
 	if ((write && !w->writable) || (user && !w->user) || (fetch && w->nx))
 		return 1;
 
@@ -292,10 +341,11 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 /*
  * The guest faulted at @va.  If its page tables allow the access, fill
  * the shadow.  Returns 0 when the guest can retry, 1 when the fault is
- * the guest's own (to reflect), 2 for an MMIO access, or -errno when the
- * guest must die (lg_kill was called).
+ * the guest's own (to reflect, with *@errcode as the guest's tables
+ * would have made it), 2 for an MMIO access, or -errno when the guest
+ * must die (lg_kill was called).
  */
-int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
+int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 {
 	unsigned long *table = lg->shadow_pml4;
 	struct gwalk w;
@@ -303,7 +353,10 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 	u64 sflags;
 	int level, ret;
 
-	ret = guest_walk(lg, va, errcode, &w);
+	ret = guest_walk(lg, va, *errcode, &w);
+	/* The guest's own fault: P as its tables, not the shadow, say. */
+	if (ret == 1)
+		*errcode = (*errcode & ~X86_PF_PROT) | (w.present ? X86_PF_PROT : 0);
 	if (ret)
 		return ret;
 	if (in_mmio(lg, w.gfn << PAGE_SHIFT)) {
@@ -314,7 +367,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, w.gfn);
 		return -EFAULT;
 	}
-	page = guest_page(lg, w.gfn);
+	page = lg_guest_page(lg, w.gfn);
 	if (!page) {
 		lg_kill(lg, "guest memory at %#llx cannot be pinned", w.gfn << PAGE_SHIFT);
 		return -EFAULT;
@@ -325,7 +378,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 		unsigned int idx = (va >> (12 + 9 * (level - 1))) & 511;
 
 		if (!(table[idx] & _PAGE_PRESENT)) {
-			unsigned long *next = alloc_table(lg);
+			unsigned long *next = (unsigned long *)get_zeroed_page(GFP_KERNEL);
 
 			if (!next) {
 				lg_kill(lg, "out of memory for shadow page tables");
@@ -343,7 +396,27 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 errcode, u64 *mmio_gpa)
 		sflags |= _PAGE_USER;
 	if (w.nx)
 		sflags |= _PAGE_NX;
+	/*
+	 * Already so: the CPU faulted for a reason of the guest's own (SMAP
+	 * or SMEP in ring 1, say), not for a missing shadow entry.
+	 */
+	if (table[(va >> 12) & 511] == (page_to_phys(page) | sflags))
+		return 1;
 	table[(va >> 12) & 511] = page_to_phys(page) | sflags;
+	return 0;
+}
+
+/* The guest frame behind @va, if the guest kernel may access it so. */
+int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn)
+{
+	struct gwalk w;
+	int ret = guest_walk(lg, va, access, &w);
+
+	if (ret)
+		return ret < 0 ? ret : -EFAULT;
+	if (w.gfn >= lg->mem_size >> PAGE_SHIFT)
+		return -EFAULT;
+	*gfn = w.gfn;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/debugreg.h>
+#include <asm/io.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
@@ -40,6 +41,17 @@ static enum hrtimer_restart lg_clockevent(struct hrtimer *timer);
 
 int lg_vcpu_init(struct lguest *lg)
 {
+	/* The Switcher's view of the guest's ABI must match the header's. */
+	BUILD_BUG_ON(LG_TRAP_SYSCALL != LGUEST_EVENT_SYSCALL);
+	BUILD_BUG_ON(LG_NR_ASIDS != LGUEST_NR_ASIDS);
+	BUILD_BUG_ON(sizeof(struct lguest_data) != PAGE_SIZE);
+	BUILD_BUG_ON(LG_HCALL_VECTOR != LGUEST_HCALL_VECTOR);
+	BUILD_BUG_ON(LG_KERNEL_CS != LGUEST_KERNEL_CS || LG_USER_CS != LGUEST_USER_CS);
+	BUILD_BUG_ON(LG_KERNEL_DS != LGUEST_KERNEL_DS || LG_USER_DS != LGUEST_USER_DS);
+	BUILD_BUG_ON(offsetof(struct lguest_data, irq_enabled) != LD_IRQ_ENABLED);
+	BUILD_BUG_ON(offsetof(struct lguest_data, kernel_gs) != LD_KERNEL_GS);
+	BUILD_BUG_ON(offsetof(struct lguest_data, user_gs) != LD_USER_GS);
+
 	hrtimer_init(&lg->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	lg->timer.function = lg_clockevent;
 
@@ -76,7 +88,7 @@ int lg_vcpu_init(struct lguest *lg)
 	dp->size = 256 * 16 - 1;
 	dp->address = SW_ADDR(SW_IDT_OFF);
 	STATE(lg, SP_TRANS_CR3, u64) = __pa(lg->trans_root);
-	STATE(lg, SP_GUEST_CR3, u64) = __pa(lg->shadow_root);
+	STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
 	STATE(lg, SP_SW_LSTAR, u64) = SW_ADDR(lg_sw_syscall - lg_switcher_start);
 	return 0;
 }
@@ -197,7 +209,7 @@ static void lg_enter(struct lguest *lg)
 		if (host_u_cet)
 			wrmsrl(MSR_IA32_U_CET, 0);
 	}
-	REGS(lg, RP_NMI_SEEN, u64) = 0;
+	STATE(lg, SP_NMI_SEEN, u64) = 0;
 	/* Our last LTR marked our TSS busy; LTR wants it available. */
 	STATE(lg, SP_GDT + SW_TSS + 5, u8) &= ~2;
 
@@ -218,7 +230,7 @@ static void lg_enter(struct lguest *lg)
 	rdmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_FS_BASE, host_fs);
 
-	seen = REGS(lg, RP_NMI_SEEN, u64);
+	seen = STATE(lg, SP_NMI_SEEN, u64);
 	if (seen & 1)
 		replay_vector(X86_TRAP_NMI);
 	if (seen & 2)
@@ -368,8 +380,106 @@ static enum hrtimer_restart lg_clockevent(struct hrtimer *timer)
 /* A guest asking for faster than this gets this: it cannot flood us. */
 #define LG_MIN_CLOCKEVENT_NS	10000
 
+/* Give the Switcher a view of a guest page, for the syscall fast path. */
+static void set_alias(struct lguest *lg, unsigned int off, struct page *page)
+{
+	lg->hole_pt[off >> PAGE_SHIFT] = page ? page_to_phys(page) | _PAGE_PRESENT | _PAGE_RW |
+					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX : 0;
+}
+
+/*
+ * The fast path writes the syscall's event frame through an alias of
+ * the kernel stack's top page: find that page again whenever the stack
+ * or the guest's mappings change.  No alias, no fast path (the slow path
+ * does the same work in C).  It needs wrgsbase in ring 0.
+ */
+static void update_fast_path(struct lguest *lg)
+{
+	u64 frame = (lg->kernel_stack & ~15ULL) - sizeof(struct lguest_event_frame), gfn;
+	struct page *page;
+
+	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = 0;
+	set_alias(lg, SW_STACK_OFF, NULL);
+	if (!lg->kernel_stack || !lg->data_gpa || !boot_cpu_has(X86_FEATURE_FSGSBASE))
+		return;
+	if ((frame ^ (frame + sizeof(struct lguest_event_frame) - 1)) & PAGE_MASK)
+		return;
+	if (lg_va_to_gfn(lg, frame, X86_PF_WRITE, &gfn))
+		return;
+	page = lg_guest_page(lg, gfn);
+	if (!page)
+		return;
+	set_alias(lg, SW_STACK_OFF, page);
+	STATE(lg, SP_FAST_FRAME_VA, u64) = frame;
+	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
+}
+
+static const u8 lg_empty_ring[LGUEST_RING_SIZE] = {
+	[0 ... LGUEST_RING_SIZE - 1] = 0xff
+};
+
+/* Flush hypercalls: from a register, or queued in the ring. */
+static bool do_flush(struct lguest *lg, u64 nr, u64 arg)
+{
+	if (nr == LHCALL_FLUSH_TLB_ONE) {
+		lg_pt_flush_one(lg, arg);
+	} else if (arg == LGUEST_FLUSH_ALL) {
+		lg_pt_flush_all(lg);
+	} else if (!arg) {
+		lg_pt_flush(lg);
+	} else {
+		lg_kill(lg, "bad flush scope %llu", arg);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Run what the guest queued in lguest_data's ring, in order: batched
+ * flushes cost one world switch instead of one each.
+ */
+static void run_ring(struct lguest *lg)
+{
+	struct lguest_data __user *d = lgdata(lg);
+	struct lguest_hcall_slot slot;
+	bool flushed = false;
+	unsigned int n;
+	u8 status;
+
+	for (n = 0; n < LGUEST_RING_SIZE; n++) {
+		unsigned int i = lg->ring_next;
+
+		if (get_user(status, &d->ring_status[i])) {
+			lg_kill(lg, "shared page unreadable");
+			return;
+		}
+		if (status == 0xff)
+			break;
+		if (copy_from_user(&slot, &d->ring[i], sizeof(slot))) {
+			lg_kill(lg, "shared page unreadable");
+			return;
+		}
+		if (slot.nr != LHCALL_FLUSH_TLB && slot.nr != LHCALL_FLUSH_TLB_ONE) {
+			lg_kill(lg, "hypercall %llu may not be queued", slot.nr);
+			return;
+		}
+		if (!do_flush(lg, slot.nr, slot.args[0]))
+			return;
+		flushed = true;
+		if (put_user(0xff, &d->ring_status[i])) {
+			lg_kill(lg, "shared page unwritable");
+			return;
+		}
+		lg->ring_next = (i + 1) % LGUEST_RING_SIZE;
+	}
+	if (flushed)
+		update_fast_path(lg);
+}
+
 static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 {
+	struct page *data;
+
 	if (lg->data_gpa) {
 		lg_kill(lg, "LHCALL_INIT called twice");
 		return -EINVAL;
@@ -378,9 +488,17 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 		lg_kill(lg, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
 		return -EINVAL;
 	}
+	data = lg_guest_page(lg, data_gpa >> PAGE_SHIFT);
+	if (!data) {
+		lg_kill(lg, "shared page %#llx cannot be pinned", data_gpa);
+		return -EFAULT;
+	}
+	set_alias(lg, SW_DATA_OFF, data);
 	lg->data_gpa = data_gpa;
 	lg->event_entry = entry;
+	STATE(lg, SP_EVENT_ENTRY, u64) = entry;
 	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
+	    copy_to_user(lgdata(lg)->ring_status, lg_empty_ring, LGUEST_RING_SIZE) ||
 	    put_user(boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? tsc_khz : 0,
 		     &lgdata(lg)->tsc_khz)) {
 		lg_kill(lg, "shared page unwritable");
@@ -400,6 +518,11 @@ static bool do_hcall(struct lguest *lg)
 	u64 nr = r->rax;
 
 	r->rax = 0;
+	if (lg->data_gpa) {
+		run_ring(lg);
+		if (lg->dead)
+			return true;
+	}
 	switch (nr) {
 	case LHCALL_CONSOLE_WRITE:
 		run->exit_reason = LGUEST_EXIT_HCALL;
@@ -422,7 +545,12 @@ static bool do_hcall(struct lguest *lg)
 		lg->dead = true;
 		return true;
 	case LHCALL_FLUSH_TLB:
-		lg_pt_flush(lg);
+	case LHCALL_FLUSH_TLB_ONE:
+		if (!do_flush(lg, nr, r->rdi))
+			return true;
+		update_fast_path(lg);
+		return false;
+	case LHCALL_FLUSH_ASYNC:
 		return false;
 	case LHCALL_INIT:
 		return hcall_init(lg, r->rdi, r->rsi) != 0;
@@ -432,6 +560,7 @@ static bool do_hcall(struct lguest *lg)
 			return true;
 		}
 		lg->kernel_stack = r->rdi;
+		update_fast_path(lg);
 		return false;
 	case LHCALL_HALT:
 		lg->halted = true;
@@ -447,15 +576,16 @@ static bool do_hcall(struct lguest *lg)
 	case LHCALL_SEND_INTERRUPTS:
 		return false;
 	case LHCALL_NEW_PGTABLE:
-		if (!PAGE_ALIGNED(r->rdi) || r->rdi >= lg->mem_size) {
-			lg_kill(lg, "bad page table root %#llx", r->rdi);
+		if (!PAGE_ALIGNED(r->rdi) || r->rdi >= lg->mem_size ||
+		    (r->rsi & ~LGUEST_PGTABLE_NOFLUSH) >= LGUEST_NR_ASIDS) {
+			lg_kill(lg, "bad page table root %#llx (asid %#llx)", r->rdi, r->rsi);
 			return true;
 		}
 		r->cr3 = r->rdi;
-		lg_pt_flush(lg);
-		return false;
-	case LHCALL_FLUSH_TLB_ONE:
-		lg_pt_flush_one(lg, r->rdi);
+		lg_pt_switch(lg, r->rsi & ~LGUEST_PGTABLE_NOFLUSH,
+			     !(r->rsi & LGUEST_PGTABLE_NOFLUSH));
+		STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
+		update_fast_path(lg);
 		return false;
 	default:
 		lg_kill(lg, "unknown hypercall %llu", nr);
@@ -479,13 +609,23 @@ static void handle_trap(struct lguest *lg)
 {
 	struct lguest_regs *r = &lg->regs;
 	u64 trap = frame(lg)->trapnum, err = frame(lg)->errcode, gpa;
+	u32 pf_err;
 	int ret;
 
 	switch (trap) {
 	case X86_TRAP_PF:
-		ret = lg_pt_fault(lg, r->cr2, err, &gpa);
+		/*
+		 * On a 5-level host, addresses the guest's 4-level paging would
+		 * call non-canonical are canonical to the CPU: make them #GP.
+		 */
+		if (!canonical(r->cr2)) {
+			deliver_event(lg, X86_TRAP_GP, 0);
+			return;
+		}
+		pf_err = err;
+		ret = lg_pt_fault(lg, r->cr2, &pf_err, &gpa);
 		if (ret == 1)
-			deliver_event(lg, trap, err);
+			deliver_event(lg, trap, pf_err);
 		else if (ret == 2 && !lg_mmio_exit(lg, gpa))
 			lg->pending_exit = LGUEST_EXIT_MMIO;
 		return;

@@ -20,11 +20,12 @@
  * returns to the host's caller of lg_sw_enter, which restores CR3.
  *
  * NMIs and machine checks use IST stacks, because they can hit the
- * Switcher itself; there they are only noted (RP_NMI_SEEN) and the host
+ * Switcher itself; there they are only noted (SP_NMI_SEEN) and the host
  * replays them once it is home (run.c).
  */
 #include <linux/linkage.h>
 #include <asm/msr-index.h>
+#include <asm/processor-flags.h>
 #include "switcher.h"
 
 #define REGS	(lg_switcher_start + SW_REGS_OFF)
@@ -69,6 +70,9 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	%rax, %cr3
 
 	lea	REGS + RP_FRAME(%rip), %rsp
+	/* An NMI during the switch: leave before the guest runs at all. */
+	cmpq	$0, STATE + SP_NMI_SEEN(%rip)
+	jne	.Lenter_abort
 	pop	%r15
 	pop	%r14
 	pop	%r13
@@ -86,9 +90,19 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	pop	%rax
 	add	$16, %rsp		/* trapnum, errcode */
 	iretq
+	/* The frame still holds the guest's registers, untouched. */
+.Lenter_abort:
+	movq	$LG_TRAP_NONE, REGS + RP_FRAME + 15 * 8(%rip)
+	jmp	.Lregs_saved
 
 /* Every trap, interrupt and hypercall from the guest ends up here. */
 lg_sw_common:
+	/*
+	 * The CPU kept the guest's DF, AC and ID: the host's C code must run
+	 * with DF and AC clear.  (The guest's RFLAGS is safe in the frame.)
+	 */
+	pushq	$X86_EFLAGS_FIXED
+	popfq
 	push	%rax
 	push	%rbx
 	push	%rcx
@@ -104,6 +118,7 @@ lg_sw_common:
 	push	%r13
 	push	%r14
 	push	%r15
+.Lregs_saved:
 	mov	%cr2, %rax
 	mov	%rax, REGS + RP_CR2(%rip)
 	mov	$MSR_GS_BASE, %ecx
@@ -170,7 +185,20 @@ lg_sw_common:
 	push	$0
 	push	$\vec
 	jmp	lg_sw_common
-1:	orq	$\bit, REGS + RP_NMI_SEEN(%rip)
+	/*
+	 * In the Switcher.  The note goes in the state page, which the guest
+	 * cannot write (it could forge anything in the regs page): through
+	 * the transition root, whichever root we interrupted.
+	 */
+1:	push	%rax
+	push	%rbx
+	mov	%cr3, %rax
+	mov	STATE + SP_TRANS_CR3(%rip), %rbx
+	mov	%rbx, %cr3
+	orq	$\bit, STATE + SP_NMI_SEEN(%rip)
+	mov	%rax, %cr3
+	pop	%rbx
+	pop	%rax
 	iretq
 .endm
 
@@ -184,14 +212,79 @@ lg_sw_mce:
 	IST_ENTRY 18, 2
 
 /*
- * syscall from the guest: the CPU left RSP as the guest's, so take the
- * regs page's stack before anything else, then build the frame an
- * exception would have.
+ * syscall from guest user.  The CPU left RSP as the guest's, so take the
+ * regs page's stack before anything else.
+ *
+ * The fast path delivers the system call to the guest kernel without
+ * leaving the guest's page tables: it writes the event frame straight
+ * onto the guest kernel's stack, through the alias of that page lg.ko
+ * keeps in the hole (SW_STACK_OFF), does what the host would do to
+ * lguest_data (SW_DATA_OFF: virtual IF off, GS swapped) and iretq's to
+ * the event entry in ring 1.  Everything it trusts comes from the state
+ * page, which the guest cannot write.  If an NMI arrived meanwhile, it
+ * leaves for the host instead, as if at the event entry's first
+ * instruction, so the host can replay it.
  */
+#define DATA	(lg_switcher_start + SW_DATA_OFF)
+
 SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	endbr64
 	mov	%rsp, REGS + RP_SYSCALL_RSP(%rip)
 	lea	REGS + RP_FRAME + LG_FRAME_SIZE(%rip), %rsp
+	cmpq	$0, STATE + SP_FAST_FRAME_ALIAS(%rip)
+	je	.Lslow_syscall
+
+	mov	%rax, REGS + RP_SCRATCH(%rip)
+	mov	%rdx, REGS + RP_SCRATCH + 8(%rip)
+	/* The kernel's GS base must be canonical, or wrgsbase would fault. */
+	mov	DATA + LD_KERNEL_GS(%rip), %rax
+	mov	%rax, %rdx
+	shl	$16, %rdx
+	sar	$16, %rdx
+	cmp	%rax, %rdx
+	jne	.Lfast_abort
+
+	mov	STATE + SP_FAST_FRAME_ALIAS(%rip), %rdx
+	movq	$LG_TRAP_SYSCALL, (%rdx)
+	movq	$0, 8(%rdx)
+	mov	%rcx, 16(%rdx)
+	movq	$LG_USER_CS, 24(%rdx)
+	mov	%r11, %rax
+	and	$~X86_EFLAGS_IF, %rax
+	cmpb	$0, DATA + LD_IRQ_ENABLED(%rip)
+	je	1f
+	or	$X86_EFLAGS_IF, %rax
+1:	mov	%rax, 32(%rdx)
+	mov	REGS + RP_SYSCALL_RSP(%rip), %rax
+	mov	%rax, 40(%rdx)
+	movq	$LG_USER_DS, 48(%rdx)
+	movb	$0, DATA + LD_IRQ_ENABLED(%rip)
+
+	/* As swapgs: ring 3's GS base to lguest_data, the kernel's in. */
+	rdgsbase %rax
+	mov	%rax, DATA + LD_USER_GS(%rip)
+	mov	DATA + LD_KERNEL_GS(%rip), %rax
+	wrgsbase %rax
+
+	/* The iretq frame, where an exit would want it. */
+	push	$LG_KERNEL_DS
+	push	STATE + SP_FAST_FRAME_VA(%rip)
+	push	$(X86_EFLAGS_FIXED | X86_EFLAGS_IF)
+	push	$LG_KERNEL_CS
+	push	STATE + SP_EVENT_ENTRY(%rip)
+	mov	REGS + RP_SCRATCH(%rip), %rax
+	mov	REGS + RP_SCRATCH + 8(%rip), %rdx
+	cmpq	$0, STATE + SP_NMI_SEEN(%rip)
+	jne	2f
+	iretq
+2:	push	$0
+	push	$LG_TRAP_NONE
+	jmp	lg_sw_common
+
+.Lfast_abort:
+	mov	REGS + RP_SCRATCH(%rip), %rax
+	mov	REGS + RP_SCRATCH + 8(%rip), %rdx
+.Lslow_syscall:
 	push	$LG_USER_DS
 	push	REGS + RP_SYSCALL_RSP(%rip)
 	push	%r11

@@ -12,6 +12,8 @@
  *   +0x4000  this vCPU's state page   GDT, TSS and host state: read-only
  *                                     in the guest, writable only in the
  *                                     host's transition root
+ *   +0x5000  the guest's lguest_data  (guest pages, aliased here for the
+ *   +0x6000  top of its kernel stack   syscall fast path; absent until set)
  *
  * Every guest's shadow root maps its own vCPU's pages at the same
  * addresses, so the Switcher's code is the same for all of them.
@@ -24,7 +26,9 @@
 #define SW_IDT_OFF		0x2000
 #define SW_REGS_OFF		0x3000
 #define SW_STATE_OFF		0x4000
-#define SW_PAGES		5
+#define SW_DATA_OFF		0x5000
+#define SW_STACK_OFF		0x6000
+#define SW_PAGES		7
 
 /* Our GDT: ring-0 CS/DS where the host's STAR puts them (0x10, 0x18). */
 #define SW_CS			0x10
@@ -40,16 +44,23 @@
 #define LG_HCALL_VECTOR		0x80
 /* trapnum of an exit by the syscall instruction. */
 #define LG_TRAP_SYSCALL		0x100
+/* trapnum of an exit with nothing to handle (an NMI was noted). */
+#define LG_TRAP_NONE		0x101
+
+/* Offsets in struct lguest_data (checked against the C struct). */
+#define LD_IRQ_ENABLED		0
+#define LD_KERNEL_GS		24
+#define LD_USER_GS		32
 
 /* The regs page (offsets): stacks first, the trap frame at its top. */
 #define RP_NMI_STACK_TOP	0x400	/* IST1 */
 #define RP_DF_STACK_TOP		0x800	/* IST2 */
 #define RP_MC_STACK_TOP		0xc00	/* IST3 */
-#define RP_NMI_SEEN		0xc00	/* an NMI hit the Switcher itself */
 #define RP_CR2			0xc08
 #define RP_FS_BASE		0xc10
 #define RP_GS_BASE		0xc18
 #define RP_SYSCALL_RSP		0xc20
+#define RP_SCRATCH		0xc28	/* two words */
 /* struct lg_frame lives at the very top, so RSP0 = page end. */
 #define RP_FRAME		(0x1000 - LG_FRAME_SIZE)
 #define LG_FRAME_SIZE		(22 * 8)
@@ -66,14 +77,18 @@
 #define SP_HOST_IDT_DESC	0x130
 #define SP_HOST_GDT_RW_DESC	0x140	/* the host GDT's writable alias */
 #define SP_HOST_TR		0x14c
-#define SP_HOST_FS_BASE		0x150
 #define SP_HOST_GS_BASE		0x158
-#define SP_HOST_LSTAR		0x160
 #define SP_HOST_DS		0x168
 #define SP_HOST_ES		0x16a
 #define SP_HOST_FS		0x16c
 #define SP_HOST_GS		0x16e
 #define SP_SW_LSTAR		0x170
+/* The syscall fast path: where its frame goes (0: no fast path). */
+#define SP_FAST_FRAME_ALIAS	0x178	/* in the hole, over the stack page */
+#define SP_FAST_FRAME_VA	0x180	/* the same bytes, as the guest sees them */
+#define SP_EVENT_ENTRY		0x188
+/* An NMI (1), machine check (2) or double fault (4) hit the Switcher. */
+#define SP_NMI_SEEN		0x190
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

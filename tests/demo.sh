@@ -1,6 +1,6 @@
 #!/bin/bash
 # make demo: set everything up, boot a VM host (Debian's 6.12 kernel under
-# QEMU's software CPU), load lg.ko and show it answering.
+# QEMU's software CPU), load lg.ko, show it answering and run two guests.
 # DEMO_SHELL=1 drops into a shell in the VM host instead of powering off.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -14,7 +14,8 @@ make --no-print-directory -s module KVER="$kver" >/dev/null
 make --no-print-directory -s vm-progs >/dev/null
 img=$BUILD/vm/demo.cpio.gz
 tests/vm/mkinitramfs.sh "$img" "$BUILD/module/$kver/lg.ko" \
-	"$BUILD/vm/progs/lgexit" "$BUILD/vm/progs/demo"
+	"$BUILD/vm/progs/lgexit" "$BUILD/vm/progs/demo" "$BUILD/vm/progs/hello.bin" \
+	"$BUILD/vm/progs/user.bin"
 kernel=$(host_vmlinuz "$kver")
 mode=demo
 [ "${DEMO_SHELL:-0}" = 1 ] && mode=shell

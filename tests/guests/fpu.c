@@ -89,8 +89,10 @@ void guest_main(void)
 		double res = 0;
 		u64 nr = LHCALL_FLUSH_TLB;
 
-		asm volatile("fldl %2\n\tint $0x80\n\tfstpl %0"
-			     : "=m"(res), "+a"(nr) : "m"(in) : "memory");
+		u64 scope = 0;
+
+		asm volatile("fldl %3\n\tint $0x80\n\tfstpl %0"
+			     : "=m"(res), "+a"(nr), "+D"(scope) : "m"(in) : "memory");
 		CHECK(res == 1.5, "an x87 register survives an exit", "got something else");
 	}
 }

@@ -26,22 +26,24 @@ static u64 switcher_base(void)
 
 /*
  * The regs page is writable from ring 1 by design (brief, section 2):
- * write the "an NMI/MCE hit the Switcher" flag the host replays from.
+ * scribble all of it between exits.  Nothing the host trusts may live
+ * there (it once held the "an NMI or #MC hit the Switcher" flags).
  */
-static void regs_page(u64 flag)
+static void regs_page(u64 pattern)
 {
 	u64 sw = switcher_base();
-	volatile u64 *seen = (volatile u64 *)(sw + SW_REGS_OFF + RP_NMI_SEEN);
+	volatile u64 *page = (volatile u64 *)(sw + SW_REGS_OFF);
 	char check[96];
 
 	rt_printf("switcher at %#llx\n", sw);
 	for (int i = 0; i < 100; i++) {
-		*seen = flag;
+		for (int j = 0; j < 512; j++)
+			page[j] = pattern;
 		hcall0(LHCALL_FLUSH_TLB);
 	}
-	/* The launcher checks that the host's NMI count did not follow. */
-	rt_snprintf(check, sizeof(check), "wrote %llu to the regs page's NMI flag 100 times and lived",
-		    flag);
+	/* The launcher checks that the host's NMI and MCE counts did not follow. */
+	rt_snprintf(check, sizeof(check), "filled the regs page with %#llx 100 times and lived",
+		    pattern);
 	rt_pass(check);
 }
 
@@ -123,12 +125,23 @@ void guest_main(void)
 	} else if (!strcmp(c, "init_outside")) {
 		hcall2(LHCALL_INIT, 1UL << 40, (u64)guest_main);
 		survived("gave LHCALL_INIT an lguest_data outside its memory");
-	} else if (!strcmp(c, "regs_page_nmi")) {
+	} else if (!strcmp(c, "regs_page_ones")) {
 		rt_events_init();
-		regs_page(1);
-	} else if (!strcmp(c, "regs_page_mce")) {
+		regs_page(~0ULL);
+	} else if (!strcmp(c, "regs_page_flags")) {
+		/* 1 and 2: what the NMI and #MC flags meant. */
 		rt_events_init();
-		regs_page(2);
+		regs_page(3);
+	} else if (!strcmp(c, "state_page")) {
+		/* The state page (GDT, TSS, host state, NMI flags) is read-only. */
+		u64 sw;
+		long v;
+
+		rt_events_init();
+		sw = switcher_base();
+		v = RT_TRY(*(volatile u64 *)(sw + SW_STATE_OFF + SP_NMI_SEEN) = 3);
+		CHECK(v == X86_GP || v == X86_PF, "a write to the Switcher's state page is refused",
+		      "vector %ld", v);
 	} else if (!strcmp(c, "pgtable_outside")) {
 		hcall1(LHCALL_NEW_PGTABLE, 1UL << 40);
 		survived("switched to a PML4 outside its memory");

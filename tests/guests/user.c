@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Ring 3: iretq into user mode, system calls (vector 0x100, rcx and r11
- * as native; with case=smap the kernel reads the user's buffer, which the
- * host's SMAP must not forbid ring 1), return with iretq,
+ * as native; with case=smap the kernel reads the user's buffer, opened
+ * with RFLAGS.AC as docs/abi.md says), return with iretq,
  * and the user's misdeeds: a hypercall, a privileged instruction,
  * syscall with a non-canonical RSP, a syscall whose return address (RCX)
  * is non-canonical, and a jump to a non-canonical RIP.
@@ -44,6 +44,7 @@ asm(".text\n"
 
 static u64 syscalls, bad_rcx, written;
 static bool smap;
+static long smap_closed = -2;
 static char seen[32];
 
 static bool on_user(struct rt_frame *f)
@@ -57,9 +58,17 @@ static bool on_user(struct rt_frame *f)
 		bad_rcx++;
 	switch (f->rax) {
 	case RT_SYS_WRITE:
-		/* The kernel reads user memory: SMAP must not stop ring 1. */
+		/*
+		 * The kernel reads user memory: with SMAP on the host it opens
+		 * it by setting RFLAGS.AC with popf (docs/abi.md), as Linux's
+		 * stac would; without AC the read must fault (or just work on
+		 * a host without SMAP).
+		 */
 		if (smap && f->rdx < sizeof(seen)) {
+			smap_closed = RT_TRY((void)*(volatile u8 *)f->rsi);
+			asm volatile("pushf; orq $0x40000, (%%rsp); popf" ::: "memory", "cc");
 			memcpy(seen, (void *)f->rsi, f->rdx);
+			asm volatile("pushf; andq $~0x40000, (%%rsp); popf" ::: "memory", "cc");
 			written = f->rdx;
 		}
 		f->rax = f->rdx;
@@ -100,9 +109,15 @@ void guest_main(void)
 	syscalls = 0;
 	r = run(u_write, u_write_end);
 	CHECK(r == 12, "a user program runs and exits through syscall", "exit code %#llx", r);
-	if (smap)
+	if (smap) {
 		CHECK(written == 12 && !memcmp(seen, "hello ring 3", 12),
-		      "the kernel read the user's buffer in a write syscall", "%llu bytes", written);
+		      "with RFLAGS.AC set the kernel reads the user's buffer", "%llu bytes",
+		      written);
+		CHECK(smap_closed == X86_PF || smap_closed == -1,
+		      "without AC: #PF (SMAP on the host) or a plain read (no SMAP)",
+		      "vector %ld", smap_closed);
+		rt_printf("user: SMAP %s\n", smap_closed == X86_PF ? "on" : "off");
+	}
 	CHECK(syscalls == 1002 && !bad_rcx,
 	      "1002 syscalls arrive as vector 0x100 with RCX = RIP after syscall",
 	      "%llu syscalls, %llu with bad rcx/cs/ss", syscalls, bad_rcx);

@@ -185,7 +185,7 @@ enum lguest_hcall {
 	LHCALL_CONSOLE_WRITE	= 1,
 	/* (kind, gpa of a NUL-terminated message): enum lguest_shutdown_kind. */
 	LHCALL_SHUTDOWN		= 2,
-	/* (): forget every translation, as a full TLB flush would. */
+	/* (scope): forget translations: 0 this address space's, 1 all of them. */
 	LHCALL_FLUSH_TLB	= 3,
 	/* (gpa of struct lguest_data, event entry va): once, before events. */
 	LHCALL_INIT		= 4,
@@ -197,11 +197,21 @@ enum lguest_hcall {
 	LHCALL_SET_CLOCKEVENT	= 7,
 	/* (): interrupts were enabled with one pending: take it now. */
 	LHCALL_SEND_INTERRUPTS	= 8,
-	/* (gpa of a PML4): switch address space (as a CR3 load). */
+	/*
+	 * (gpa of a PML4, asid | LGUEST_PGTABLE_NOFLUSH): switch address
+	 * space, as a CR3 load with a PCID: the host keeps one shadow per
+	 * asid (0..LGUEST_NR_ASIDS-1) and empties it unless NOFLUSH is set.
+	 */
 	LHCALL_NEW_PGTABLE	= 9,
 	/* (va): forget the translation of one page (as invlpg). */
 	LHCALL_FLUSH_TLB_ONE	= 10,
+	/* (): run the hypercalls queued in lguest_data's ring (any call does). */
+	LHCALL_FLUSH_ASYNC	= 11,
 };
+
+#define LGUEST_NR_ASIDS		8
+#define LGUEST_PGTABLE_NOFLUSH	(1ULL << 63)
+#define LGUEST_FLUSH_ALL	1
 
 /*
  * struct lguest_data - the page guest and host share (LHCALL_INIT)
@@ -216,7 +226,19 @@ enum lguest_hcall {
  *	here and loads @kernel_gs; to return, the guest kernel loads it
  *	back with wrgsbase before iretq
  * @tsc_khz: the TSC's frequency, when it is a usable clocksource
+ * @ring_status: per slot of @ring: 0xff while empty; the guest fills the
+ *	slot, then sets its status to 0.  The host runs filled slots in
+ *	order before every hypercall, and sets them back to 0xff.
+ * @ring: hypercalls the guest queues instead of making them one by one
+ *	(batched TLB flushes); only LHCALL_FLUSH_TLB and LHCALL_FLUSH_TLB_ONE
+ *	may be queued.
  */
+#define LGUEST_RING_SIZE	64
+struct lguest_hcall_slot {
+	__u64 nr;
+	__u64 args[3];
+};
+
 struct lguest_data {
 	__u8 irq_enabled;
 	__u8 pad[7];
@@ -225,7 +247,9 @@ struct lguest_data {
 	__u64 kernel_gs;
 	__u64 user_gs;
 	__u64 tsc_khz;
-	__u64 reserved[58];
+	__u8 ring_status[LGUEST_RING_SIZE];
+	struct lguest_hcall_slot ring[LGUEST_RING_SIZE];
+	__u64 reserved[242];
 };
 
 /*
