@@ -70,26 +70,10 @@ struct guest {
 	{ .id = (i), .elf = (e), .args = (a), .expect = (x), .reason = (r), .flags = (f), \
 	  .pending = (p) }
 
-#define EVENTS		"event delivery (LHCALL_INIT, FRED-style frames)"
-#define IRQS		"virtual interrupts (irq_pending, SEND_INTERRUPTS, LGUEST_IRQ)"
-#define TIMER		"LHCALL_SET_CLOCKEVENT and LHCALL_HALT"
-#define USER		"ring 3 (LHCALL_SET_STACK, syscall events)"
-#define MMIO		"MMIO exits"
-#define FPU		"guest FPU state (fpu_alloc_guest_fpstate/fpu_swap_kvm_fpstate)"
-#define FLUSH_ONE	"LHCALL_FLUSH_TLB_ONE"
 /*
- * A #PF reflected for a present guest entry that has no shadow entry yet
- * (never touched) carries the CPU's error code for the shadow, without P.
+ * Reasons for "pending" entries (the host feature a guest waits for) go
+ * here; none is pending today.
  */
-#define PF_PRESENT	"the P bit in reflected #PF error codes for untouched present pages"
-/*
- * On 5-level hosts the CPU takes addresses that are non-canonical for the
- * 4-level guest: they come back as #PF (or, at 0xff00000000000000, read
- * the Switcher) instead of #GP.
- */
-#define NONCANON	"#GP for 48-bit non-canonical guest addresses on 5-level hosts"
-/* A guest exit with DF (or AC) set reaches host C code with it: host crash. */
-#define SWITCHER_FLAGS	"the Switcher clearing DF and AC before host code runs"
 
 static const struct guest guests[] = {
 	G("hello", "hello", NULL, POWEROFF, NULL, 0, NULL),
@@ -101,6 +85,8 @@ static const struct guest guests[] = {
 	G("spin.signal", "spin", NULL, SPIN_SIGNAL, NULL, 0, NULL),
 	G("spin.halt", "spin", "case=halt", SPIN_SIGKILL, NULL, 0, NULL),
 	G("pgtable", "pgtable", NULL, POWEROFF, NULL, 0, NULL),
+	G("ring", "ring", NULL, POWEROFF, NULL, 0, NULL),
+	G("gs", "gs", NULL, POWEROFF, NULL, 0, NULL),
 
 	/* The hostile set that ends in a kill. */
 	G("hostile.hole_read", "hostile", "case=hole_read", KILLED, "hypervisor hole", 0, NULL),
@@ -134,6 +120,8 @@ static const struct guest guests[] = {
 	  NULL),
 	G("hostile.bad_entry", "hostile", "case=bad_entry", KILLED, "cannot deliver event", 0,
 	  NULL),
+	G("hostile.ring_bad", "ring", "case=bad", KILLED, "may not be queued", 0, NULL),
+	G("hostile.kernel_gs_bad", "gs", "case=bad", KILLED, "shared page", 0, NULL),
 	G("hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL),
 
 	/* Pending: they need host features that have not landed yet. */
