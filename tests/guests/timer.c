@@ -38,10 +38,13 @@ void guest_main(void)
 	rt_events_init();
 	rt_on_event = on_timer;
 	irq_enable();
+	/* The launcher times these two lines with its own clock (F_TIME). */
+	rt_printf("LGTIME begin\n");
 	last_tsc = rdtsc();
 	hcall1(LHCALL_SET_CLOCKEVENT, PERIOD_NS);
 	while (ticks < TICKS)
 		hcall0(LHCALL_HALT);
+	rt_printf("LGTIME end %d %llu\n", TICKS, PERIOD_NS);
 	CHECK(ticks == TICKS && !wrong_frame, "25 ticks arrive as vector 32, error 0, from ring 1",
 	      "%llu ticks, %llu odd frames", ticks, wrong_frame);
 	if (rt_data.tsc_khz) {
@@ -51,9 +54,8 @@ void guest_main(void)
 		/* TCG is slow: only a generous upper bound. */
 		CHECK(ns >= (TICKS - 1) * PERIOD_NS && ns < (TICKS - 1) * PERIOD_NS * 20,
 		      "24 periods of 2 ms take about 48 ms", "%llu ns", ns);
-	} else {
-		rt_skip("tick intervals", "no tsc_khz from the host");
 	}
+	/* Without tsc_khz only the launcher's clock judges the rate. */
 
 	/* Armed for 50 ms, cancelled at once: nothing comes in the next 100 ms. */
 	hcall1(LHCALL_SET_CLOCKEVENT, 50000000);

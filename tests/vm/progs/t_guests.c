@@ -53,6 +53,7 @@ enum expect {
 #define F_FPU		0x04	/* the launcher's own vector registers across RUN */
 #define F_REGS		0x08	/* registers at shutdown: see regs.c */
 #define F_NMI		0x10	/* the host's NMI count must not grow with the guest */
+#define F_TIME		0x20	/* "LGTIME begin", "LGTIME end N NS": N periods of NS took that long */
 
 struct guest {
 	const char *id;		/* LGTEST name, and lgtest.name= for the guest */
@@ -140,7 +141,7 @@ static const struct guest guests[] = {
 	G("noncanon", "noncanon", NULL, POWEROFF, NULL, 0, NULL),
 	G("user", "user", NULL, POWEROFF, NULL, 0, NULL),
 	G("user.smap", "user", "case=smap", POWEROFF, NULL, 0, NULL),
-	G("timer", "timer", NULL, POWEROFF, NULL, 0, NULL),
+	G("timer", "timer", NULL, POWEROFF, NULL, F_TIME, NULL),
 	G("halt", "halt", NULL, POWEROFF, NULL, 0, NULL),
 	G("irq", "irq", NULL, POWEROFF, NULL, F_IRQ, NULL),
 	G("mmio", "mmio", NULL, POWEROFF, NULL, F_MMIO, NULL),
@@ -151,6 +152,7 @@ static const struct guest guests[] = {
 #define NGUESTS (sizeof(guests) / sizeof(guests[0]))
 
 static int failed;
+static double now(void);
 
 static void result(const struct guest *g, int ok, const char *check, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -192,6 +194,9 @@ struct child {
 	pthread_t irq_thread;
 	int irq_started;
 	unsigned int irq_line, irq_count;
+	/* F_TIME: when "LGTIME begin" and "LGTIME end" came, and what end said. */
+	double time_begin, time_end;
+	unsigned long long time_n, time_ns;
 	/* F_FPU: how many runs found our registers changed. */
 	unsigned int fpu_runs, fpu_clobbered;
 };
@@ -251,6 +256,16 @@ static int console(struct child *c, uint64_t gpa, uint64_t len)
 		if ((c->g->flags & F_IRQ) && !c->irq_started &&
 		    sscanf(c->line, "LGIRQ %u %u", &c->irq_count, &c->irq_line) == 2) {
 			c->irq_started = !pthread_create(&c->irq_thread, NULL, irq_main, c);
+			c->len = 0;
+			continue;
+		}
+		if ((c->g->flags & F_TIME) && !strncmp(c->line, "LGTIME ", 7)) {
+			c->line[c->len] = '\0';
+			if (!strcmp(c->line, "LGTIME begin"))
+				c->time_begin = now();
+			else if (sscanf(c->line, "LGTIME end %llu %llu", &c->time_n,
+					&c->time_ns) == 2)
+				c->time_end = now();
 			c->len = 0;
 			continue;
 		}
@@ -586,6 +601,18 @@ static int child_main(const struct guest *g)
 		       "changed after %u of %u runs", c.fpu_clobbered, c.fpu_runs);
 	if (g->flags & F_REGS)
 		check_regs(&c);
+	if (g->flags & F_TIME) {
+		double want = (double)c.time_n * (double)c.time_ns / 1e9;
+		double took = c.time_end - c.time_begin;
+
+		printf("    %s| %llu periods of %llu ns took %.3f s\n", g->id, c.time_n, c.time_ns,
+		       took);
+		result(g, c.time_begin > 0 && c.time_end > 0 && c.time_n && took >= want &&
+		       took < want * 20 + 0.5,
+		       "the ticks came at the requested rate, never early (launcher's clock)",
+		       "%llu periods of %llu ns took %.3f s (want %.3f s .. %.3f s)", c.time_n,
+		       c.time_ns, took, want, want * 20 + 0.5);
+	}
 	errno = 0;
 	ret = ioctl(c.fd, LGUEST_RUN, 0);
 	result(g, ret == -1 && errno == ESHUTDOWN, "no LGUEST_RUN after it ended",
