@@ -473,7 +473,7 @@ if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 				continue
 			fi
 			# Only boot.c is known to take a kernel; others are built only.
-			[ "$ex" = boot ] && [ -n "$kernel" ] || continue
+			if [ "$ex" != boot ] || [ -z "$kernel" ]; then continue; fi
 			(cd "$exdir" && env "${nodev_env[@]}" ./boot "$kernel") >"$exdir/boot.out" 2>"$exdir/boot.err" </dev/null
 			rc=$?
 			if [ $rc -eq 1 ] && grep -qxF "$nodev_msg" "$exdir/boot.err"; then
