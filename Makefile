@@ -46,6 +46,11 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 LIB_LIBS := -lelf -luring -lcap-ng -lpthread
+# What distributions pass (dpkg-buildflags, %set_build_flags): hardening
+# and their optimisation flags, added to what lib and lguestctl are built
+# with (after ours, so theirs win).  Empty in a plain "make".
+PKG_CFLAGS = $(CPPFLAGS) $(CFLAGS)
+PKG_LDFLAGS = $(LDFLAGS)
 LIB_SRCS := $(wildcard liblguest/src/*.c)
 LIB_HDRS := $(wildcard liblguest/src/*.h liblguest/include/*.h) \
 	include/uapi/linux/lguest.h
@@ -67,14 +72,14 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 $(BUILD)/lib/obj/%.o: liblguest/src/%.c $(LIB_HDRS)
 	@mkdir -p $(BUILD)/lib/obj
-	$(CC) $(USER_CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(USER_CFLAGS) $(PKG_CFLAGS) -fPIC -c $< -o $@
 
 $(BUILD)/lib/liblguest.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $(LIB_OBJS)
 
 # The shared library exports exactly liblguest.h's functions (the map).
 $(BUILD)/lib/liblguest.so.$(VERSION): $(LIB_OBJS) liblguest/liblguest.map
-	$(CC) -shared -Wl,-soname,liblguest.so.$(SOVERSION) \
+	$(CC) $(PKG_CFLAGS) $(PKG_LDFLAGS) -shared -Wl,-soname,liblguest.so.$(SOVERSION) \
 		-Wl,--version-script=liblguest/liblguest.map -Wl,--no-undefined \
 		-o $@ $(LIB_OBJS) $(LIB_LIBS)
 	ln -sf liblguest.so.$(VERSION) $(BUILD)/lib/liblguest.so.$(SOVERSION)
@@ -92,7 +97,8 @@ lib: $(BUILD)/lib/liblguest.a $(BUILD)/lib/liblguest.so.$(VERSION) \
 # lguestctl links liblguest statically: one binary, no library path games.
 lguestctl: $(BUILD)/lguestctl
 $(BUILD)/lguestctl: lguestctl/main.c $(CTL_SRCS) $(CTL_HDRS) $(BUILD)/lib/liblguest.a
-	$(CC) $(USER_CFLAGS) lguestctl/main.c $(CTL_SRCS) -o $@ $(BUILD)/lib/liblguest.a $(LIB_LIBS)
+	$(CC) $(USER_CFLAGS) $(PKG_CFLAGS) $(PKG_LDFLAGS) lguestctl/main.c $(CTL_SRCS) -o $@ \
+		$(BUILD)/lib/liblguest.a $(LIB_LIBS)
 
 EXAMPLES := $(patsubst liblguest/examples/%.c,$(BUILD)/examples/%,$(wildcard liblguest/examples/*.c))
 examples: $(EXAMPLES)

@@ -104,12 +104,45 @@ int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len);
 int lg_mmio_exit(struct lguest *lg, u64 gpa);
 void lg_mmio_complete(struct lguest *lg);
 
-/* run.c: running the guest. */
+/* The Switcher's pages, by offset (switcher.h), as the host sees them. */
+#define SW_ADDR(off)		(lg_switcher_va + (off))
+#define STATE(lg, off, type)	(*(type *)((lg)->state_page + (off)))
+#define REGS(lg, off, type)	(*(type *)((lg)->regs_page + (off)))
+
+static inline struct lg_frame *lg_frame(struct lguest *lg)
+{
+	return lg->regs_page + RP_FRAME;
+}
+
+static inline bool lg_canonical(u64 addr)
+{
+	return ((s64)addr << 16 >> 16) == (s64)addr;
+}
+
+/* The shared page: it lives in guest memory, which is the launcher's. */
+static inline struct lguest_data __user *lgdata(struct lguest *lg)
+{
+	return (struct lguest_data __user *)(lg->mem_uaddr + lg->data_gpa);
+}
+
+/* run.c: the run loop. */
+long lg_run(struct lguest *lg);
+void lg_kill(struct lguest *lg, const char *fmt, ...) __printf(2, 3);
+
+/* switch.c: the world switch. */
 int lg_vcpu_init(struct lguest *lg);
 void lg_vcpu_free(struct lguest *lg);
-long lg_run(struct lguest *lg);
+void lg_switch(struct lguest *lg);
+
+/* events.c: exceptions, interrupts, the timer, halt. */
+void lg_events_init(struct lguest *lg);
+void lg_deliver_event(struct lguest *lg, u64 vector, u64 errcode);
+void lg_deliver_interrupts(struct lguest *lg);
 void lg_raise_irq(struct lguest *lg, unsigned int irq);
-void lg_kill(struct lguest *lg, const char *fmt, ...) __printf(2, 3);
+void lg_halt(struct lguest *lg);
+
+/* hypercalls.c */
+bool lg_do_hcall(struct lguest *lg);
 
 long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int lg_open(struct inode *inode, struct file *file);

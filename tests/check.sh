@@ -5,7 +5,8 @@
 #           on user space, lg.ko built warning-free (W=1) for each host
 #   unit    cmocka unit tests of user space, under ASan and UBSan
 #   pkg     make dist/deb/rpm, lintian, lguest-dkms installed here so DKMS
-#           builds lg.ko for each host kernel, then purged
+#           builds lg.ko for each host kernel, then purged; liblguest0,
+#           liblguest-dev and lguestctl installed and used, then purged
 #   fuzz    libFuzzer on the ELF loader and the virtqueue parser, about a
 #           minute each (LGUEST_FUZZ_TIME)
 #   vm      the in-VM matrix on real Debian host kernels, and the

@@ -3,10 +3,14 @@
 # lguest-dkms installed for real on this machine so that DKMS builds lg.ko
 # for both reference host kernels, then purged.  The lg.ko DKMS built for
 # $KVER_612 is kept in $BUILD/dkms/ for the vm stage, which boots it.
+# Then liblguest0 and liblguest-dev are installed and the examples built
+# against them with pkg-config only, lguestctl is installed and run, and
+# all three are purged.  The RPMs are built and their file lists and
+# scriptlets checked (they are not installed: this is Debian).
 #
-# This stage installs and removes a package on the build machine (it is
-# root, like the rest of "make check"); an EXIT trap purges lguest-dkms
-# if the stage stops half way.
+# This stage installs and removes packages on the build machine (it is
+# root, like the rest of "make check"); an EXIT trap purges whatever of
+# them is left if the stage stops half way.
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$TOP" || exit 1
@@ -18,17 +22,40 @@ V=$(cat VERSION)
 KVERS=("$KVER_61" "$KVER_612")
 export DEBIAN_FRONTEND=noninteractive
 
+# The user-space packages (Debian names), installed and purged together.
+USER_PKGS=(liblguest0 liblguest-dev lguestctl)
+MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+
 pkg_installed() {
 	[ "$(dpkg-query -W -f '${db:Status-Status}' lguest-dkms 2>/dev/null)" = installed ]
 }
 purge() {
 	apt-get purge -y -o DPkg::Lock::Timeout=600 lguest-dkms >"$out/purge.txt" 2>&1
 }
-# A run that stopped half way must not leave lguest-dkms behind.
-trap 'if pkg_installed; then echo "  (purging lguest-dkms left installed)"; purge; fi' EXIT
+# known_user_pkgs: those of USER_PKGS dpkg knows (installed or config-files).
+known_user_pkgs() {
+	local p
+	for p in "${USER_PKGS[@]}"; do
+		dpkg-query -W "$p" >/dev/null 2>&1 && echo "$p"
+	done
+}
+purge_user() {
+	local left
+	left=$(known_user_pkgs)
+	[ -z "$left" ] && return 0
+	# shellcheck disable=SC2086 # one word per package
+	apt-get purge -y -o DPkg::Lock::Timeout=600 $left >"$out/purge-user.txt" 2>&1
+}
+# A run that stopped half way must not leave packages behind.
+trap 'if pkg_installed; then echo "  (purging lguest-dkms left installed)"; purge; fi
+	if [ -n "$(known_user_pkgs)" ]; then echo "  (purging $(known_user_pkgs | tr "\n" " ")left installed)"; purge_user; fi' EXIT
 if dpkg-query -W lguest-dkms >/dev/null 2>&1; then
 	echo "  note: purging an lguest-dkms left over from an earlier run"
 	purge
+fi
+if [ -n "$(known_user_pkgs)" ]; then
+	echo "  note: purging $(known_user_pkgs | tr '\n' ' ')left over from an earlier run"
+	purge_user
 fi
 
 # ---- one version ------------------------------------------------------
@@ -95,12 +122,24 @@ else
 fi
 
 # ---- Debian packages -----------------------------------------------------
+# deb is lguest-dkms's .deb; udeb[P] the user-space package P's.
+declare -A udeb=()
+name="make deb: dpkg-buildpackage -us -uc -b builds lguest-dkms, ${USER_PKGS[*]}"
 if make --no-print-directory deb >"$out/deb.txt" 2>&1 &&
 	deb=$(ls "$BUILD"/deb/lguest-dkms_"$V"-*_all.deb 2>/dev/null | head -n1) && [ -n "$deb" ]; then
-	record $st PASS "make deb: dpkg-buildpackage -us -uc -b builds lguest-dkms"
+	why=""
+	for p in "${USER_PKGS[@]}"; do
+		f=$(ls "$BUILD"/deb/"$p"_"$V"-*_amd64.deb 2>/dev/null | head -n1)
+		if [ -n "$f" ]; then udeb[$p]=$f; else why+="no $p; "; fi
+	done
+	if [ -z "$why" ]; then
+		record $st PASS "$name"
+	else
+		record $st FAIL "$name" "$why"
+	fi
 else
 	deb=""
-	record $st FAIL "make deb: dpkg-buildpackage -us -uc -b builds lguest-dkms" "see $out/deb.txt"
+	record $st FAIL "$name" "see $out/deb.txt"
 	tail -n 20 "$out/deb.txt"
 fi
 
@@ -148,6 +187,67 @@ if [ -n "$deb" ]; then
 		record $st PASS "lguest-dkms.deb holds the module sources, dkms.conf, udev rule, sysusers and modules-load files"
 	else
 		record $st FAIL "lguest-dkms.deb holds the module sources, dkms.conf, udev rule, sysusers and modules-load files" "$why"
+	fi
+fi
+
+# What the user-space packages hold: each file in exactly one of them.
+# deb_files DEB: its regular files and links, as absolute paths.
+deb_files() {
+	dpkg-deb -c "$1" | grep -v '^d' | awk '{ if ($(NF-1) == "->") print $(NF-2); else print $NF }' |
+		sed 's|^\./|/|' | LC_ALL=C sort
+}
+if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
+	L=/usr/lib/$MA
+	for p in "${USER_PKGS[@]}"; do deb_files "${udeb[$p]}" >"$out/deb-files-$p.txt"; done
+	declare -A want=(
+		[liblguest0]="$L/liblguest.so.0 $L/liblguest.so.$V"
+		[liblguest-dev]="/usr/include/liblguest.h $L/liblguest.so $L/liblguest.a $L/pkgconfig/liblguest.pc"
+		[lguestctl]="/usr/bin/lguestctl /usr/share/man/man1/lguestctl.1.gz /usr/share/bash-completion/completions/lguestctl"
+	)
+	for p in "${USER_PKGS[@]}"; do
+		why=""
+		for f in ${want[$p]}; do
+			grep -qx "$f" "$out/deb-files-$p.txt" || why+="no $f; "
+		done
+		# nothing else but its /usr/share/doc
+		extra=$(grep -v "^/usr/share/doc/$p/" "$out/deb-files-$p.txt" |
+			grep -vxF -f <(tr ' ' '\n' <<<"${want[$p]}") | tr '\n' ' ')
+		[ -n "$extra" ] && why+="also holds $extra; "
+		if [ -z "$why" ]; then
+			record $st PASS "$p.deb holds ${want[$p]//$L/\$LIBDIR} and nothing more" "LIBDIR=$L"
+		else
+			record $st FAIL "$p.deb holds ${want[$p]//$L/\$LIBDIR} and nothing more" "$why"
+		fi
+	done
+
+	# liblguest0: the soname its name promises, the symbols its version
+	# script exports (and no other), all of them in its symbols file.
+	rm -rf "$out/x-lib0" && mkdir -p "$out/x-lib0"
+	dpkg-deb -x "${udeb[liblguest0]}" "$out/x-lib0"
+	dpkg-deb -e "${udeb[liblguest0]}" "$out/x-lib0/DEBIAN"
+	so=$out/x-lib0$L/liblguest.so.$V
+	why=""
+	soname=$(objdump -p "$so" 2>/dev/null | awk '$1 == "SONAME" { print $2 }')
+	[ "$soname" = liblguest.so.0 ] || why+="soname is '$soname'; "
+	[ "$(readlink "$out/x-lib0$L/liblguest.so.0")" = "liblguest.so.$V" ] ||
+		why+="liblguest.so.0 does not point at liblguest.so.$V; "
+	exported=$(objdump -T "$so" | awk '$2 == "g" && $4 == ".text" { print $NF }' | LC_ALL=C sort)
+	mapped=$(sed -n 's/^\t\(lg_[a-z_0-9]*\);$/\1/p' liblguest/liblguest.map | LC_ALL=C sort)
+	insyms=$(sed -n 's/^ \(lg_[a-z_0-9]*\)@LIBLGUEST_0 .*/\1/p' "$out/x-lib0/DEBIAN/symbols" | LC_ALL=C sort)
+	[ -n "$mapped" ] || why+="no symbols read from liblguest/liblguest.map; "
+	[ "$exported" = "$mapped" ] ||
+		why+="exported vs the map: $(diff <(echo "$exported") <(echo "$mapped") | grep '^[<>]' | tr '\n' ' '); "
+	[ "$insyms" = "$mapped" ] ||
+		why+="DEBIAN/symbols vs the map: $(diff <(echo "$insyms") <(echo "$mapped") | grep '^[<>]' | tr '\n' ' '); "
+	head -n1 "$out/x-lib0/DEBIAN/symbols" | grep -qx 'liblguest.so.0 liblguest0 #MINVER#' ||
+		why+="DEBIAN/symbols does not start with 'liblguest.so.0 liblguest0 #MINVER#'; "
+	grep -qx 'liblguest 0 liblguest0 (>= [0-9.]*)' "$out/x-lib0/DEBIAN/shlibs" 2>/dev/null ||
+		why+="no shlibs line for liblguest 0; "
+	if [ -z "$why" ]; then
+		record $st PASS "liblguest0: soname liblguest.so.0, exports exactly liblguest.map, symbols file lists them all" \
+			"$(wc -w <<<"$exported") functions"
+	else
+		record $st FAIL "liblguest0: soname liblguest.so.0, exports exactly liblguest.map, symbols file lists them all" "$why"
 	fi
 fi
 
@@ -272,15 +372,223 @@ if [ $installed = 1 ]; then
 	fi
 fi
 
+# ---- liblguest0, liblguest-dev and lguestctl installed on this machine -----
+# A kernel liblguest accepts (an ELF64 with the Lguest entry note, loaded
+# at 16 MiB): enough to get the example and lguestctl past loading the
+# kernel to opening /dev/lguest, which is what can be tried without lg.ko.
+mkkernel() {
+	local d=$out/kernel
+	rm -rf "$d" && mkdir -p "$d"
+	cat >"$d/k.S" <<'ASM'
+	.section .note.lguest, "a"
+	.balign 4
+	.long 7, 8, 1		/* namesz, descsz, LG_NOTE_ENTRY */
+	.asciz "Lguest"
+	.balign 4
+	.quad entry
+	.text
+	.globl entry
+entry:	hlt
+	jmp entry
+ASM
+	cat >"$d/k.lds" <<'LDS'
+ENTRY(entry)
+PHDRS { text PT_LOAD FLAGS(5); note PT_NOTE FLAGS(4); }
+SECTIONS {
+	. = 0xffffffff81000000;
+	.text : AT(0x1000000) { *(.text) } :text
+	.note : { *(.note.lguest) } :text :note
+	/DISCARD/ : { *(*) }
+}
+LDS
+	cc -c "$d/k.S" -o "$d/k.o" && ld -T "$d/k.lds" -z noexecstack "$d/k.o" -o "$d/vmlinux" &&
+		echo "$d/vmlinux"
+}
+# Without lg.ko there is no /dev/lguest; on a machine that has one loaded,
+# point liblguest ($LGUEST_DEV) at a path that does not exist instead.
+nodev=/dev/lguest
+[ -e /dev/lguest ] && nodev=$out/no-such-dir/lguest
+nodev_env=()
+[ "$nodev" = /dev/lguest ] || nodev_env=("LGUEST_DEV=$nodev")
+nodev_msg="$nodev: No such file or directory (hint: is the lguest module loaded? try: sudo modprobe lg)"
+
+if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
+	L=/usr/lib/$MA
+	if apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 \
+		"${udeb[liblguest0]}" "${udeb[liblguest-dev]}" >"$out/install-lib.txt" 2>&1 &&
+		[ "$(dpkg-query -W -f '${db:Status-Status}' liblguest0)" = installed ] &&
+		[ "$(dpkg-query -W -f '${db:Status-Status}' liblguest-dev)" = installed ]; then
+		record $st PASS "apt-get install ./liblguest0_*.deb ./liblguest-dev_*.deb"
+		libs_in=1
+	else
+		record $st FAIL "apt-get install ./liblguest0_*.deb ./liblguest-dev_*.deb" "see $out/install-lib.txt"
+		tail -n 20 "$out/install-lib.txt"
+		libs_in=0
+	fi
+
+	if [ $libs_in = 1 ]; then
+		# pkg-config finds the installed liblguest.pc on its default path
+		# and names no directory of this tree.
+		why=""
+		pcflags=$(env -u PKG_CONFIG_PATH -u PKG_CONFIG_LIBDIR pkg-config --cflags --libs liblguest 2>&1) ||
+			why+="pkg-config --cflags --libs liblguest: $pcflags; "
+		[ "$(env -u PKG_CONFIG_PATH pkg-config --modversion liblguest 2>&1)" = "$V" ] ||
+			why+="pkg-config --modversion is not $V; "
+		[ "$(env -u PKG_CONFIG_PATH pkg-config --variable=libdir liblguest 2>&1)" = "$L" ] ||
+			why+="its libdir is not $L; "
+		grep -q -- "$TOP\|$BUILD" <<<"$pcflags" && why+="it names this tree: $pcflags; "
+		grep -qw -- -llguest <<<"$pcflags" || why+="no -llguest in '$pcflags'; "
+		if [ -z "$why" ]; then
+			record $st PASS "pkg-config finds the installed liblguest $V" "${pcflags:-(no flags)}"
+		else
+			record $st FAIL "pkg-config finds the installed liblguest $V" "$why"
+		fi
+
+		# Each example, copied out of the tree, built with pkg-config's
+		# flags only and linked with the installed shared library.
+		kernel=$(mkkernel 2>"$out/kernel.txt") || kernel=""
+		[ -n "$kernel" ] || record $st FAIL "a test kernel with the Lguest entry note" "see $out/kernel.txt"
+		exdir=$out/examples
+		rm -rf "$exdir" && mkdir -p "$exdir"
+		for src in liblguest/examples/*.c; do
+			ex=$(basename "$src" .c)
+			cp "$src" "$exdir/$ex.c"
+			# shellcheck disable=SC2046 # pkg-config's flags are words
+			if (cd "$exdir" && env -u PKG_CONFIG_PATH -u CPATH -u C_INCLUDE_PATH -u LIBRARY_PATH \
+				cc -std=c11 -Wall -Wextra -Werror "$ex.c" -o "$ex" \
+				$(env -u PKG_CONFIG_PATH pkg-config --cflags --libs liblguest)) >"$exdir/$ex.build.txt" 2>&1; then
+				why=""
+				lib=$(ldd "$exdir/$ex" | awk '$1 == "liblguest.so.0" { print $3 }')
+				[ "$(readlink -f "$lib")" = "$L/liblguest.so.$V" ] ||
+					why+="it runs with '$lib', not $L/liblguest.so.$V; "
+				if [ -z "$why" ]; then
+					record $st PASS "examples/$ex.c builds against the installed liblguest with pkg-config only" \
+						"runs with $lib"
+				else
+					record $st FAIL "examples/$ex.c builds against the installed liblguest with pkg-config only" "$why"
+				fi
+			else
+				record $st FAIL "examples/$ex.c builds against the installed liblguest with pkg-config only" \
+					"$(grep -m2 'error' "$exdir/$ex.build.txt" | tr '\n' ' ')"
+				continue
+			fi
+			# Only boot.c is known to take a kernel; others are built only.
+			if [ "$ex" != boot ] || [ -z "$kernel" ]; then continue; fi
+			(cd "$exdir" && env "${nodev_env[@]}" ./boot "$kernel") >"$exdir/boot.out" 2>"$exdir/boot.err" </dev/null
+			rc=$?
+			if [ $rc -eq 1 ] && grep -qxF "$nodev_msg" "$exdir/boot.err"; then
+				record $st PASS "examples/boot without lg.ko: exit 1, '$nodev_msg'"
+			else
+				record $st FAIL "examples/boot without lg.ko: exit 1, '$nodev_msg'" \
+					"exit $rc, stderr: $(head -c 300 "$exdir/boot.err" | tr '\n' ' ')"
+			fi
+		done
+	fi
+
+	if apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 \
+		"${udeb[lguestctl]}" >"$out/install-ctl.txt" 2>&1 &&
+		[ "$(dpkg-query -W -f '${db:Status-Status}' lguestctl)" = installed ]; then
+		record $st PASS "apt-get install ./lguestctl_*.deb"
+		ctl_in=1
+	else
+		record $st FAIL "apt-get install ./lguestctl_*.deb" "see $out/install-ctl.txt"
+		tail -n 20 "$out/install-ctl.txt"
+		ctl_in=0
+	fi
+	if [ $ctl_in = 1 ]; then
+		abi=$(sed -n 's/^#define LGUEST_ABI_VERSION[[:space:]]*\([0-9]*\).*/\1/p' include/uapi/linux/lguest.h)
+		verline="lguestctl $V (liblguest $V, ABI $abi)"
+		vout=$(cd / && env "${nodev_env[@]}" lguestctl --version 2>&1)
+		rc=$?
+		why=""
+		[ "$(command -v lguestctl)" = /usr/bin/lguestctl ] || why+="lguestctl is '$(command -v lguestctl)'; "
+		[ $rc -eq 0 ] || why+="exit $rc; "
+		[ -n "$abi" ] || why+="no LGUEST_ABI_VERSION in the uapi header; "
+		[ "$(head -n1 <<<"$vout")" = "$verline" ] || why+="first line is '$(head -n1 <<<"$vout")'; "
+		[ "$(sed -n 2p <<<"$vout")" = "module: not available ($nodev: No such file or directory)" ] ||
+			why+="second line is '$(sed -n 2p <<<"$vout")'; "
+		if [ -z "$why" ]; then
+			record $st PASS "lguestctl --version: '$verline', module not available"
+		else
+			record $st FAIL "lguestctl --version: '$verline', module not available" "$why"
+		fi
+
+		if [ -n "${kernel:-}" ]; then
+			(cd / && env "${nodev_env[@]}" lguestctl run --console=off "$kernel") \
+				>"$out/ctl-run.out" 2>"$out/ctl-run.err" </dev/null
+			rc=$?
+			if [ $rc -eq 1 ] && grep -qF "$nodev_msg" "$out/ctl-run.err"; then
+				record $st PASS "lguestctl run without lg.ko: exit 1, the module hint"
+			else
+				record $st FAIL "lguestctl run without lg.ko: exit 1, the module hint" \
+					"exit $rc, stderr: $(head -c 300 "$out/ctl-run.err" | tr '\n' ' ')"
+			fi
+		fi
+
+		mp=$(man -w lguestctl 2>&1)
+		why=""
+		[ "$mp" = /usr/share/man/man1/lguestctl.1.gz ] || why+="man -w lguestctl: '$mp'; "
+		# and it formats without complaint
+		mwarn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l /usr/share/man/man1/lguestctl.1.gz 2>&1 >/dev/null)
+		[ -z "$mwarn" ] || why+="man --warnings: ${mwarn:0:200}; "
+		if [ -z "$why" ]; then
+			record $st PASS "man -w lguestctl finds $mp, which formats without warnings"
+		else
+			record $st FAIL "man -w lguestctl finds /usr/share/man/man1/lguestctl.1.gz, which formats without warnings" "$why"
+		fi
+
+		comp=/usr/share/bash-completion/completions/lguestctl
+		creg=$(bash --norc -c ". $comp && complete -p lguestctl" 2>&1)
+		if [ -f "$comp" ] && [ "$creg" = "complete -F _lguestctl lguestctl" ]; then
+			record $st PASS "bash completion installed ($comp) and registers _lguestctl"
+		else
+			record $st FAIL "bash completion installed ($comp) and registers _lguestctl" "'$creg'"
+		fi
+	fi
+
+	# Purge: every file of the three packages goes, and dpkg forgets them.
+	if [ -n "$(known_user_pkgs)" ]; then
+		purge_user
+		why=""
+		left=$(known_user_pkgs | tr '\n' ' ')
+		[ -n "$left" ] && why+="dpkg still knows $left; "
+		for p in "${USER_PKGS[@]}"; do
+			for f in $(grep -v "^/usr/share/doc/" "$out/deb-files-$p.txt") /usr/share/doc/$p; do
+				[ -e "$f" ] || [ -L "$f" ] && why+="$f remains; "
+			done
+		done
+		env -u PKG_CONFIG_PATH pkg-config --exists liblguest 2>/dev/null && why+="pkg-config still finds liblguest; "
+		ldconfig -p | grep -q liblguest && why+="ld.so.cache still has liblguest; "
+		if [ -z "$why" ]; then
+			record $st PASS "apt-get purge ${USER_PKGS[*]} removes all their files"
+		else
+			record $st FAIL "apt-get purge ${USER_PKGS[*]} removes all their files" "$why"
+		fi
+	fi
+fi
+
 # ---- RPM -----------------------------------------------------------------
+# rpmf is lguest-dkms's .rpm; urpm[P] the user-space subpackage P's.
+RPM_PKGS=(liblguest liblguest-devel lguestctl)
+declare -A urpm=()
 rpmf=""
+name="make rpm: rpmbuild -bb builds lguest-dkms, ${RPM_PKGS[*]} from the tarball"
 if make --no-print-directory rpm >"$out/rpm.txt" 2>&1 &&
 	rpmf=$(ls "$BUILD"/rpm/RPMS/noarch/lguest-dkms-"$V"-*.noarch.rpm 2>/dev/null | head -n1) &&
 	[ -n "$rpmf" ]; then
-	record $st PASS "make rpm: rpmbuild -bb builds lguest-dkms from the tarball"
+	why=""
+	for p in "${RPM_PKGS[@]}"; do
+		f=$(ls "$BUILD"/rpm/RPMS/x86_64/"$p"-"$V"-*.x86_64.rpm 2>/dev/null | head -n1)
+		if [ -n "$f" ]; then urpm[$p]=$f; else why+="no $p; "; fi
+	done
+	if [ -z "$why" ]; then
+		record $st PASS "$name"
+	else
+		record $st FAIL "$name" "$why"
+	fi
 else
 	rpmf=""
-	record $st FAIL "make rpm: rpmbuild -bb builds lguest-dkms from the tarball" "see $out/rpm.txt"
+	record $st FAIL "$name" "see $out/rpm.txt"
 	tail -n 20 "$out/rpm.txt"
 fi
 if [ -n "$rpmf" ]; then
@@ -345,5 +653,98 @@ if [ -n "$rpmf" ]; then
 		else
 			record $st FAIL ".deb and .rpm ship the same DKMS tree, udev rule, sysusers and modules-load files" "$why"
 		fi
+	fi
+fi
+
+# The user-space subpackages: what each holds, its scriptlets, and that
+# each holds what its Debian counterpart does (libdir and man page
+# compression aside).
+if [ ${#urpm[@]} -eq ${#RPM_PKGS[@]} ]; then
+	RL=$(rpm --eval '%{_libdir}')
+	RB=$(rpm --eval '%{_bindir}')
+	RM=$(rpm --eval '%{_mandir}')
+	declare -A rwant=(
+		[liblguest]="$RL/liblguest.so.0 $RL/liblguest.so.$V"
+		[liblguest-devel]="/usr/include/liblguest.h $RL/liblguest.so $RL/liblguest.a $RL/pkgconfig/liblguest.pc"
+		[lguestctl]="$RB/lguestctl /usr/share/bash-completion/completions/lguestctl"
+	)
+	declare -A debof=([liblguest]=liblguest0 [liblguest-devel]=liblguest-dev [lguestctl]=lguestctl)
+	for p in "${RPM_PKGS[@]}"; do
+		rpm -qlp "${urpm[$p]}" >"$out/rpm-files-$p.txt" 2>&1
+		why=""
+		for f in ${rwant[$p]}; do
+			grep -qx "$f" "$out/rpm-files-$p.txt" || why+="no $f; "
+		done
+		[ "$p" = lguestctl ] && ! grep -qx "$RM/man1/lguestctl\.1\(\.gz\|\.xz\|\.zst\|\.bz2\)\?" "$out/rpm-files-$p.txt" &&
+			why+="no $RM/man1/lguestctl.1; "
+		# the same files as the .deb, once the paths are made comparable
+		norm() {
+			grep -v "^/usr/share/doc/\|^/usr/share/licenses/\|^/usr/lib/\.build-id" |
+				sed "s|^$RL/|LIBDIR/|; s|^/usr/lib/$MA/|LIBDIR/|; s|\.gz$||" | LC_ALL=C sort
+		}
+		if [ -s "$out/deb-files-${debof[$p]}.txt" ]; then
+			# directories rpm -qlp lists (%doc dirs, .build-id) are filtered above
+			d=$(norm <"$out/deb-files-${debof[$p]}.txt")
+			r=$(norm <"$out/rpm-files-$p.txt")
+			[ "$d" = "$r" ] ||
+				why+="differs from ${debof[$p]}.deb: $(diff <(echo "$d") <(echo "$r") | grep '^[<>]' | tr '\n' ' '); "
+		fi
+		if [ -z "$why" ]; then
+			record $st PASS "rpm -qlp: $p holds what ${debof[$p]}.deb does" "${rwant[$p]//$RL/\$libdir}"
+		else
+			record $st FAIL "rpm -qlp: $p holds what ${debof[$p]}.deb does" "$why"
+		fi
+	done
+
+	# The shared library's links and the .pc file as rpm installs them.
+	rm -rf "$out/x-rpm-dev" && mkdir -p "$out/x-rpm-dev"
+	(cd "$out/x-rpm-dev" && rpm2cpio "${urpm[liblguest-devel]}" | cpio -idm --quiet &&
+		rpm2cpio "${urpm[liblguest]}" | cpio -idm --quiet)
+	why=""
+	pc=$out/x-rpm-dev$RL/pkgconfig/liblguest.pc
+	grep -qx "libdir=$RL" "$pc" 2>/dev/null || why+="liblguest.pc's libdir is not $RL; "
+	grep -qx "includedir=/usr/include" "$pc" 2>/dev/null || why+="liblguest.pc's includedir is not /usr/include; "
+	grep -qx "Version: $V" "$pc" 2>/dev/null || why+="liblguest.pc's Version is not $V; "
+	[ "$(readlink "$out/x-rpm-dev$RL/liblguest.so")" = liblguest.so.0 ] || why+="liblguest.so does not point at liblguest.so.0; "
+	[ "$(readlink "$out/x-rpm-dev$RL/liblguest.so.0")" = "liblguest.so.$V" ] || why+="liblguest.so.0 does not point at liblguest.so.$V; "
+	rpm -qp --provides "${urpm[liblguest]}" | grep -qx 'liblguest.so.0(LIBLGUEST_0)(64bit)' ||
+		why+="liblguest does not provide liblguest.so.0(LIBLGUEST_0)(64bit); "
+	req=$(rpm -qp --requires "${urpm[liblguest-devel]}")
+	for r in "liblguest(x86-64) = $V-" "pkgconfig(libelf)" "pkgconfig(liburing)" "pkgconfig(libcap-ng)"; do
+		grep -qF "$r" <<<"$req" || why+="liblguest-devel does not require $r; "
+	done
+	rpm -qp --recommends "${urpm[lguestctl]}" | grep -qx lguest-dkms || why+="lguestctl does not recommend lguest-dkms; "
+	if [ -z "$why" ]; then
+		record $st PASS "rpm: liblguest.pc and .so links point at $RL, -devel requires liblguest of its version, lguestctl recommends lguest-dkms"
+	else
+		record $st FAIL "rpm: liblguest.pc and .so links point at $RL, -devel requires liblguest of its version, lguestctl recommends lguest-dkms" "$why"
+	fi
+
+	# Scriptlets: liblguest runs ldconfig after install and removal,
+	# unless this rpm's macros do that with a file trigger (Fedora's
+	# %ldconfig_scriptlets, which is then empty); the others have none.
+	why=""
+	for p in "${RPM_PKGS[@]}"; do
+		rpm -qp --scripts "${urpm[$p]}" >"$out/rpm-scripts-$p.txt" 2>&1
+	done
+	if [ -z "$(rpm --eval '%{?ldconfig_scriptlets:1}')" ]; then
+		for tag in POSTINPROG POSTUNPROG; do
+			[ "$(rpm -qp --qf "%{$tag}" "${urpm[liblguest]}")" = /sbin/ldconfig ] ||
+				why+="liblguest's $tag is '$(rpm -qp --qf "%{$tag}" "${urpm[liblguest]}")'; "
+		done
+		ldc="%post and %postun run /sbin/ldconfig"
+	else
+		ldc="%ldconfig_scriptlets"
+	fi
+	for tag in PREIN PREUN; do
+		[ "$(rpm -qp --qf "%{$tag}" "${urpm[liblguest]}")" = "(none)" ] || why+="liblguest has a $tag scriptlet; "
+	done
+	for p in liblguest-devel lguestctl; do
+		[ -s "$out/rpm-scripts-$p.txt" ] && why+="$p has scriptlets: $(head -c 100 "$out/rpm-scripts-$p.txt" | tr '\n' ' '); "
+	done
+	if [ -z "$why" ]; then
+		record $st PASS "rpm --scripts: liblguest's $ldc; liblguest-devel and lguestctl have none"
+	else
+		record $st FAIL "rpm --scripts: liblguest's $ldc; liblguest-devel and lguestctl have none" "$why"
 	fi
 fi

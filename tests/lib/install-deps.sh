@@ -16,6 +16,8 @@ pkgs=(
 	cppcheck clang-tidy
 	# packaging: the .deb (dh_dkms), lintian, DKMS itself, the .rpm
 	git debhelper dh-dkms dkms lintian fakeroot rpm
+	# packaging tests: the installed man page is looked up with man -w
+	man-db
 	# fuzzing: clang with libFuzzer and the sanitizer runtimes
 	clang libclang-rt-14-dev
 )

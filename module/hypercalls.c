@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hypercalls: what the guest kernel asks of the host with int $0x80, and
+ * the ring in lguest_data where it queues the ones that can wait.  The
+ * table is in include/uapi/linux/lguest.h and docs/abi.md.
+ */
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <asm/io.h>
+#include <asm/trap_pf.h>
+#include "lg.h"
+
+/* Copy a NUL-terminated message out of guest memory, bounded. */
+static void guest_string(struct lguest *lg, u64 gpa, char *buf, size_t len)
+{
+	size_t n = len - 1;
+
+	buf[0] = '\0';
+	if (gpa >= lg->mem_size)
+		return;
+	n = min_t(u64, n, lg->mem_size - gpa);
+	if (copy_from_user(buf, (void __user *)(lg->mem_uaddr + gpa), n))
+		n = 0;
+	buf[n] = '\0';
+}
+
+/* A guest asking for faster than this gets this: it cannot flood us. */
+#define LG_MIN_CLOCKEVENT_NS	10000
+
+/* Give the Switcher a view of a guest page, for the syscall fast path. */
+static void set_alias(struct lguest *lg, unsigned int off, struct page *page)
+{
+	lg->hole_pt[off >> PAGE_SHIFT] = page ? page_to_phys(page) | _PAGE_PRESENT | _PAGE_RW |
+					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX : 0;
+}
+
+/*
+ * The fast path writes the syscall's event frame through an alias of
+ * the kernel stack's top page: find that page again whenever the stack
+ * or the guest's mappings change.  No alias, no fast path (the slow path
+ * does the same work in C).  It needs wrgsbase in ring 0.
+ */
+static void update_fast_path(struct lguest *lg)
+{
+	u64 frame = (lg->kernel_stack & ~15ULL) - sizeof(struct lguest_event_frame), gfn;
+	struct page *page;
+
+	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = 0;
+	set_alias(lg, SW_STACK_OFF, NULL);
+	if (!lg->kernel_stack || !lg->data_gpa || !boot_cpu_has(X86_FEATURE_FSGSBASE))
+		return;
+	if ((frame ^ (frame + sizeof(struct lguest_event_frame) - 1)) & PAGE_MASK)
+		return;
+	if (lg_va_to_gfn(lg, frame, X86_PF_WRITE, &gfn))
+		return;
+	page = lg_guest_page(lg, gfn);
+	if (!page)
+		return;
+	set_alias(lg, SW_STACK_OFF, page);
+	STATE(lg, SP_FAST_FRAME_VA, u64) = frame;
+	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
+}
+
+static const u8 lg_empty_ring[LGUEST_RING_SIZE] = {
+	[0 ... LGUEST_RING_SIZE - 1] = 0xff
+};
+
+/* Flush hypercalls: from a register, or queued in the ring. */
+static bool do_flush(struct lguest *lg, u64 nr, u64 arg)
+{
+	if (nr == LHCALL_FLUSH_TLB_ONE) {
+		lg_pt_flush_one(lg, arg);
+	} else if (arg == LGUEST_FLUSH_ALL) {
+		lg_pt_flush_all(lg);
+	} else if (!arg) {
+		lg_pt_flush(lg);
+	} else {
+		lg_kill(lg, "bad flush scope %llu", arg);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Run what the guest queued in lguest_data's ring, in order: batched
+ * flushes cost one world switch instead of one each.
+ */
+static void run_ring(struct lguest *lg)
+{
+	struct lguest_data __user *d = lgdata(lg);
+	struct lguest_hcall_slot slot;
+	bool flushed = false;
+	unsigned int n;
+	u8 status;
+
+	for (n = 0; n < LGUEST_RING_SIZE; n++) {
+		unsigned int i = lg->ring_next;
+
+		if (get_user(status, &d->ring_status[i])) {
+			lg_kill(lg, "shared page unreadable");
+			return;
+		}
+		if (status == 0xff)
+			break;
+		if (copy_from_user(&slot, &d->ring[i], sizeof(slot))) {
+			lg_kill(lg, "shared page unreadable");
+			return;
+		}
+		if (slot.nr != LHCALL_FLUSH_TLB && slot.nr != LHCALL_FLUSH_TLB_ONE) {
+			lg_kill(lg, "hypercall %llu may not be queued", slot.nr);
+			return;
+		}
+		if (!do_flush(lg, slot.nr, slot.args[0]))
+			return;
+		flushed = true;
+		if (put_user(0xff, &d->ring_status[i])) {
+			lg_kill(lg, "shared page unwritable");
+			return;
+		}
+		lg->ring_next = (i + 1) % LGUEST_RING_SIZE;
+	}
+	if (flushed)
+		update_fast_path(lg);
+}
+
+static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
+{
+	struct page *data;
+
+	if (lg->data_gpa) {
+		lg_kill(lg, "LHCALL_INIT called twice");
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(data_gpa) || data_gpa >= lg->mem_size || !lg_canonical(entry)) {
+		lg_kill(lg, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
+		return -EINVAL;
+	}
+	data = lg_guest_page(lg, data_gpa >> PAGE_SHIFT);
+	if (!data) {
+		lg_kill(lg, "shared page %#llx cannot be pinned", data_gpa);
+		return -EFAULT;
+	}
+	set_alias(lg, SW_DATA_OFF, data);
+	lg->data_gpa = data_gpa;
+	lg->event_entry = entry;
+	STATE(lg, SP_EVENT_ENTRY, u64) = entry;
+	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
+	    copy_to_user(lgdata(lg)->ring_status, lg_empty_ring, LGUEST_RING_SIZE) ||
+	    put_user(boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? tsc_khz : 0,
+		     &lgdata(lg)->tsc_khz)) {
+		lg_kill(lg, "shared page unwritable");
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * A hypercall: rax is the number, rdi/rsi/rdx/r10/r8 the arguments.
+ * Returns true when the launcher must see it.
+ */
+bool lg_do_hcall(struct lguest *lg)
+{
+	struct lguest_regs *r = &lg->regs;
+	struct lguest_run *run = lg->run;
+	u64 nr = r->rax;
+
+	r->rax = 0;
+	if (lg->data_gpa) {
+		run_ring(lg);
+		if (lg->dead)
+			return true;
+	}
+	switch (nr) {
+	case LHCALL_CONSOLE_WRITE:
+		run->exit_reason = LGUEST_EXIT_HCALL;
+		run->hcall.nr = nr;
+		run->hcall.args[0] = r->rdi;
+		run->hcall.args[1] = r->rsi;
+		run->hcall.args[2] = r->rdx;
+		run->hcall.args[3] = r->r10;
+		run->hcall.args[4] = r->r8;
+		run->hcall.ret = 0;
+		return true;
+	case LHCALL_SHUTDOWN:
+		if (r->rdi > LGUEST_SHUTDOWN_PANIC) {
+			lg_kill(lg, "bad shutdown kind %llu", r->rdi);
+			return true;
+		}
+		run->exit_reason = LGUEST_EXIT_SHUTDOWN;
+		run->shutdown.kind = r->rdi;
+		guest_string(lg, r->rsi, run->shutdown.msg, sizeof(run->shutdown.msg));
+		lg->dead = true;
+		return true;
+	case LHCALL_FLUSH_TLB:
+	case LHCALL_FLUSH_TLB_ONE:
+		if (!do_flush(lg, nr, r->rdi))
+			return true;
+		update_fast_path(lg);
+		return false;
+	case LHCALL_FLUSH_ASYNC:
+		return false;
+	case LHCALL_INIT:
+		return hcall_init(lg, r->rdi, r->rsi) != 0;
+	case LHCALL_SET_STACK:
+		if (!lg_canonical(r->rdi)) {
+			lg_kill(lg, "non-canonical kernel stack %#llx", r->rdi);
+			return true;
+		}
+		lg->kernel_stack = r->rdi;
+		update_fast_path(lg);
+		return false;
+	case LHCALL_HALT:
+		lg->halted = true;
+		return false;
+	case LHCALL_SET_CLOCKEVENT:
+		if (!r->rdi)
+			hrtimer_cancel(&lg->timer);
+		else
+			hrtimer_start(&lg->timer, ns_to_ktime(max_t(u64, r->rdi,
+								    LG_MIN_CLOCKEVENT_NS)),
+				      HRTIMER_MODE_REL);
+		return false;
+	case LHCALL_SEND_INTERRUPTS:
+		return false;
+	case LHCALL_NEW_PGTABLE:
+		if (!PAGE_ALIGNED(r->rdi) || r->rdi >= lg->mem_size ||
+		    (r->rsi & ~LGUEST_PGTABLE_NOFLUSH) >= LGUEST_NR_ASIDS) {
+			lg_kill(lg, "bad page table root %#llx (asid %#llx)", r->rdi, r->rsi);
+			return true;
+		}
+		r->cr3 = r->rdi;
+		lg_pt_switch(lg, r->rsi & ~LGUEST_PGTABLE_NOFLUSH,
+			     !(r->rsi & LGUEST_PGTABLE_NOFLUSH));
+		STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
+		update_fast_path(lg);
+		return false;
+	default:
+		lg_kill(lg, "unknown hypercall %llu", nr);
+		return true;
+	}
+}

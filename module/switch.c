@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The world switch: this vCPU's Switcher pages, and one trip through the
+ * Switcher into the guest and back (switcher/switcher.S does the part
+ * that runs in the hole).
+ */
+#include <linux/mm.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/tlbflush.h>
+#include <asm/traps.h>
+#include "lg.h"
+
+typedef void (*lg_sw_fn)(void);
+
+/* The guest's GDT: ring-0 Switcher, ring-1 guest kernel, ring-3 user. */
+static const u64 lg_gdt[SW_GDT_ENTRIES - 2] = {
+	[SW_CS >> 3]		= 0x00af9b000000ffffULL,
+	[SW_DS >> 3]		= 0x00cf93000000ffffULL,
+	[LG_USER_DS >> 3]	= 0x00cff3000000ffffULL,
+	[LG_USER_CS >> 3]	= 0x00affb000000ffffULL,
+	[LG_KERNEL_CS >> 3]	= 0x00afbb000000ffffULL,
+	[LG_KERNEL_DS >> 3]	= 0x00cfb3000000ffffULL,
+};
+
+int lg_vcpu_init(struct lguest *lg)
+{
+	/* The Switcher's view of the guest's ABI must match the header's. */
+	BUILD_BUG_ON(LG_TRAP_SYSCALL != LGUEST_EVENT_SYSCALL);
+	BUILD_BUG_ON(LG_NR_ASIDS != LGUEST_NR_ASIDS);
+	BUILD_BUG_ON(sizeof(struct lguest_data) != PAGE_SIZE);
+	BUILD_BUG_ON(LG_HCALL_VECTOR != LGUEST_HCALL_VECTOR);
+	BUILD_BUG_ON(LG_KERNEL_CS != LGUEST_KERNEL_CS || LG_USER_CS != LGUEST_USER_CS);
+	BUILD_BUG_ON(LG_KERNEL_DS != LGUEST_KERNEL_DS || LG_USER_DS != LGUEST_USER_DS);
+	BUILD_BUG_ON(offsetof(struct lguest_data, irq_enabled) != LD_IRQ_ENABLED);
+	BUILD_BUG_ON(offsetof(struct lguest_data, kernel_gs) != LD_KERNEL_GS);
+	BUILD_BUG_ON(offsetof(struct lguest_data, user_gs) != LD_USER_GS);
+
+	struct x86_hw_tss *tss;
+	struct desc_ptr *dp;
+	int err;
+
+	lg_events_init(lg);
+	lg->fpu_ready = fpu_alloc_guest_fpstate(&lg->fpu);
+	if (!lg->fpu_ready)
+		return -ENOMEM;
+	lg->regs_page = (void *)get_zeroed_page(GFP_KERNEL);
+	lg->state_page = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!lg->regs_page || !lg->state_page)
+		return -ENOMEM;
+	err = lg_pt_init(lg);
+	if (err)
+		return err;
+
+	memcpy(lg->state_page + SP_GDT, lg_gdt, sizeof(lg_gdt));
+	tss = lg->state_page + SP_TSS;
+	set_tssldt_descriptor(lg->state_page + SP_GDT + SW_TSS, SW_ADDR(SW_STATE_OFF + SP_TSS),
+			      DESC_TSS, sizeof(*tss) - 1);
+	tss->sp0 = SW_ADDR(SW_REGS_OFF + PAGE_SIZE);
+	tss->ist[0] = SW_ADDR(SW_REGS_OFF + RP_NMI_STACK_TOP);
+	tss->ist[1] = SW_ADDR(SW_REGS_OFF + RP_DF_STACK_TOP);
+	tss->ist[2] = SW_ADDR(SW_REGS_OFF + RP_MC_STACK_TOP);
+	/* No I/O bitmap: every port is refused to rings 1 and 3. */
+	tss->io_bitmap_base = sizeof(*tss);
+
+	dp = lg->state_page + SP_GDT_DESC;
+	dp->size = SW_GDT_ENTRIES * 8 - 1;
+	dp->address = SW_ADDR(SW_STATE_OFF + SP_GDT);
+	dp = lg->state_page + SP_IDT_DESC;
+	dp->size = 256 * 16 - 1;
+	dp->address = SW_ADDR(SW_IDT_OFF);
+	STATE(lg, SP_TRANS_CR3, u64) = __pa(lg->trans_root);
+	STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
+	STATE(lg, SP_SW_LSTAR, u64) = SW_ADDR(lg_sw_syscall - lg_switcher_start);
+	return 0;
+}
+
+void lg_vcpu_free(struct lguest *lg)
+{
+	if (lg->fpu_ready)
+		fpu_free_guest_fpstate(&lg->fpu);
+	if (lg->timer.function)
+		hrtimer_cancel(&lg->timer);
+	if (lg->pt_pages.next)
+		lg_pt_free(lg);
+	free_page((unsigned long)lg->regs_page);
+	free_page((unsigned long)lg->state_page);
+}
+
+/* Hand a host interrupt that arrived in the guest to the host (replay.S). */
+extern void (*const lg_replay_table[256])(void);
+
+static void replay_vector(unsigned int vec)
+{
+	lg_replay_table[vec]();
+}
+
+static bool lg_user_shstk(void)
+{
+#ifdef X86_FEATURE_USER_SHSTK
+	return cpu_feature_enabled(X86_FEATURE_USER_SHSTK);
+#else
+	return false;
+#endif
+}
+
+/* One trip into the guest and back: interrupts off all the way. */
+void lg_switch(struct lguest *lg)
+{
+	struct lg_frame *f = lg_frame(lg);
+	struct lguest_regs *r = &lg->regs;
+	u64 host_fs, host_lstar, host_cr3, host_sysenter_cs = 0, host_u_cet = 0;
+	bool host_dr7 = false;
+	bool intel = boot_cpu_data.x86_vendor == X86_VENDOR_INTEL;
+	unsigned long cr4;
+	lg_sw_fn enter = (lg_sw_fn)SW_ADDR(lg_sw_enter - lg_switcher_start);
+	u64 seen;
+
+	f->r15 = r->r15; f->r14 = r->r14; f->r13 = r->r13; f->r12 = r->r12;
+	f->r11 = r->r11; f->r10 = r->r10; f->r9 = r->r9; f->r8 = r->r8;
+	f->rbp = r->rbp; f->rdi = r->rdi; f->rsi = r->rsi; f->rdx = r->rdx;
+	f->rcx = r->rcx; f->rbx = r->rbx; f->rax = r->rax;
+	f->rip = r->rip;
+	f->rsp = r->rsp;
+	/* The guest always runs with the real IF on and IOPL 0. */
+	f->rflags = (r->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_VIF |
+				   X86_EFLAGS_VIP)) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	f->cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
+	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
+	REGS(lg, RP_GS_BASE, u64) = r->gs_base;
+
+	local_irq_disable();
+	/* The guest's FPU state must be in the registers, not just saved. */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	/*
+	 * A global TLB entry of the host's would survive our CR3 loads and
+	 * show host memory to the guest: no global pages while we run here.
+	 */
+	cr4 = __read_cr4();
+	if (cr4 & X86_CR4_PGE)
+		cr4_clear_bits_irqsoff(X86_CR4_PGE);
+
+	host_cr3 = __native_read_cr3();
+	if (cr4 & X86_CR4_PCIDE)
+		host_cr3 |= X86_CR3_PCID_NOFLUSH;
+	native_store_gdt(lg->state_page + SP_HOST_GDT_DESC);
+	store_idt(lg->state_page + SP_HOST_IDT_DESC);
+	STATE(lg, SP_HOST_GDT_RW_DESC, u16) = STATE(lg, SP_HOST_GDT_DESC, u16);
+	STATE(lg, SP_HOST_GDT_RW_DESC + 2, u64) = (u64)get_cpu_gdt_rw(smp_processor_id());
+	STATE(lg, SP_HOST_TR, u16) = GDT_ENTRY_TSS * 8;
+	savesegment(ds, STATE(lg, SP_HOST_DS, u16));
+	savesegment(es, STATE(lg, SP_HOST_ES, u16));
+	savesegment(fs, STATE(lg, SP_HOST_FS, u16));
+	savesegment(gs, STATE(lg, SP_HOST_GS, u16));
+	rdmsrl(MSR_GS_BASE, STATE(lg, SP_HOST_GS_BASE, u64));
+	rdmsrl(MSR_FS_BASE, host_fs);
+	rdmsrl(MSR_LSTAR, host_lstar);
+	wrmsrl(MSR_FS_BASE, r->fs_base);
+	wrmsrl(MSR_LSTAR, STATE(lg, SP_SW_LSTAR, u64));
+	/*
+	 * Intel CPUs allow sysenter in 64-bit mode: with SYSENTER_CS 0 it
+	 * raises #GP instead of jumping to the host's entry on a stack the
+	 * guest's page tables do not map.
+	 */
+	if (intel) {
+		rdmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	}
+	/* The host's hardware breakpoints must not fire on guest accesses. */
+	if (hw_breakpoint_active()) {
+		host_dr7 = true;
+		set_debugreg(0, 7);
+	}
+	/* Nor may the launcher's user shadow stack govern guest ring 3. */
+	if (lg_user_shstk()) {
+		rdmsrl(MSR_IA32_U_CET, host_u_cet);
+		if (host_u_cet)
+			wrmsrl(MSR_IA32_U_CET, 0);
+	}
+	STATE(lg, SP_NMI_SEEN, u64) = 0;
+	/* Our last LTR marked our TSS busy; LTR wants it available. */
+	STATE(lg, SP_GDT + SW_TSS + 5, u8) &= ~2;
+
+	native_write_cr3(__pa(lg->trans_root));
+	enter();
+	native_write_cr3(host_cr3);
+
+	wrmsrl(MSR_LSTAR, host_lstar);
+	if (intel)
+		wrmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+	if (host_u_cet)
+		wrmsrl(MSR_IA32_U_CET, host_u_cet);
+	if (host_dr7)
+		hw_breakpoint_restore();
+	/* A guest's #DB left its status in DR6: the host's next must not see it. */
+	if (f->trapnum == X86_TRAP_DB)
+		set_debugreg(DR6_RESERVED, 6);
+	rdmsrl(MSR_FS_BASE, r->fs_base);
+	wrmsrl(MSR_FS_BASE, host_fs);
+
+	seen = STATE(lg, SP_NMI_SEEN, u64);
+	if (seen & 1)
+		replay_vector(X86_TRAP_NMI);
+	if (seen & 2)
+		replay_vector(X86_TRAP_MC);
+	if (f->trapnum == X86_TRAP_NMI || f->trapnum == X86_TRAP_MC ||
+	    (f->trapnum >= FIRST_EXTERNAL_VECTOR && f->trapnum < 256 &&
+	     f->trapnum != LG_HCALL_VECTOR))
+		replay_vector(f->trapnum);
+	local_irq_enable();
+
+	r->r15 = f->r15; r->r14 = f->r14; r->r13 = f->r13; r->r12 = f->r12;
+	r->r11 = f->r11; r->r10 = f->r10; r->r9 = f->r9; r->r8 = f->r8;
+	r->rbp = f->rbp; r->rdi = f->rdi; r->rsi = f->rsi; r->rdx = f->rdx;
+	r->rcx = f->rcx; r->rbx = f->rbx; r->rax = f->rax;
+	r->rip = f->rip;
+	r->rsp = f->rsp;
+	r->rflags = f->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
+	r->gs_base = REGS(lg, RP_GS_BASE, u64);
+	r->cr2 = REGS(lg, RP_CR2, u64);
+	lg->user_mode = (f->cs & 3) == 3;
+}
