@@ -172,6 +172,20 @@ void guest_main(void)
 		hcall2(LHCALL_INIT, __pa(&rt_data), TEST_VA + 0x300000);
 		asm volatile("mov %0, %%rsp\n\tud2" : : "r"(stack + PAGE_SIZE));
 		survived("took events at an unmapped entry point");
+	} else if (!strcmp(c, "mmio_imm")) {
+		/* movl $imm, (mem): not one of the accessors' forms. */
+		rt_map(TEST_VA, MMIO_GPA, PTE_W | PTE_PCD);
+		rt_flush_all();
+		asm volatile("movl $0x12345678, (%0)" : : "r"(TEST_VA) : "memory");
+		survived("stored an immediate to MMIO");
+	} else if (!strcmp(c, "mmio_string")) {
+		/* rep movsb into the device window. */
+		u64 src = (u64)rt_guest_name, dst = TEST_VA, n = 4;
+
+		rt_map(TEST_VA, MMIO_GPA, PTE_W | PTE_PCD);
+		rt_flush_all();
+		asm volatile("rep movsb" : "+S"(src), "+D"(dst), "+c"(n) : : "memory");
+		survived("rep movsb into MMIO");
 	} else if (!strcmp(c, "console_bad")) {
 		/* Bad console buffers: the launcher refuses them, the guest goes on. */
 		u64 r1 = hcall2(LHCALL_CONSOLE_WRITE, 1UL << 40, 16);

@@ -53,6 +53,7 @@ enum expect {
 #define F_FPU		0x04	/* the launcher's own vector registers across RUN */
 #define F_REGS		0x08	/* registers at shutdown: see regs.c */
 #define F_NMI		0x10	/* the host's NMI count must not grow with the guest */
+#define F_MMIO_RANGE	0x40	/* the device window exists, without the script */
 #define F_TIME		0x20	/* "LGTIME begin", "LGTIME end N NS": N periods of NS took that long */
 
 struct guest {
@@ -123,6 +124,11 @@ static const struct guest guests[] = {
 	  NULL),
 	G("hostile.ring_bad", "ring", "case=bad", KILLED, "may not be queued", 0, NULL),
 	G("hostile.kernel_gs_bad", "gs", "case=bad", KILLED, "shared page", 0, NULL),
+	/* Only the mov forms of Linux's accessors are decoded (docs/abi.md). */
+	G("hostile.mmio_imm", "hostile", "case=mmio_imm", KILLED, "unsupported instruction",
+	  F_MMIO_RANGE, NULL),
+	G("hostile.mmio_string", "hostile", "case=mmio_string", KILLED,
+	  "unsupported instruction", F_MMIO_RANGE, NULL),
 	G("hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL),
 
 	/* Pending: they need host features that have not landed yet. */
@@ -455,7 +461,7 @@ static int child_main(const struct guest *g)
 
 	c.fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
 	init.mem_uaddr = (uintptr_t)c.mem.base;
-	if (g->flags & F_MMIO) {
+	if (g->flags & (F_MMIO | F_MMIO_RANGE)) {
 		init.nr_mmio = 1;
 		init.mmio[0].base = MMIO_SPEC_GPA;
 		init.mmio[0].size = MMIO_SPEC_SIZE;
@@ -529,6 +535,12 @@ static int child_main(const struct guest *g)
 		}
 		if (r->exit_reason == LGUEST_EXIT_MMIO && (g->flags & F_MMIO)) {
 			mmio(&c);
+			continue;
+		}
+		if (r->exit_reason == LGUEST_EXIT_MMIO) {
+			result(g, 0, "no MMIO exit", "an MMIO exit at %#llx", r->mmio.addr);
+			if (!r->mmio.is_write)
+				r->mmio.data = ~0ULL;
 			continue;
 		}
 		if (r->exit_reason == LGUEST_EXIT_NONE)
