@@ -8,6 +8,7 @@
 #include <linux/uaccess.h>
 #include <asm/io.h>
 #include <asm/trap_pf.h>
+#include <asm/tsc.h>
 #include "lg.h"
 
 /* Copy a NUL-terminated message out of guest memory, bounded. */
@@ -123,6 +124,19 @@ static void run_ring(struct lguest *lg)
 		update_fast_path(lg);
 }
 
+/*
+ * The guest reads the host's TSC (rdtsc works in ring 1).  Offer it as a
+ * clocksource whenever the host itself has not marked it unstable: QEMU's
+ * TCG reports no constant_tsc, yet its TSC is what the host keeps time
+ * with.
+ */
+static u64 lg_guest_tsc_khz(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_TSC) || check_tsc_unstable())
+		return 0;
+	return tsc_khz;
+}
+
 static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 {
 	struct page *data;
@@ -146,8 +160,7 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 	STATE(lg, SP_EVENT_ENTRY, u64) = entry;
 	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
 	    copy_to_user(lgdata(lg)->ring_status, lg_empty_ring, LGUEST_RING_SIZE) ||
-	    put_user(boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? tsc_khz : 0,
-		     &lgdata(lg)->tsc_khz)) {
+	    put_user(lg_guest_tsc_khz(), &lgdata(lg)->tsc_khz)) {
 		lg_kill(lg, "shared page unwritable");
 		return -EFAULT;
 	}

@@ -73,6 +73,12 @@ int main(void)
 	CHECK(mmio_writes[1] == (0x10000010ULL << 32 | 1 << 24 | 0x77),
 	      "hello: MMIO writeb exits with address, size and data", "%#llx",
 	      (unsigned long long)mmio_writes[1]);
+	{
+		uint64_t khz = ((struct lguest_data *)(mem + 0x5000))->tsc_khz;
+
+		CHECK(khz > 100000, "hello: lguest_data offers the host's TSC frequency",
+		      "tsc_khz %llu", (unsigned long long)khz);
+	}
 	CHECK(fpu_leaks == 0, "hello: guest FPU state never reaches the launcher's registers",
 	      "%d runs changed our xmm7", fpu_leaks);
 	CHECK_ERRNO(ioctl(fd, LGUEST_RUN, 0), ESHUTDOWN, "hello: no RUN after poweroff");
