@@ -175,9 +175,9 @@ $(BUILD)/vm/guests/%.elf: $(BUILD)/vm/guests/%.o $(GUEST_RT_OBJS) tests/guests/r
 # t_hello, t_lifecycle, t_asid, the demo and bench-core.  The test-guest
 # suite above uses the ELF format instead.
 FLAT_GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/vm/progs/%.bin,$(wildcard tests/guests/*.S))
-$(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h
+$(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h include/uapi/linux/lguest.h
 	@mkdir -p $(BUILD)/vm/flat $(BUILD)/vm/progs
-	$(CC) -Itests/guests -c $< -o $(BUILD)/vm/flat/$*.o
+	$(CC) -D__ASSEMBLY__ -Iinclude/uapi -Itests/guests -c $< -o $(BUILD)/vm/flat/$*.o
 	$(LD) -Ttext=0xffffffff81000000 -e _start $(BUILD)/vm/flat/$*.o -o $(BUILD)/vm/flat/$*.elf
 	objcopy -O binary $(BUILD)/vm/flat/$*.elf $@
 

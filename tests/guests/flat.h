@@ -1,27 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * For the flat assembly guests (launched by tests/vm/progs/flatguest.h):
- * the ABI numbers of include/uapi/linux/lguest.h, which is C only, and
- * the few moves every one of them makes.
+ * the ABI's numbers (include/uapi/linux/lguest.h, assembled with
+ * -D__ASSEMBLY__) and the few moves every one of them makes.
  */
 #ifndef FLAT_H
 #define FLAT_H
 
-#define LGUEST_HCALL_VECTOR	0x80
-#define LHCALL_CONSOLE_WRITE	1
-#define LHCALL_SHUTDOWN		2
-#define LHCALL_FLUSH_TLB	3
-#define LHCALL_INIT		4
-#define LHCALL_SET_STACK	5
-#define LHCALL_SEND_INTERRUPTS	8
-#define LHCALL_NEW_PGTABLE	9
-#define LHCALL_FLUSH_TLB_ONE	10
-#define LHCALL_FLUSH_ASYNC	11
-#define LGUEST_SHUTDOWN_POWEROFF 0
-#define LGUEST_SHUTDOWN_PANIC	2
-#define LGUEST_EVENT_SYSCALL	0x100
-#define USER_CS			0x33
-#define USER_DS			0x2b
+#include <linux/lguest.h>
+
+#define USER_CS			LGUEST_USER_CS
+#define USER_DS			LGUEST_USER_DS
 #define KERNEL_BASE		0xffffffff80000000
 #define DATA_GPA		0x5000		/* a free page for lguest_data */
 #define RING_STATUS		48		/* offsets in struct lguest_data */

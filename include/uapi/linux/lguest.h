@@ -13,8 +13,14 @@
 #ifndef _UAPI_LINUX_LGUEST_H
 #define _UAPI_LINUX_LGUEST_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 #include <linux/ioctl.h>
+
+/*
+ * Assembly (guest entry code, test guests) may include this header for
+ * its numbers; the structures are C only.
+ */
 
 #define LGUEST_ABI_VERSION	1
 
@@ -22,7 +28,7 @@
 #define LGUEST_IOC_MAGIC	0xA6
 
 /* Feature bits reported by LGUEST_VERSION; none are defined yet. */
-#define LGUEST_FEATURES_ALL	0ULL
+#define LGUEST_FEATURES_ALL	_AC(0, ULL)
 
 /**
  * struct lguest_version - what LGUEST_VERSION returns
@@ -31,16 +37,18 @@
  * @features: out: LGUEST_FEATURE_* bits the module supports
  * @reserved: in: must be zero
  */
+#ifndef __ASSEMBLY__
 struct lguest_version {
 	__u32 abi_version;
 	__u32 flags;
 	__u64 features;
 	__u64 reserved[2];
 };
+#endif
 
 /* Limits a launcher can rely on. */
-#define LGUEST_MIN_MEM		(2ULL << 20)	/* 2 MiB */
-#define LGUEST_MAX_MEM		(64ULL << 30)	/* 64 GiB */
+#define LGUEST_MIN_MEM		(_AC(2, ULL) << 20)	/* 2 MiB */
+#define LGUEST_MAX_MEM		(_AC(64, ULL) << 30)	/* 64 GiB */
 #define LGUEST_MAX_MMIO		16
 
 /**
@@ -48,10 +56,12 @@ struct lguest_version {
  * @base: page-aligned guest-physical address, at or above the RAM's end
  * @size: page-aligned length, nonzero; ranges may not overlap
  */
+#ifndef __ASSEMBLY__
 struct lguest_mmio_range {
 	__u64 base;
 	__u64 size;
 };
+#endif
 
 /**
  * struct lguest_init - make this file a guest (once per file)
@@ -67,6 +77,7 @@ struct lguest_mmio_range {
  *
  * The first vCPU starts with the registers set by LGUEST_SET_REGS.
  */
+#ifndef __ASSEMBLY__
 struct lguest_init {
 	__u64 mem_uaddr;
 	__u64 mem_size;
@@ -76,6 +87,7 @@ struct lguest_init {
 	struct lguest_mmio_range mmio[LGUEST_MAX_MMIO];
 	__u64 reserved[8];
 };
+#endif
 
 /**
  * struct lguest_regs - a vCPU's registers, as LGUEST_GET/SET_REGS see them
@@ -84,8 +96,9 @@ struct lguest_init {
  * the guest's PML4 (4-level paging, always).  Before the guest's first
  * run the launcher sets at least @rip, @cr3 and @rsi (the guest-physical
  * address of the boot parameters).  @rflags: only the arithmetic flags,
- * DF and AC are the guest's; IF is virtual (see lguest_hcall.h).
+ * DF and AC are the guest's; IF is virtual (lguest_data.irq_enabled).
  */
+#ifndef __ASSEMBLY__
 struct lguest_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
 	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
@@ -94,21 +107,18 @@ struct lguest_regs {
 	__u64 fs_base, gs_base, kernel_gs_base;
 	__u64 reserved[5];
 };
+#endif
 
 /* Why LGUEST_RUN returned (struct lguest_run.exit_reason). */
-enum lguest_exit_reason {
-	LGUEST_EXIT_NONE	= 0,
-	LGUEST_EXIT_HCALL	= 1,	/* a hypercall for the launcher */
-	LGUEST_EXIT_MMIO	= 2,	/* an access to an MMIO range */
-	LGUEST_EXIT_SHUTDOWN	= 3,	/* the guest powered off, rebooted or panicked */
-	LGUEST_EXIT_KILLED	= 4,	/* the host stopped a misbehaving guest */
-};
+#define LGUEST_EXIT_NONE	0
+#define LGUEST_EXIT_HCALL	1	/* a hypercall for the launcher */
+#define LGUEST_EXIT_MMIO	2	/* an access to an MMIO range */
+#define LGUEST_EXIT_SHUTDOWN	3	/* the guest powered off, rebooted or panicked */
+#define LGUEST_EXIT_KILLED	4	/* the host stopped a misbehaving guest */
 
-enum lguest_shutdown_kind {
-	LGUEST_SHUTDOWN_POWEROFF = 0,
-	LGUEST_SHUTDOWN_REBOOT	 = 1,
-	LGUEST_SHUTDOWN_PANIC	 = 2,
-};
+#define LGUEST_SHUTDOWN_POWEROFF	0
+#define LGUEST_SHUTDOWN_REBOOT	1
+#define LGUEST_SHUTDOWN_PANIC	2
 
 #define LGUEST_MSG_LEN		256
 
@@ -121,6 +131,7 @@ enum lguest_shutdown_kind {
  * resumed past a KILLED or SHUTDOWN exit: further LGUEST_RUN calls fail
  * with ESHUTDOWN.
  */
+#ifndef __ASSEMBLY__
 struct lguest_run {
 	__u32 exit_reason;
 	__u32 reserved0;
@@ -147,6 +158,7 @@ struct lguest_run {
 		__u8 pad[512];
 	};
 };
+#endif
 
 /**
  * struct lguest_irq - raise a virtual interrupt line of the guest
@@ -157,10 +169,12 @@ struct lguest_run {
  * wakes up.  The line stays pending until the guest takes it.
  */
 #define LGUEST_NR_IRQS		64
+#ifndef __ASSEMBLY__
 struct lguest_irq {
 	__u32 irq;
 	__u32 flags;
 };
+#endif
 
 #define LGUEST_VERSION		_IOWR(LGUEST_IOC_MAGIC, 0x00, struct lguest_version)
 #define LGUEST_INIT		_IOW(LGUEST_IOC_MAGIC, 0x01, struct lguest_init)
@@ -180,37 +194,25 @@ struct lguest_irq {
  */
 #define LGUEST_HCALL_VECTOR	0x80
 
-enum lguest_hcall {
-	/* (gpa, len): bytes for the console; the launcher writes them. */
-	LHCALL_CONSOLE_WRITE	= 1,
-	/* (kind, gpa of a NUL-terminated message): enum lguest_shutdown_kind. */
-	LHCALL_SHUTDOWN		= 2,
-	/* (scope): forget translations: 0 this address space's, 1 all of them. */
-	LHCALL_FLUSH_TLB	= 3,
-	/* (gpa of struct lguest_data, event entry va): once, before events. */
-	LHCALL_INIT		= 4,
-	/* (va): the kernel stack for events that interrupt ring 3 (TSS.sp0). */
-	LHCALL_SET_STACK	= 5,
-	/* (): sleep until an interrupt is pending; returns at once if one is. */
-	LHCALL_HALT		= 6,
-	/* (delta in ns): one-shot timer raising line 0; 0 cancels it. */
-	LHCALL_SET_CLOCKEVENT	= 7,
-	/* (): interrupts were enabled with one pending: take it now. */
-	LHCALL_SEND_INTERRUPTS	= 8,
-	/*
-	 * (gpa of a PML4, asid | LGUEST_PGTABLE_NOFLUSH): switch address
-	 * space, as a CR3 load with a PCID: the host keeps one shadow per
-	 * asid (0..LGUEST_NR_ASIDS-1) and empties it unless NOFLUSH is set.
-	 */
-	LHCALL_NEW_PGTABLE	= 9,
-	/* (va): forget the translation of one page (as invlpg). */
-	LHCALL_FLUSH_TLB_ONE	= 10,
-	/* (): run the hypercalls queued in lguest_data's ring (any call does). */
-	LHCALL_FLUSH_ASYNC	= 11,
-};
+/* Hypercall numbers (rax), with their arguments (rdi, rsi). */
+#define LHCALL_CONSOLE_WRITE	1	/* (gpa, len): bytes for the console */
+#define LHCALL_SHUTDOWN		2	/* (LGUEST_SHUTDOWN_*, gpa of a message) */
+#define LHCALL_FLUSH_TLB	3	/* (0 this asid, LGUEST_FLUSH_ALL all) */
+#define LHCALL_INIT		4	/* (gpa of lguest_data, event entry): once */
+#define LHCALL_SET_STACK	5	/* (va): kernel stack for events from ring 3 */
+#define LHCALL_HALT		6	/* (): sleep until a line is pending */
+#define LHCALL_SET_CLOCKEVENT	7	/* (ns): one-shot timer on line 0; 0 cancels */
+#define LHCALL_SEND_INTERRUPTS	8	/* (): take the pending interrupt now */
+#define LHCALL_NEW_PGTABLE	9	/* (gpa of a PML4, asid | NOFLUSH): CR3 load */
+#define LHCALL_FLUSH_TLB_ONE	10	/* (va): forget one page, as invlpg */
+#define LHCALL_FLUSH_ASYNC	11	/* (): run the queued ring (any call does) */
 
+/*
+ * LHCALL_NEW_PGTABLE is a CR3 load with a PCID: the host keeps one shadow
+ * per asid (0..LGUEST_NR_ASIDS-1) and empties it unless NOFLUSH is set.
+ */
 #define LGUEST_NR_ASIDS		8
-#define LGUEST_PGTABLE_NOFLUSH	(1ULL << 63)
+#define LGUEST_PGTABLE_NOFLUSH	_BITULL(63)
 #define LGUEST_FLUSH_ALL	1
 
 /*
@@ -234,11 +236,14 @@ enum lguest_hcall {
  *	may be queued.
  */
 #define LGUEST_RING_SIZE	64
+#ifndef __ASSEMBLY__
 struct lguest_hcall_slot {
 	__u64 nr;
 	__u64 args[3];
 };
+#endif
 
+#ifndef __ASSEMBLY__
 struct lguest_data {
 	__u8 irq_enabled;
 	__u8 pad[7];
@@ -251,6 +256,7 @@ struct lguest_data {
 	struct lguest_hcall_slot ring[LGUEST_RING_SIZE];
 	__u64 reserved[242];
 };
+#endif
 
 /*
  * Events: exceptions, interrupts and system calls from ring 3 all reach
@@ -261,6 +267,7 @@ struct lguest_data {
  * returns with "add $16, %rsp; iretq", after restoring irq_enabled from
  * the frame's RFLAGS.IF.
  */
+#ifndef __ASSEMBLY__
 struct lguest_event_frame {
 	__u64 vector;		/* 0-31 exception, 32 + n line n, or the below */
 	__u64 error_code;	/* 0 where the CPU gives none */
@@ -270,6 +277,7 @@ struct lguest_event_frame {
 	__u64 rsp;
 	__u64 ss;
 };
+#endif
 #define LGUEST_EVENT_SYSCALL	0x100	/* syscall from ring 3; rcx, r11 as native */
 #define LGUEST_IRQ_BASE		32
 
