@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liblguest's devices against a real guest driver (tests/guests/vblk.c):
+ * the guest writes, flushes and reads back sectors of a disk image
+ * through virtio-blk, with each block backend, and the file is checked
+ * here afterwards; a broken driver is contained.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <liblguest.h>
+#include "lgtest.h"
+
+#define DISK	"/tmp/vblk.img"
+
+static int run_vblk(const char *cmdline, int backend, struct lg_exit *ex)
+{
+	struct lg_disk_config disk = { .path = DISK, .backend = backend };
+	struct lg_vm *vm = lg_vm_new();
+	int err;
+
+	if (!vm)
+		return -1;
+	err = lg_vm_set_memory(vm, 64 << 20);
+	if (!err)
+		err = lg_vm_load_kernel(vm, "/tests/guests/vblk.elf");
+	if (!err)
+		err = lg_vm_set_cmdline(vm, cmdline);
+	if (!err)
+		err = lg_vm_add_disk(vm, &disk);
+	if (!err)
+		err = lg_vm_open(vm, NULL);
+	if (!err)
+		err = lg_vm_run(vm, ex);
+	if (err)
+		printf("vblk: %s\n", lg_vm_last_error(vm));
+	lg_vm_destroy(vm);
+	return err;
+}
+
+/* The guest's own verdict, which it powers off with: "passed=N failed=M". */
+static int guest_passed(const struct lg_exit *ex, unsigned int want)
+{
+	unsigned int passed = 0, failed = 1;
+
+	return ex->reason == LG_EXIT_POWEROFF &&
+	       sscanf(ex->msg, "passed=%u failed=%u", &passed, &failed) == 2 &&
+	       failed == 0 && passed == want;
+}
+
+/* The image: 1 MiB of zeroes. */
+static int fresh_disk(void)
+{
+	int fd = open(DISK, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int ok = fd >= 0 && ftruncate(fd, 1 << 20) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Sectors 0-7 hold 0x40 + n, the rest is untouched. */
+static int disk_as_written(void)
+{
+	unsigned char buf[9 * 512];
+	int fd = open(DISK, O_RDONLY), i, ok;
+
+	ok = fd >= 0 && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf);
+	for (i = 0; ok && i < 9 * 512; i++)
+		ok = buf[i] == (i < 8 * 512 ? 0x40 + i / 512 : 0);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static int disk_zero(void)
+{
+	unsigned char buf[4096];
+	int fd = open(DISK, O_RDONLY), i, ok;
+
+	ok = fd >= 0 && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf);
+	for (i = 0; ok && i < 4096; i++)
+		ok = !buf[i];
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+int main(void)
+{
+	static const struct {
+		int backend;
+		const char *name;
+	} backends[] = { { LG_BLK_IO_URING, "io_uring" }, { LG_BLK_THREAD, "thread" } };
+	struct lg_exit ex;
+	char what[128];
+	unsigned int i;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		CHECK(fresh_disk(), "virtio: a fresh disk image", "%s", strerror(errno));
+		memset(&ex, 0, sizeof(ex));
+		snprintf(what, sizeof(what), "virtio: blk guest writes, flushes, reads back and powers off (%s backend)",
+			 backends[i].name);
+		CHECK(run_vblk("case=rw", backends[i].backend, &ex) == 0 && guest_passed(&ex, 8),
+		      what, "exit %d: %s", ex.reason, ex.msg);
+		snprintf(what, sizeof(what),
+			 "virtio: the image holds what the guest wrote and flushed (%s backend)",
+			 backends[i].name);
+		CHECK(disk_as_written(), what, "sectors 0-8 differ");
+	}
+
+	CHECK(fresh_disk(), "virtio: a fresh disk image", "%s", strerror(errno));
+	memset(&ex, 0, sizeof(ex));
+	CHECK(run_vblk("case=broken", LG_BLK_AUTO, &ex) == 0 && guest_passed(&ex, 7),
+	      "virtio: a broken driver is contained, the guest runs on",
+	      "exit %d: %s", ex.reason, ex.msg);
+	CHECK(disk_zero(), "virtio: the broken request wrote nothing", "image changed");
+	unlink(DISK);
+	return lgtest_failed;
+}
