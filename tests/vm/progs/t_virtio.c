@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * liblguest's devices against a real guest driver (tests/guests/vblk.c):
- * the guest writes, flushes and reads back sectors of a disk image
- * through virtio-blk, with each block backend, and the file is checked
- * here afterwards; a broken driver is contained.
+ * liblguest's devices against real guest drivers (tests/guests/vblk.c,
+ * vcons.c): the guest writes, flushes and reads back sectors of a disk
+ * image through virtio-blk, with each block backend, and the file is
+ * checked here afterwards; a broken driver is contained; bytes cross
+ * virtio-console both ways.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -15,27 +16,31 @@
 
 #define DISK	"/tmp/vblk.img"
 
-static int run_vblk(const char *cmdline, int backend, struct lg_exit *ex)
+/* Run GUEST with one device: a disk (@backend >= 0) or a console on fds. */
+static int run_guest(const char *guest, const char *cmdline, int backend, int in, int out,
+		     struct lg_exit *ex)
 {
 	struct lg_disk_config disk = { .path = DISK, .backend = backend };
 	struct lg_vm *vm = lg_vm_new();
+	char path[64];
 	int err;
 
 	if (!vm)
 		return -1;
+	snprintf(path, sizeof(path), "/tests/guests/%s.elf", guest);
 	err = lg_vm_set_memory(vm, 64 << 20);
 	if (!err)
-		err = lg_vm_load_kernel(vm, "/tests/guests/vblk.elf");
+		err = lg_vm_load_kernel(vm, path);
 	if (!err)
 		err = lg_vm_set_cmdline(vm, cmdline);
 	if (!err)
-		err = lg_vm_add_disk(vm, &disk);
+		err = backend >= 0 ? lg_vm_add_disk(vm, &disk) : lg_vm_add_console(vm, in, out);
 	if (!err)
 		err = lg_vm_open(vm, NULL);
 	if (!err)
 		err = lg_vm_run(vm, ex);
 	if (err)
-		printf("vblk: %s\n", lg_vm_last_error(vm));
+		printf("%s: %s\n", guest, lg_vm_last_error(vm));
 	lg_vm_destroy(vm);
 	return err;
 }
@@ -104,7 +109,7 @@ int main(void)
 		memset(&ex, 0, sizeof(ex));
 		snprintf(what, sizeof(what), "virtio: blk guest writes, flushes, reads back and powers off (%s backend)",
 			 backends[i].name);
-		CHECK(run_vblk("case=rw", backends[i].backend, &ex) == 0 && guest_passed(&ex, 8),
+		CHECK(run_guest("vblk", "case=rw", backends[i].backend, -1, -1, &ex) == 0 && guest_passed(&ex, 8),
 		      what, "exit %d: %s", ex.reason, ex.msg);
 		snprintf(what, sizeof(what),
 			 "virtio: the image holds what the guest wrote and flushed (%s backend)",
@@ -114,10 +119,31 @@ int main(void)
 
 	CHECK(fresh_disk(), "virtio: a fresh disk image", "%s", strerror(errno));
 	memset(&ex, 0, sizeof(ex));
-	CHECK(run_vblk("case=broken", LG_BLK_AUTO, &ex) == 0 && guest_passed(&ex, 7),
+	CHECK(run_guest("vblk", "case=broken", LG_BLK_AUTO, -1, -1, &ex) == 0 && guest_passed(&ex, 7),
 	      "virtio: a broken driver is contained, the guest runs on",
 	      "exit %d: %s", ex.reason, ex.msg);
 	CHECK(disk_zero(), "virtio: the broken request wrote nothing", "image changed");
 	unlink(DISK);
+
+	/* virtio-console over pipes: "pong" waits for the guest, "ping" comes out. */
+	{
+		int to_guest[2], from_guest[2];
+		char got[256] = "";
+		ssize_t n;
+
+		if (pipe(to_guest) || pipe(from_guest) ||
+		    write(to_guest[1], "pong\n", 5) != 5)
+			return 1;
+		memset(&ex, 0, sizeof(ex));
+		CHECK(run_guest("vcons", "", -1, to_guest[0], from_guest[1], &ex) == 0 &&
+		      guest_passed(&ex, 5),
+		      "virtio: console guest receives what we send", "exit %d: %s", ex.reason,
+		      ex.msg);
+		close(from_guest[1]);
+		n = read(from_guest[0], got, sizeof(got) - 1);
+		got[n > 0 ? n : 0] = '\0';
+		CHECK(strstr(got, "ping from the guest\n") != NULL,
+		      "virtio: the console's output is what the guest sent", "got '%s'", got);
+	}
 	return lgtest_failed;
 }
