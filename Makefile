@@ -139,6 +139,11 @@ $(BUILD)/vm/progs/%: tests/vm/progs/%.c tests/vm/progs/lgtest.h $(BUILD)/lib/lib
 	@mkdir -p $(BUILD)/vm/progs
 	$(CC) $(USER_CFLAGS) -static $< -o $@ $(BUILD)/lib/liblguest.a
 
+# The Linux guest's test boots vmlinux through the whole library.
+$(BUILD)/vm/progs/t_linux: tests/vm/progs/t_linux.c tests/vm/progs/lgtest.h $(BUILD)/lib/liblguest.a
+	@mkdir -p $(BUILD)/vm/progs
+	$(CC) $(USER_CFLAGS) -static $< -o $@ $(BUILD)/lib/liblguest.a $(LIB_LIBS) -lz
+
 # Freestanding test guests: flat binaries linked at the guest kernel's
 # address, loaded at guest-physical 16 MiB (see tests/vm/progs/t_hello.c).
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/vm/progs/%.bin,$(wildcard tests/guests/*.S))
