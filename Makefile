@@ -4,6 +4,7 @@
 #   make module KVER=6.1.0-56-amd64
 #   make lib        liblguest: shared, static and pkg-config file in build/lib
 #   make lguestctl  build/lguestctl
+#   make guest-kernel  the Linux guest: 6.12 + guest-patches/, cached vmlinux
 #   make install    DESTDIR=... PREFIX=/usr/local LIBDIR=$(PREFIX)/lib
 #   make check      static checks, unit tests, fuzzing and the in-VM test matrix
 #   make demo       boot a VM host, load lg.ko and show it answering
@@ -22,9 +23,18 @@ VERSION := $(shell cat $(CURDIR)/VERSION)
 MODULE_SRCS := Kbuild $(wildcard module/*.[chS] switcher/*.[chS]) \
 	include/uapi/linux/lguest.h
 
-.PHONY: all module deps check static unit vm pkg fuzz demo clean lib lguestctl install examples
+.PHONY: all module deps check static unit vm pkg fuzz demo clean lib lguestctl install examples \
+	guest-kernel
 
 all: module
+
+# The Linux guest kernel: Debian's linux-source-6.12 plus guest-patches/,
+# built once per input (cached in ~/.cache/lguest/guest-kernel/<hash>/)
+# and linked to build/guest/vmlinux.
+guest-kernel:
+	@mkdir -p $(BUILD)/guest
+	@v=$$(tests/lib/guest-kernel.sh) && ln -sf "$$v" $(BUILD)/guest/vmlinux && \
+		echo "guest kernel: $(BUILD)/guest/vmlinux -> $$v"
 
 # kbuild writes objects beside the sources, so each kernel gets its own
 # copy of the tree: 6.1 and 6.12 builds never see each other's objects.

@@ -333,7 +333,7 @@ int lg_vm_run(struct lg_vm *vm, struct lg_exit *ex)
 			ex->reason = LG_EXIT_STOPPED;
 			break;
 		}
-		if (ioctl(vm->fd, LGUEST_RUN) < 0) {
+		if (ioctl(vm->fd, LGUEST_RUN, 0) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = lg_err(vm, -errno, "LGUEST_RUN: %s", strerror(errno));
