@@ -73,6 +73,15 @@ unset GIT_INDEX_FILE
 c=$(git -C "$tree" -c user.name=lguest -c user.email=lguest@localhost \
 	commit-tree "$t" -p pristine -m "lguest guest series $key")
 git -C "$tree" checkout -q -f --detach "$c"
+# Nothing but the series: drop files no commit has (Debian's .gitignore
+# ignores everything at the top level, so -x).  Objects live in $obj.
+git -C "$tree" clean -ffdxq
+
+# The guest's copy of the ABI must be the one lg.ko and liblguest use.
+if ! cmp -s "$tree/include/uapi/linux/lguest.h" "$TOP/include/uapi/linux/lguest.h"; then
+	log "error: guest-patches carry an include/uapi/linux/lguest.h that differs from ours"
+	exit 1
+fi
 
 # Configure: tinyconfig, then our fragment, then check every option of the
 # fragment made it (a typo or a missing dependency fails the build).
