@@ -149,6 +149,13 @@ $(BUILD)/vm/progs/%: tests/vm/progs/%.c tests/vm/progs/lgtest.h $(BUILD)/lib/lib
 	@mkdir -p $(BUILD)/vm/progs
 	$(CC) $(USER_CFLAGS) -static $< -o $@ $(BUILD)/lib/liblguest.a
 
+# The Linux guest's initramfs: one static /init, no libc (t_linux).
+$(BUILD)/vm/progs/linux-initrd.cpio: tests/guests/linux/init.c
+	@mkdir -p $(BUILD)/vm/guests/linux-initrd
+	$(CC) -static -nostdlib -ffreestanding -fno-stack-protector -O2 -Wall -Werror \
+		$< -o $(BUILD)/vm/guests/linux-initrd/init
+	cd $(BUILD)/vm/guests/linux-initrd && echo init | cpio -o -H newc --quiet >$@
+
 # The Linux guest's test boots vmlinux through the whole library.
 $(BUILD)/vm/progs/t_linux: tests/vm/progs/t_linux.c tests/vm/progs/lgtest.h $(BUILD)/lib/liblguest.a
 	@mkdir -p $(BUILD)/vm/progs
@@ -165,7 +172,7 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S
 
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
-vm-progs: $(VM_PROGS) $(GUESTS)
+vm-progs: $(VM_PROGS) $(GUESTS) $(BUILD)/vm/progs/linux-initrd.cpio
 fuzz-build: $(FUZZERS)
 
 deps:

@@ -2,7 +2,9 @@
 /*
  * The Linux guest: /tests/vmlinux (make guest-kernel) booted through
  * liblguest as lguestctl would, with its console in a file.  Checks the
- * milestones the guest reaches today; see docs/guest.md.
+ * milestones the guest reaches today; see docs/guest.md.  The guest's
+ * initramfs is /tests/linux-initrd.cpio: a static /init
+ * (tests/guests/linux/init.c) that writes a line and powers off.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@ int main(void)
 	vm = lg_vm_new();
 	err = !vm || lg_vm_set_memory(vm, 128ULL << 20) ||
 	      lg_vm_load_kernel(vm, "/tests/vmlinux") ||
+	      lg_vm_load_initrd(vm, "/tests/linux-initrd.cpio") ||
 	      lg_vm_set_cmdline(vm, "console=hvc0 panic=-1") ||
 	      lg_vm_add_console(vm, nfd, ofd) || lg_vm_open(vm, NULL);
 	CHECK(!err, "linux: vmlinux loads and the guest is created", "%s",
