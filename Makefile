@@ -152,7 +152,7 @@ $(BUILD)/vm/progs/%: tests/vm/progs/%.c tests/vm/progs/lgtest.h $(BUILD)/lib/lib
 # The Linux guest's initramfs: one static /init, no libc (t_linux).
 $(BUILD)/vm/progs/linux-initrd.cpio: tests/guests/linux/init.c
 	@mkdir -p $(BUILD)/vm/guests/linux-initrd
-	$(CC) -static -nostdlib -ffreestanding -fno-stack-protector -O2 -Wall -Werror \
+	$(CC) -static -nostdlib -ffreestanding -fno-stack-protector -mgeneral-regs-only -O2 -Wall -Werror \
 		$< -o $(BUILD)/vm/guests/linux-initrd/init
 	cd $(BUILD)/vm/guests/linux-initrd && echo init | cpio -o -H newc --quiet >$@
 

@@ -38,7 +38,7 @@ static void say(const char *s)
 	sys3(SYS_write, 1, (long)s, n);
 }
 
-void _start(void)
+__attribute__((force_align_arg_pointer)) void _start(void)
 {
 	char msg[] = "lguest-init: hello from user space, pid 1\n";
 	int i;

@@ -49,6 +49,16 @@ int main(void)
 	printf("---- guest console ----\n%s\n---- exit reason %d: %s\n", out, ex.reason, ex.msg);
 	CHECK(strstr(out, "Linux version 6.12") != NULL, "linux: the guest prints its banner",
 	      "console has no 'Linux version 6.12'");
+	CHECK(strstr(out, "virtio-mmio: Registering device virtio-mmio.0") != NULL,
+	      "linux: the guest finds its virtio-mmio device on the command line",
+	      "no 'Registering device virtio-mmio.0'");
+	CHECK(strstr(out, "console [hvc0] enabled") != NULL,
+	      "linux: the virtio console takes over from the boot console", "no hvc0");
+	CHECK(strstr(out, "lguest-init: hello from user space, pid 1") != NULL,
+	      "linux: /init runs in user space and writes through the virtio console",
+	      "no line from /init");
+	CHECK(ex.reason == LG_EXIT_POWEROFF, "linux: /init powers the guest off",
+	      "exit reason %d: %s", ex.reason, ex.msg);
 	lg_vm_destroy(vm);
 	return lgtest_failed;
 }
