@@ -156,6 +156,13 @@ $(BUILD)/vm/progs/linux-initrd.cpio: tests/guests/linux/init.c
 		$< -o $(BUILD)/vm/guests/linux-initrd/init
 	cd $(BUILD)/vm/guests/linux-initrd && echo init | cpio -o -H newc --quiet >$@
 
+# The same /init as /sbin/init of a small ext4 root file system.
+$(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
+	rm -rf $(BUILD)/vm/guests/linux-root && mkdir -p $(BUILD)/vm/guests/linux-root/sbin \
+		$(BUILD)/vm/guests/linux-root/dev
+	cp $(BUILD)/vm/guests/linux-initrd/init $(BUILD)/vm/guests/linux-root/sbin/init
+	rm -f $@ && mke2fs -q -t ext4 -d $(BUILD)/vm/guests/linux-root $@ 8M
+
 # The Linux guest's test boots vmlinux through the whole library.
 $(BUILD)/vm/progs/t_linux: tests/vm/progs/t_linux.c tests/vm/progs/lgtest.h $(BUILD)/lib/liblguest.a
 	@mkdir -p $(BUILD)/vm/progs
@@ -172,7 +179,8 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S
 
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
-vm-progs: $(VM_PROGS) $(GUESTS) $(BUILD)/vm/progs/linux-initrd.cpio
+vm-progs: $(VM_PROGS) $(GUESTS) $(BUILD)/vm/progs/linux-initrd.cpio \
+	$(BUILD)/vm/progs/linux-root.img
 fuzz-build: $(FUZZERS)
 
 deps:

@@ -13,6 +13,8 @@ pkgs=(
 	linux-source-6.12
 	# the Linux guest kernel build (make guest-kernel)
 	bc bison flex libssl-dev libelf-dev zlib1g-dev
+	# the Linux guest's ext4 root image (mke2fs -d)
+	e2fsprogs
 	# user space: libraries, unit tests, static checkers
 	libelf-dev liburing-dev libcap-ng-dev libcmocka-dev
 	cppcheck clang-tidy
