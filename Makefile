@@ -4,6 +4,7 @@
 #   make module KVER=6.1.0-56-amd64
 #   make lib        liblguest: shared, static and pkg-config file in build/lib
 #   make lguestctl  build/lguestctl
+#   make guest-kernel  the Linux guest: 6.12 + guest-patches/, cached vmlinux
 #   make install    DESTDIR=... PREFIX=/usr/local LIBDIR=$(PREFIX)/lib
 #   make check      static checks, unit tests, fuzzing and the in-VM test matrix
 #   make demo       boot a VM host, load lg.ko and show it answering
@@ -22,9 +23,18 @@ VERSION := $(shell cat $(CURDIR)/VERSION)
 MODULE_SRCS := Kbuild $(wildcard module/*.[chS] switcher/*.[chS]) \
 	include/uapi/linux/lguest.h
 
-.PHONY: all module deps check static unit vm pkg fuzz demo clean lib lguestctl install examples
+.PHONY: all module deps check static unit vm pkg fuzz demo clean lib lguestctl install examples \
+	guest-kernel
 
 all: module
+
+# The Linux guest kernel: Debian's linux-source-6.12 plus guest-patches/,
+# built once per input (cached in ~/.cache/lguest/guest-kernel/<hash>/)
+# and linked to build/guest/vmlinux.
+guest-kernel:
+	@mkdir -p $(BUILD)/guest
+	@v=$$(tests/lib/guest-kernel.sh) && ln -sf "$$v" $(BUILD)/guest/vmlinux && \
+		echo "guest kernel: $(BUILD)/guest/vmlinux -> $$v"
 
 # kbuild writes objects beside the sources, so each kernel gets its own
 # copy of the tree: 6.1 and 6.12 builds never see each other's objects.
@@ -145,6 +155,20 @@ $(BUILD)/vm/progs/%: tests/vm/progs/%.c tests/vm/progs/lgtest.h $(BUILD)/lib/lib
 	@mkdir -p $(BUILD)/vm/progs
 	$(CC) $(USER_CFLAGS) -static $< -o $@ $(BUILD)/lib/liblguest.a $(LIB_LIBS) -lz
 
+# The Linux guest's initramfs: one static /init, no libc (t_linux).
+$(BUILD)/vm/progs/linux-initrd.cpio: tests/guests/linux/init.c
+	@mkdir -p $(BUILD)/vm/guests/linux-initrd
+	$(CC) -static -nostdlib -ffreestanding -fno-stack-protector -mgeneral-regs-only -O2 -Wall -Werror \
+		$< -o $(BUILD)/vm/guests/linux-initrd/init
+	cd $(BUILD)/vm/guests/linux-initrd && echo init | cpio -o -H newc --quiet >$@
+
+# The same /init as /sbin/init of a small ext4 root file system.
+$(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
+	rm -rf $(BUILD)/vm/guests/linux-root && mkdir -p $(BUILD)/vm/guests/linux-root/sbin \
+		$(BUILD)/vm/guests/linux-root/dev
+	cp $(BUILD)/vm/guests/linux-initrd/init $(BUILD)/vm/guests/linux-root/sbin/init
+	rm -f $@ && mke2fs -q -t ext4 -d $(BUILD)/vm/guests/linux-root $@ 8M
+
 # Freestanding test guests (tests/guests/, docs/testing.md): one C file
 # each, linked with the runtime in tests/guests/rt/ into an lguest ELF
 # (PT_LOAD at 16 MiB, the "Lguest" entry note), like a guest kernel.
@@ -183,7 +207,8 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h include/uapi/linux
 
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
-vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS)
+vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/linux-initrd.cpio \
+	$(BUILD)/vm/progs/linux-root.img
 # t_guests shares the MMIO script with its guest.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
 fuzz-build: $(FUZZERS)

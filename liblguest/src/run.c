@@ -227,6 +227,33 @@ static void mmio_exit(struct lg_vm *vm)
 		run->mmio.data = ~0ULL;
 }
 
+/*
+ * LHCALL_CONSOLE_WRITE(gpa, len): the guest's early console, before it
+ * has a virtio console.  The bytes go where the console device's go.
+ */
+static void early_console_write(struct lg_vm *vm)
+{
+	struct lguest_run *run = vm->run;
+	uint64_t gpa = run->hcall.args[0], len = run->hcall.args[1];
+	const uint8_t *p = len <= 4096 ? lg_mem_range(&vm->mem, gpa, len) : NULL;
+
+	if (!p) {
+		run->hcall.ret = (uint64_t)-EINVAL;
+		return;
+	}
+	while (len) {
+		ssize_t n = write(vm->early_console_fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		p += n;
+		len -= (uint64_t)n;
+	}
+	run->hcall.ret = 0;
+}
+
 /* Returns 1 when the guest is finished (and @ex says how), 0 to go on. */
 static int handle_exit(struct lg_vm *vm, struct lg_exit *ex)
 {
@@ -237,7 +264,11 @@ static int handle_exit(struct lg_vm *vm, struct lg_exit *ex)
 		mmio_exit(vm);
 		return 0;
 	case LGUEST_EXIT_HCALL:
-		/* No hypercalls are the launcher's business yet. */
+		if (run->hcall.nr == LHCALL_CONSOLE_WRITE) {
+			early_console_write(vm);
+			return 0;
+		}
+		/* No other hypercalls are the launcher's business yet. */
 		lg_log(vm, LG_LOG_DEBUG, "hypercall %llu to the launcher: ENOSYS",
 		       (unsigned long long)run->hcall.nr);
 		run->hcall.ret = (uint64_t)-ENOSYS;

@@ -32,6 +32,7 @@ struct lg_vm *lg_vm_new(void)
 	pthread_cond_init(&vm->stopped, NULL);
 	vm->fd = -1;
 	vm->memfd = -1;
+	vm->early_console_fd = STDOUT_FILENO;
 	vm->log_level = LG_LOG_ERROR;
 	vm->mmio_next = LG_MMIO_BASE;
 	return vm;
@@ -353,6 +354,8 @@ int lg_vm_add_console(struct lg_vm *vm, int in_fd, int out_fd)
 		err = lg_console_new(vm, &vm->mem, &vm->io, in_fd, out_fd, &d);
 	if (!err)
 		err = add_vdev(vm, d);
+	if (!err && out_fd >= 0)
+		vm->early_console_fd = out_fd;
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }

@@ -44,6 +44,8 @@ struct lg_vm {
 	uint64_t mmio_next;		/* where the next window goes */
 
 	struct lg_io io;
+	/* Where LHCALL_CONSOLE_WRITE goes: the console's output, or stdout. */
+	int early_console_fd;
 
 	/* Running: lg_vm_run() on vcpu, lg_vm_stop() sets stop and signals. */
 	_Atomic bool stop;

@@ -11,6 +11,10 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	# kernel style (checkpatch.pl ships in the kernel source)
 	linux-source-6.12
+	# the Linux guest kernel build (make guest-kernel)
+	bc bison flex libssl-dev libelf-dev zlib1g-dev
+	# the Linux guest's ext4 root image (mke2fs -d)
+	e2fsprogs
 	# user space: libraries, unit tests, static checkers
 	libelf-dev liburing-dev libcap-ng-dev libcmocka-dev
 	cppcheck clang-tidy

@@ -102,8 +102,13 @@ static int fakelg_do_run(int fd)
 		r->mmio.size = (unsigned int)strtoul(p + 1, &p, 0);
 		r->mmio.data = strtoull(p + 1, NULL, 0);
 	} else if (step[0] == 'h') {
+		/* h:NR[:ARG0[:ARG1]] */
+		char *p;
+
 		r->exit_reason = LGUEST_EXIT_HCALL;
-		r->hcall.nr = strtoull(step + 2, NULL, 0);
+		r->hcall.nr = strtoull(step + 2, &p, 0);
+		for (int i = 0; i < 2 && *p == ':'; i++)
+			r->hcall.args[i] = strtoull(p + 1, &p, 0);
 	} else if (!strcmp(step, "off") || !strcmp(step, "reboot") || !strncmp(step, "panic", 5)) {
 		r->exit_reason = LGUEST_EXIT_SHUTDOWN;
 		r->shutdown.kind = step[0] == 'o' ? LGUEST_SHUTDOWN_POWEROFF :
@@ -153,6 +158,9 @@ static int fakelg_ioctl(int fd, unsigned long req, void *arg)
 		fakelg_irqs++;
 		return 0;
 	case LGUEST_RUN:
+		/* As lg.ko: the argument must be 0. */
+		if (arg)
+			return -EINVAL;
 		return fakelg_do_run(fd);
 	default:
 		return -ENOTTY;

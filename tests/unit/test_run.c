@@ -115,6 +115,46 @@ static void mmio_exits_reach_the_device(void **state)
 	lg_vm_destroy(vm);
 }
 
+/* LHCALL_CONSOLE_WRITE: the bytes go to the console's out_fd; bad ranges are refused. */
+static void early_console_write(void **state)
+{
+	struct lg_vm *vm = lg_vm_new();
+	char buf[64] = "";
+	struct lg_exit ex;
+	size_t len;
+	uint8_t *img = eg_good_kernel(&len);
+	int out[2];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(pipe(out), 0);
+	fakelg_script = "h:1:0x300000:6,h:1:0x1fffffc:8,off";
+	fakelg_step = 0;
+	fakelg_inited = false;
+	fakelg_nreads = 0;
+	fakelg_pending_read = -1;
+	fakelg_hcall_ret = 0;
+	if (fakelg_run)
+		munmap(fakelg_run, 4096);
+	fakelg_run = NULL;
+	assert_int_equal(lg_vm_set_memory(vm, 32ULL << 20), 0);
+	assert_int_equal(lg_vm_load_kernel_mem(vm, img, len), 0);
+	assert_int_equal(lg_vm_add_console(vm, -1, out[1]), 0);
+	assert_int_equal(lg_vm_open(vm, dev), 0);
+	memcpy(vm->mem.base + 0x300000, "early\n", 6);
+	assert_int_equal(lg_vm_run(vm, &ex), 0);
+	assert_int_equal(ex.reason, LG_EXIT_POWEROFF);
+	/* The second write ran past the end of RAM: refused, nothing written. */
+	assert_int_equal(fakelg_hcall_ret, (uint64_t)-EINVAL);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	assert_int_equal(n, 6);
+	assert_string_equal(buf, "early\n");
+	lg_vm_destroy(vm);
+	free(img);
+	close(out[0]);
+	close(out[1]);
+}
+
 static void exit_reasons(void **state)
 {
 	static const struct {
@@ -209,6 +249,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(init_and_registers),
 		cmocka_unit_test(mmio_exits_reach_the_device),
+		cmocka_unit_test(early_console_write),
 		cmocka_unit_test(exit_reasons),
 		cmocka_unit_test(module_errors_are_reported),
 		cmocka_unit_test(stop_a_guest_that_never_exits),
