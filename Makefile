@@ -110,6 +110,12 @@ $(BUILD)/lguestctl: lguestctl/main.c $(CTL_SRCS) $(CTL_HDRS) $(BUILD)/lib/liblgu
 	$(CC) $(USER_CFLAGS) $(PKG_CFLAGS) $(PKG_LDFLAGS) lguestctl/main.c $(CTL_SRCS) -o $@ \
 		$(BUILD)/lib/liblguest.a $(LIB_LIBS)
 
+# The same lguestctl, static, for the VM host's initramfs (t_lguestctl).
+$(BUILD)/vm/progs/lguestctl: lguestctl/main.c $(CTL_SRCS) $(CTL_HDRS) $(BUILD)/lib/liblguest.a
+	@mkdir -p $(BUILD)/vm/progs
+	$(CC) $(USER_CFLAGS) -static lguestctl/main.c $(CTL_SRCS) -o $@ \
+		$(BUILD)/lib/liblguest.a $(LIB_LIBS) -lz
+
 EXAMPLES := $(patsubst liblguest/examples/%.c,$(BUILD)/examples/%,$(wildcard liblguest/examples/*.c))
 examples: $(EXAMPLES)
 $(BUILD)/examples/%: liblguest/examples/%.c lib
@@ -207,7 +213,8 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h include/uapi/linux
 
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
-vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/linux-initrd.cpio \
+vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl \
+	$(BUILD)/vm/progs/linux-initrd.cpio \
 	$(BUILD)/vm/progs/linux-root.img
 # t_guests shares the MMIO script with its guest.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h

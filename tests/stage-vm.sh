@@ -23,7 +23,7 @@ TESTS=$(ls "$P"/t_* | grep -v t_selftest_)
 GUEST=()
 if vmlinux=$(tests/lib/guest-kernel.sh 2>"$out/guest-kernel.txt"); then
 	record $st PASS "Linux guest kernel builds" "$vmlinux"
-	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img")
+	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/lguestctl")
 else
 	record $st FAIL "Linux guest kernel builds" "see $out/guest-kernel.txt"
 	tail -n 20 "$out/guest-kernel.txt"
@@ -137,5 +137,5 @@ if [ -n "${IMG[$KVER_612]:-}" ]; then
 	harness_must_fail "a VM whose host kernel panics" "not the pass code" \
 		selftest-panic "$img" "rdinit=/nonexistent" 120
 	EXPECT=paging=4-level harness_must_fail "a VM on the wrong matrix entry" "host is not" \
-		selftest-expect "$img" "" 120
+		selftest-expect "$img" "lgtest.tests=t_version" 120
 fi
