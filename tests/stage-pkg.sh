@@ -106,7 +106,8 @@ if make --no-print-directory dist >"$out/dist.txt" 2>&1 && [ -s "$tgz" ]; then
 	done
 	grep -q "^lguest-$V/build/" "$out/dist-files.txt" && why+="has build/; "
 	grep -qv "^lguest-$V/" "$out/dist-files.txt" && why+="files outside lguest-$V/; "
-	tar -xzOf "$tgz" "lguest-$V/rpm/lguest.spec" | grep -q "^Version: *$V$" ||
+	spec=$(tar -xzOf "$tgz" "lguest-$V/rpm/lguest.spec")
+	grep -q "^Version: *$V$" <<<"$spec" ||
 		why+="the spec in it is not version $V; "
 	sum1=$(sha256sum <"$tgz")
 	make --no-print-directory dist >>"$out/dist.txt" 2>&1
@@ -181,8 +182,10 @@ if [ -n "$deb" ]; then
 		grep -qx "$f" "$out/deb-files.txt" || why+="no $f; "
 	done
 	grep -q selftest "$out/deb-files.txt" && why+="ships the self-test; "
-	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/lguest-$V/dkms.conf" 2>/dev/null |
-		grep -q "^PACKAGE_VERSION=\"$V\"$" || why+="dkms.conf's PACKAGE_VERSION is not $V; "
+	# Whole output first: grep -q would quit early, and with pipefail the
+	# writer's SIGPIPE would fail the pipeline at random.
+	conf=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/lguest-$V/dkms.conf" 2>/dev/null)
+	grep -q "^PACKAGE_VERSION=\"$V\"$" <<<"$conf" || why+="dkms.conf's PACKAGE_VERSION is not $V; "
 	if [ -z "$why" ]; then
 		record $st PASS "lguest-dkms.deb holds the module sources, dkms.conf, udev rule, sysusers and modules-load files"
 	else
@@ -558,7 +561,7 @@ if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 			done
 		done
 		env -u PKG_CONFIG_PATH pkg-config --exists liblguest 2>/dev/null && why+="pkg-config still finds liblguest; "
-		ldconfig -p | grep -q liblguest && why+="ld.so.cache still has liblguest; "
+		grep -q liblguest <<<"$(ldconfig -p)" && why+="ld.so.cache still has liblguest; "
 		if [ -z "$why" ]; then
 			record $st PASS "apt-get purge ${USER_PKGS[*]} removes all their files"
 		else
@@ -604,8 +607,8 @@ if [ -n "$rpmf" ]; then
 		r=$(grep "^/usr/src/lguest-$V/.*\.\(c\|h\|S\|lds\)$\|Kbuild$\|dkms.conf$" "$out/rpm-files.txt" | sort)
 		[ "$d" = "$r" ] || why+="its /usr/src differs from the .deb's: $(diff <(echo "$d") <(echo "$r") | grep '^[<>]' | tr '\n' ' '); "
 	fi
-	rpm2cpio "$rpmf" | cpio -i --quiet --to-stdout "./usr/src/lguest-$V/dkms.conf" 2>/dev/null |
-		grep -q "^PACKAGE_VERSION=\"$V\"$" || why+="dkms.conf's PACKAGE_VERSION is not $V; "
+	conf=$(rpm2cpio "$rpmf" | cpio -i --quiet --to-stdout "./usr/src/lguest-$V/dkms.conf" 2>/dev/null)
+	grep -q "^PACKAGE_VERSION=\"$V\"$" <<<"$conf" || why+="dkms.conf's PACKAGE_VERSION is not $V; "
 	if [ -z "$why" ]; then
 		record $st PASS "rpm -qlp: lguest-dkms holds the .deb's DKMS sources, udev, sysusers and modules-load files"
 	else
