@@ -223,15 +223,6 @@ bool lg_do_hcall(struct lguest *lg)
 		update_fast_path(lg);
 		return false;
 	case LHCALL_HALT:
-		/*
-		 * As "sti; hlt": interrupts on and asleep in one step, so a
-		 * line raised after the guest last looked cannot be taken
-		 * before it sleeps (and then sleep through its wake-up).
-		 */
-		if (lg->data_gpa && put_user(1, &lgdata(lg)->irq_enabled)) {
-			lg_kill(lg, "shared page unwritable");
-			return true;
-		}
 		lg->halted = true;
 		return false;
 	case LHCALL_SET_CLOCKEVENT:

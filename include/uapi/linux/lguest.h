@@ -200,7 +200,7 @@ struct lguest_irq {
 #define LHCALL_FLUSH_TLB	3	/* (0 this asid, LGUEST_FLUSH_ALL all) */
 #define LHCALL_INIT		4	/* (gpa of lguest_data, event entry): once */
 #define LHCALL_SET_STACK	5	/* (va): kernel stack for events from ring 3 */
-#define LHCALL_HALT		6	/* (): "sti; hlt": irqs on, sleep until a line */
+#define LHCALL_HALT		6	/* (): sleep until a line is pending */
 #define LHCALL_SET_CLOCKEVENT	7	/* (ns): one-shot timer on line 0; 0 cancels */
 #define LHCALL_SEND_INTERRUPTS	8	/* (): take the pending interrupt now */
 #define LHCALL_NEW_PGTABLE	9	/* (gpa of a PML4, asid | NOFLUSH): CR3 load */

@@ -422,9 +422,9 @@ void irq_enable(void)
 		hcall0(LHCALL_SEND_INTERRUPTS);
 }
 
-/* "sti; hlt": the host turns interrupts on as it puts us to sleep. */
 void rt_halt(void)
 {
+	irq_enable();
 	hcall0(LHCALL_HALT);
 }
 
