@@ -223,6 +223,16 @@ bool lg_do_hcall(struct lguest *lg)
 		update_fast_path(lg);
 		return false;
 	case LHCALL_HALT:
+		if (r->rdi & ~(u64)LGUEST_HALT_STI) {
+			lg_kill(lg, "bad halt flags %#llx", r->rdi);
+			return true;
+		}
+		/* "sti; hlt": on before we sleep, so the wake-up is delivered. */
+		if ((r->rdi & LGUEST_HALT_STI) && lg->data_gpa &&
+		    put_user(1, &lgdata(lg)->irq_enabled)) {
+			lg_kill(lg, "shared page unwritable");
+			return true;
+		}
 		lg->halted = true;
 		return false;
 	case LHCALL_SET_CLOCKEVENT:

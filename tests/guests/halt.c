@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * LHCALL_HALT: sleeps until an interrupt is pending, returns at once if
- * one already is, and with interrupts disabled wakes without delivering.
+ * one already is, and with interrupts disabled wakes without delivering;
+ * with LGUEST_HALT_STI it is "sti; hlt" and delivers the wake-up.
  */
 #include "rt/rt.h"
 
@@ -54,6 +55,26 @@ void guest_main(void)
 	CHECK(ticks == 2 && !(rt_data.irq_pending & 1),
 	      "enabling interrupts delivers the pending line", "ticks %llu pending %#llx",
 	      ticks, rt_data.irq_pending);
+
+	/*
+	 * "sti; hlt": checked with interrupts off, the line raised before the
+	 * halt is still delivered when it wakes, and interrupts are on.
+	 */
+	irq_disable();
+	hcall1(LHCALL_SET_CLOCKEVENT, 5000000);
+	while (!(*(volatile u64 *)&rt_data.irq_pending & 1))
+		;
+	hcall1(LHCALL_HALT, LGUEST_HALT_STI);
+	CHECK(ticks == 3 && rt_data.irq_enabled,
+	      "HALT_STI with a line already raised delivers it and leaves interrupts on",
+	      "ticks %llu enabled %u", ticks, (unsigned int)rt_data.irq_enabled);
+
+	/* And from sleep: the timer wakes it and its interrupt is delivered. */
+	irq_disable();
+	hcall1(LHCALL_SET_CLOCKEVENT, 5000000);
+	hcall1(LHCALL_HALT, LGUEST_HALT_STI);
+	CHECK(ticks == 4, "HALT_STI sleeps until the timer and delivers it", "ticks %llu",
+	      ticks);
 	irq_disable();
 	rt_on_event = NULL;
 }

@@ -119,6 +119,9 @@ void guest_main(void)
 	} else if (!strcmp(c, "hcall_neg")) {
 		hcall0(~0ULL);
 		survived("made hypercall -1");
+	} else if (!strcmp(c, "halt_flags")) {
+		hcall1(LHCALL_HALT, 2);
+		survived("halted with flags 2");
 	} else if (!strcmp(c, "shutdown_kind")) {
 		hcall2(LHCALL_SHUTDOWN, 7, 0);
 		survived("shut down with kind 7");

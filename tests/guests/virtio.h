@@ -149,11 +149,21 @@ static inline long vq_wait(struct vq *q)
 	long len;
 	int spins;
 
-	for (spins = 0; q->used->idx == q->seen && spins < 100000; spins++) {
-		if (vio_rd(VIO_STATUS) & S_NEEDS_RESET)
+	/*
+	 * Look with interrupts off, then halt (which turns them on as it
+	 * sleeps): the completion's interrupt cannot slip in between.
+	 */
+	for (spins = 0; spins < 100000; spins++) {
+		irq_disable();
+		if (q->used->idx != q->seen)
+			break;
+		if (vio_rd(VIO_STATUS) & S_NEEDS_RESET) {
+			irq_enable();
 			return -2;
+		}
 		rt_halt();
 	}
+	irq_enable();
 	vio_wr(VIO_INT_ACK, vio_rd(VIO_INT_STATUS));
 	if (q->used->idx == q->seen)
 		return -1;

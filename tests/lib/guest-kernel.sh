@@ -27,7 +27,8 @@ for p in "${series[@]}"; do
 done
 
 key=$( { echo "$srcver"; cat "$PATCHES/series"; for p in "${series[@]}"; do cat "$PATCHES/$p"; done;
-	cat "$PATCHES/lguest_guest.config"; cat "$0"; } | sha256sum | cut -c1-16)
+	cat "$PATCHES/lguest_guest.config"; cat "$0"; cat "$TOP/include/uapi/linux/lguest.h"; } |
+	sha256sum | cut -c1-16)
 out=$CACHE/guest-kernel/$key
 if [ -s "$out/vmlinux" ] && [ -z "${LGUEST_GUEST_REBUILD:-}" ]; then
 	log "cached: $out/vmlinux"

@@ -200,12 +200,21 @@ struct lguest_irq {
 #define LHCALL_FLUSH_TLB	3	/* (0 this asid, LGUEST_FLUSH_ALL all) */
 #define LHCALL_INIT		4	/* (gpa of lguest_data, event entry): once */
 #define LHCALL_SET_STACK	5	/* (va): kernel stack for events from ring 3 */
-#define LHCALL_HALT		6	/* (): sleep until a line is pending */
+#define LHCALL_HALT		6	/* (0 or LGUEST_HALT_STI): sleep for a line */
 #define LHCALL_SET_CLOCKEVENT	7	/* (ns): one-shot timer on line 0; 0 cancels */
 #define LHCALL_SEND_INTERRUPTS	8	/* (): take the pending interrupt now */
 #define LHCALL_NEW_PGTABLE	9	/* (gpa of a PML4, asid | NOFLUSH): CR3 load */
 #define LHCALL_FLUSH_TLB_ONE	10	/* (va): forget one page, as invlpg */
 #define LHCALL_FLUSH_ASYNC	11	/* (): run the queued ring (any call does) */
+
+/*
+ * LHCALL_HALT is hlt (0): sleep until a line is pending, whatever the
+ * guest's irq_enabled, and deliver nothing.  With LGUEST_HALT_STI it is
+ * "sti; hlt": the host turns irq_enabled on as the guest goes to sleep, so
+ * a guest that checked for work with interrupts off cannot take the
+ * interrupt in between and then sleep through its wake-up.
+ */
+#define LGUEST_HALT_STI		1
 
 /*
  * LHCALL_NEW_PGTABLE is a CR3 load with a PCID: the host keeps one shadow

@@ -422,10 +422,10 @@ void irq_enable(void)
 		hcall0(LHCALL_SEND_INTERRUPTS);
 }
 
+/* "sti; hlt": the host turns interrupts on as it puts us to sleep. */
 void rt_halt(void)
 {
-	irq_enable();
-	hcall0(LHCALL_HALT);
+	hcall1(LHCALL_HALT, LGUEST_HALT_STI);
 }
 
 u64 rt_tsc_to_ns(u64 ticks)

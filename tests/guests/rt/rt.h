@@ -190,7 +190,7 @@ static inline bool irqs_enabled(void)
 {
 	return rt_data.irq_enabled;
 }
-void rt_halt(void);	/* LHCALL_HALT with interrupts enabled */
+void rt_halt(void);	/* LHCALL_HALT as "sti; hlt" */
 
 static inline u64 rdtsc(void)
 {

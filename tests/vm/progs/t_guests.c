@@ -107,6 +107,7 @@ static const struct guest guests[] = {
 	G("hostile.hcall_zero", "hostile", "case=hcall_zero", KILLED, "unknown hypercall", 0,
 	  NULL),
 	G("hostile.hcall_neg", "hostile", "case=hcall_neg", KILLED, "unknown hypercall", 0, NULL),
+	G("hostile.halt_flags", "hostile", "case=halt_flags", KILLED, "bad halt flags", 0, NULL),
 	G("hostile.shutdown_kind", "hostile", "case=shutdown_kind", KILLED, "shutdown kind", 0,
 	  NULL),
 	G("hostile.regs_page_ones", "hostile", "case=regs_page_ones", ENDS, NULL, F_NMI, NULL),
