@@ -21,6 +21,30 @@ if [ -n "$src" ]; then
 	done
 fi
 
+# The guest series, each patch as it would be sent, checked from inside
+# the kernel source (checkpatch reads the tree for some checks).  The one
+# allowance: cpufeatures.h and disabled-features.h lines written in those
+# files' own "( 8*32+23)" and "(A|B)" style, which checkpatch flags
+# everywhere in them (docs/guest.md).
+if [ -n "$src" ]; then
+	mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' guest-patches/series)
+	for p in "${series[@]}"; do
+		f=$TOP/guest-patches/$p
+		(cd "$src" && scripts/checkpatch.pl --strict --terse "$f" 2>/dev/null) |
+			grep -v '^total:' >"$out/checkpatch-series.txt"
+		bad=$(while IFS=: read -r _ line rest; do
+			text=$(sed -n "${line}p" "$f")
+			[[ $text =~ ^\+#define\ (X86_FEATURE_[A-Z0-9_]+[[:space:]]+\(\ *[0-9]+\*32\+\ *[0-9]+\)|DISABLED_MASK[0-9]+[[:space:]]+\() ]] ||
+				echo "$line:$rest"
+		done <"$out/checkpatch-series.txt")
+		if [ -s "$f" ] && [ -z "$bad" ]; then
+			record $st PASS "checkpatch --strict guest-patches/$p"
+		else
+			record $st FAIL "checkpatch --strict guest-patches/$p" "$(head -n3 <<<"$bad" | tr '\n' ' ')"
+		fi
+	done
+fi
+
 # User space: every C file we ship or run.
 ufiles=$(ls liblguest/src/*.c liblguest/examples/*.c lguestctl/*.c \
 	tests/unit/*.c tests/vm/progs/*.c 2>/dev/null)

@@ -237,6 +237,8 @@ struct lguest_irq {
  *	here and loads @kernel_gs; to return, the guest kernel loads it
  *	back with wrgsbase before iretq
  * @tsc_khz: the TSC's frequency, when it is a usable clocksource
+ * @wallclock_ns: the host's time of day (CLOCK_REALTIME, ns since the
+ *	epoch) when LHCALL_INIT was made; the guest keeps time from there
  * @ring_status: per slot of @ring: 0xff while empty; the guest fills the
  *	slot, then sets its status to 0.  The host runs filled slots in
  *	order before every hypercall, and sets them back to 0xff.
@@ -263,7 +265,8 @@ struct lguest_data {
 	__u64 tsc_khz;
 	__u8 ring_status[LGUEST_RING_SIZE];
 	struct lguest_hcall_slot ring[LGUEST_RING_SIZE];
-	__u64 reserved[242];
+	__u64 wallclock_ns;
+	__u64 reserved[241];
 };
 #endif
 

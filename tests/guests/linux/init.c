@@ -7,6 +7,8 @@
 #define SYS_write	1
 #define SYS_getpid	39
 #define SYS_reboot	169
+#define SYS_clock_gettime	228
+#define CLOCK_REALTIME	0
 
 static long sys3(long nr, long a, long b, long c)
 {
@@ -38,6 +40,27 @@ static void say(const char *s)
 	sys3(SYS_write, 1, (long)s, n);
 }
 
+/* "lguest-init: time N": the guest's time of day, for the host to compare. */
+static void say_time(void)
+{
+	long ts[2] = { 0, 0 };
+	char buf[48] = "lguest-init: time ", *p = buf + 18, d[20];
+	unsigned long t;
+	int n = 0;
+
+	sys3(SYS_clock_gettime, CLOCK_REALTIME, (long)ts, 0);
+	t = (unsigned long)ts[0];
+	do {
+		d[n++] = (char)('0' + t % 10);
+		t /= 10;
+	} while (t);
+	while (n)
+		*p++ = d[--n];
+	*p++ = '\n';
+	*p = 0;
+	say(buf);
+}
+
 __attribute__((force_align_arg_pointer)) void _start(void)
 {
 	char msg[] = "lguest-init: hello from user space, pid 1\n";
@@ -48,6 +71,7 @@ __attribute__((force_align_arg_pointer)) void _start(void)
 	if (sys3(SYS_getpid, 0, 0, 0) != 1)
 		msg[sizeof(msg) - 3] = '?';
 	say(msg);
+	say_time();
 	/* LINUX_REBOOT_MAGIC1, MAGIC2, LINUX_REBOOT_CMD_POWER_OFF */
 	sys4(SYS_reboot, 0xfee1dead, 672274793, 0x4321fedc, 0);
 	for (;;)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "liblguest.h"
@@ -29,6 +30,8 @@ static void boot(bool disk)
 	struct lg_exit ex = { 0 };
 	struct lg_vm *vm;
 	int ofd, nfd, err;
+	long long guest_time;
+	const char *tline;
 	ssize_t n;
 
 	ofd = open(OUT, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -71,6 +74,11 @@ static void boot(bool disk)
 		 "%s: init runs in user space and writes through the virtio console", how);
 	CHECK(strstr(out, "lguest-init: hello from user space, pid 1") != NULL, name,
 	      "no line from init");
+	tline = strstr(out, "lguest-init: time ");
+	guest_time = tline ? strtoll(tline + 18, NULL, 10) : 0;
+	snprintf(name, sizeof(name), "%s: the guest's time of day is the host's", how);
+	CHECK(llabs(guest_time - (long long)time(NULL)) < 120, name,
+	      "guest says %lld, host %lld", guest_time, (long long)time(NULL));
 	snprintf(name, sizeof(name), "%s: init powers the guest off", how);
 	CHECK(ex.reason == LG_EXIT_POWEROFF, name, "exit reason %d: %s", ex.reason, ex.msg);
 	lg_vm_destroy(vm);

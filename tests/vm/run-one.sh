@@ -1,0 +1,28 @@
+#!/bin/bash
+# run-one.sh KVER-MAJOR APPEND TESTS...: a quick single VM for development.
+#   tests/vm/run-one.sh 6.12 "" t_linux t_guests
+#   tests/vm/run-one.sh 6.1 "no5lvl pti=on" t_virtio
+# Builds lg.ko for that host kernel, the in-VM programs, the guest kernel,
+# and an initramfs holding only the named t_* programs (plus what they
+# use), then boots it with tests/vm/run-vm.sh (log: build/vm/logs/one.log).
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+cd "$TOP"
+case $1 in
+6.1) kver=$KVER_61 ;;
+6.12) kver=$KVER_612 ;;
+*) echo "run-one.sh: host kernel 6.1 or 6.12, not '$1'" >&2; exit 2 ;;
+esac
+append=$2
+shift 2
+[ $# -gt 0 ] || { echo "run-one.sh: name at least one t_* program" >&2; exit 2; }
+P=$BUILD/vm/progs
+make --no-print-directory -s vm-progs module KVER="$kver" >&2
+vmlinux=$(tests/lib/guest-kernel.sh)
+progs=()
+for t in "$@"; do progs+=("$P/$t"); done
+img=$BUILD/vm/one.cpio.gz
+tests/vm/mkinitramfs.sh "$img" "$BUILD/module/$kver/lg.ko" "$P/lgexit" "${progs[@]}" \
+	"$P"/*.bin "$BUILD"/vm/guests/*.elf "$vmlinux" "$P/linux-initrd.cpio" \
+	"$P/linux-root.img" "$P/lguestctl"
+exec tests/vm/run-vm.sh one "$(host_vmlinuz "$kver")" "$img" "$append"
