@@ -420,12 +420,14 @@ int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn)
 	return 0;
 }
 
-/* The guest invalidated one page: drop its shadow entry, if any. */
-void lg_pt_flush_one(struct lguest *lg, u64 va)
+/* Drop one page's entry from one shadow, if it has one. */
+static void flush_one_asid(struct lguest *lg, unsigned int asid, u64 va)
 {
-	unsigned long *table = lg->shadow_pml4;
+	unsigned long *table = lg->shadows[asid].pml4;
 	int level;
 
+	if (!table)
+		return;
 	for (level = 4; level > 1; level--) {
 		unsigned long e = table[(va >> (12 + 9 * (level - 1))) & 511];
 
@@ -434,6 +436,19 @@ void lg_pt_flush_one(struct lguest *lg, u64 va)
 		table = __va(e & PTE_ADDR);
 	}
 	table[(va >> 12) & 511] = 0;
+}
+
+/*
+ * The guest invalidated one page, as invlpg.  invlpg also drops global
+ * translations cached for other PCIDs; we do not track which shadow
+ * entries came from global guest entries, so every id forgets the page.
+ */
+void lg_pt_flush_one(struct lguest *lg, u64 va)
+{
+	unsigned int i;
+
+	for (i = 0; i < LG_NR_ASIDS; i++)
+		flush_one_asid(lg, i, va);
 }
 
 /*

@@ -54,4 +54,32 @@ void guest_main(void)
 	CHECK(*p == 0xaaaa + 100, "an entry changed while switched away: seen after the switch",
 	      "read %#llx", *p);
 	hcall1(LHCALL_NEW_PGTABLE, boot);
+
+	/*
+	 * FLUSH_TLB_ONE is invlpg, which also drops global (kernel)
+	 * translations cached for other PCIDs: a page of the shared kernel
+	 * half, remapped and flushed in one address-space id, must not show
+	 * its old frame in another id kept with NOFLUSH.
+	 */
+	{
+		u64 c = rt_alloc_page(), d = rt_alloc_page(), slot = (TEST_VA >> 39) & 511;
+		volatile u64 *q = (volatile u64 *)(TEST_VA + 0x200000);
+
+		new[slot] = old[slot];
+		*(u64 *)__va(c) = 0xcccc;
+		*(u64 *)__va(d) = 0xdddd;
+		rt_map((u64)q, c, PTE_W);
+		rt_flush_all();
+		hcall2(LHCALL_NEW_PGTABLE, boot, 1);
+		CHECK(*q == 0xcccc, "id 1: a shared kernel page reads frame c", "read %#llx", *q);
+		hcall2(LHCALL_NEW_PGTABLE, other, 2);
+		CHECK(*q == 0xcccc, "id 2: the same page through the other root", "read %#llx", *q);
+		rt_map((u64)q, d, PTE_W);
+		rt_flush_one((u64)q);
+		CHECK(*q == 0xdddd, "id 2: remapped and flushed, frame d", "read %#llx", *q);
+		hcall2(LHCALL_NEW_PGTABLE, boot, 1 | LGUEST_PGTABLE_NOFLUSH);
+		CHECK(*q == 0xdddd, "id 1 kept with NOFLUSH: FLUSH_TLB_ONE in id 2 reached it too",
+		      "read %#llx", *q);
+		hcall1(LHCALL_NEW_PGTABLE, boot);
+	}
 }

@@ -42,7 +42,10 @@ exec 9>"$CACHE/guest-kernel/.lock"
 flock 9
 
 tree=$CACHE/guest-kernel/tree-$srcver
-obj=$CACHE/guest-kernel/obj-$srcver
+# One object directory per configuration: a configuration change rebuilds
+# everything, so two series with different fragments (branches being
+# worked on side by side) must not take turns in one directory.
+obj=$CACHE/guest-kernel/obj-$srcver-$(sha256sum <"$PATCHES/lguest_guest.config" | cut -c1-8)
 if [ ! -e "$tree/.git/refs/tags/pristine" ]; then
 	log "making a git tree of $srcver (once)"
 	rm -rf "$tree" "$obj"
