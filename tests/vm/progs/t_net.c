@@ -208,7 +208,7 @@ struct report {
 	bool found, ok;
 };
 
-/* Reads @g's console into out[] and its "lgnet:" report; prints the lines. */
+/* Reads @g's console into out[] and its "lgnet:" report, printing its lines. */
 static void read_report(const struct guest *g, struct report *rep)
 {
 	char role[16];
@@ -238,14 +238,16 @@ static void dump_console(const struct guest *g)
 	printf("---- %s console (%s) ----\n%s\n----\n", g->name, g->console, out);
 }
 
-/* The checks every guest's own account must pass. */
-static bool check_guest(const struct guest *g, const char *test, uint64_t got_seed)
+/* The checks every guest's own account must pass; @rep is that account. */
+static bool check_guest(const struct guest *g, const char *test, uint64_t got_seed,
+			struct report *rep_out)
 {
 	struct report rep;
 	char name[160], mac_line[96];
 	bool good = true;
 
 	read_report(g, &rep);
+	*rep_out = rep;
 	snprintf(mac_line, sizeof(mac_line), "lgnet: eth0 up, mac %s", g->mac);
 	snprintf(name, sizeof(name), "%s: %s probes virtio-net as eth0 with the MAC we gave",
 		 test, g->name);
@@ -343,8 +345,7 @@ static void guest_to_host(void)
 
 	if (g.pid > 0)
 		reap(&g, deadline);
-	check_guest(&g, test, g.seed + 1);
-	read_report(&g, &rep);
+	check_guest(&g, test, g.seed + 1, &rep);
 	snprintf(name, sizeof(name), "%s: both ends agree on the checksums", test);
 	CHECK(rep.found && rep.sent_sum == r.sum && rep.got_sum == sent_sum, name,
 	      "guest sent %016llx, host got %016llx; host sent %016llx, guest got %016llx",
@@ -391,10 +392,8 @@ static void guest_to_guest(void)
 		deadline = nx_now_ns() + GUEST_SECS * 1000000000ULL;
 		reap(&a, deadline);
 		reap(&b, deadline);
-		check_guest(&a, test, a.seed + 1);
-		check_guest(&b, test, b.seed);
-		read_report(&a, &ra);
-		read_report(&b, &rb);
+		check_guest(&a, test, a.seed + 1, &ra);
+		check_guest(&b, test, b.seed, &rb);
 		snprintf(name, sizeof(name), "%s: each guest got what the other sent", test);
 		CHECK(ra.found && rb.found && ra.sent_sum == rb.got_sum &&
 		      rb.sent_sum == ra.got_sum, name,
