@@ -763,16 +763,16 @@ static void net_refuses_malformed_chains(void **state)
 	struct fg_buf b[2];
 	char pkt[64] = { 0 };
 	const size_t hdr = sizeof(struct virtio_net_hdr_v1);
+	/* A buffer at gpa 0 is allocated for the test; queue 0 receives, 1 transmits. */
 	static const struct {
-		unsigned int q;
 		struct fg_buf b[2];
-		unsigned int n;
+		unsigned int q, n;
 	} bad[] = {
-		{ 0, { { 0, 1514, 0 } }, 1 },			/* receive chain readable */
-		{ 0, { { 0, 4, 1 } }, 1 },			/* receive chain too short */
-		{ 0, { { 0, 64, 1 }, { FG_MEM_SIZE - 8, 64, 1 } }, 2 },	/* past guest memory */
-		{ 1, { { 0, 64, 0 }, { 0, 64, 1 } }, 2 },	/* transmit chain writable */
-		{ 1, { { 0, 64, 0 }, { ~0ULL - 16, 64, 0 } }, 2 },	/* address wraps */
+		{ { { 0, 1514, 0 } }, 0, 1 },				/* receive chain readable */
+		{ { { 0, 4, 1 } }, 0, 1 },				/* receive chain too short */
+		{ { { 0, 64, 1 }, { FG_MEM_SIZE - 8, 64, 1 } }, 0, 2 },	/* past guest memory */
+		{ { { 0, 64, 0 }, { 0, 64, 1 } }, 1, 2 },		/* transmit chain writable */
+		{ { { 0, 64, 0 }, { ~0ULL - 16, 64, 0 } }, 1, 2 },	/* address wraps */
 	};
 
 	(void)state;

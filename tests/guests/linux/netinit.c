@@ -203,11 +203,10 @@ static int run(void)
 
 int main(void)
 {
-	int fd;
-
 	mkdir("/proc", 0555);
 	if (mount("proc", "/proc", "proc", 0, NULL) == 0) {
-		fd = open("/proc/cmdline", O_RDONLY);
+		int fd = open("/proc/cmdline", O_RDONLY);
+
 		cmdline[0] = ' ';
 		if (fd >= 0 && read(fd, cmdline + 1, sizeof(cmdline) - 2) < 0)
 			cmdline[1] = 0;

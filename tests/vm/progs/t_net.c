@@ -280,7 +280,7 @@ static void guest_to_host(void)
 			   .role = "client", .ip = "169.254.10.2", .peer = "169.254.10.1",
 			   .seed = 1000 };
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	uint64_t deadline, t0, t1, t2, sent_sum = 0;
+	uint64_t deadline, sent_sum = 0;
 	struct nx_recv r = { .err = -ETIMEDOUT, .first_bad = -1 };
 	struct report rep;
 	char name[160];
@@ -320,6 +320,8 @@ static void guest_to_host(void)
 	snprintf(name, sizeof(name), "%s: the guest connects to the host", test);
 	CHECK(c >= 0, name, "no connection from %s", g.ip);
 	if (c >= 0) {
+		uint64_t t0, t1, t2;
+
 		nx_timeouts(c, 30);
 		t0 = nx_now_ns();
 		nx_recv(c, g.seed, &r);
@@ -356,18 +358,39 @@ static void guest_to_host(void)
 
 /* ---- 2: two guests on one bridge ----------------------------------------------- */
 
-static void guest_to_guest(void)
+/* Runs server @b and client @a at once and checks both accounts. */
+static void exchange_between(struct guest *a, struct guest *b)
 {
 	const char *test = "net: guest <-> guest over a bridge";
+	uint64_t deadline = nx_now_ns() + GUEST_SECS * 1000000000ULL;
+	struct report ra, rb;
+	char name[160];
+
+	start(b);
+	start(a);
+	reap(a, deadline);
+	reap(b, deadline);
+	check_guest(a, test, a->seed + 1, &ra);
+	check_guest(b, test, b->seed, &rb);
+	snprintf(name, sizeof(name), "%s: each guest got what the other sent", test);
+	CHECK(ra.found && rb.found && ra.sent_sum == rb.got_sum && rb.sent_sum == ra.got_sum,
+	      name, "A sent %016llx, B got %016llx; B sent %016llx, A got %016llx",
+	      ra.sent_sum, rb.got_sum, rb.sent_sum, ra.got_sum);
+	if (ra.found && ra.ms)
+		printf("net: guest <-> guest %.1f MiB/s (%llu bytes each way in %llu ms,"
+		       " guest A's clock)\n", 2.0 * (double)LEN / (1 << 20) / ((double)ra.ms / 1e3),
+		       LEN, ra.ms);
+}
+
+static void guest_to_guest(void)
+{
 	struct guest b = { .name = "netb", .tap = "lgt2", .mac = "02:00:00:00:20:02",
 			   .role = "server", .ip = "169.254.20.2", .peer = "169.254.20.1",
 			   .seed = 2000 };
 	struct guest a = { .name = "neta", .tap = "lgt1", .mac = "02:00:00:00:20:01",
 			   .role = "client", .ip = "169.254.20.1", .peer = "169.254.20.2",
 			   .seed = 2000 };
-	struct report ra, rb;
-	uint64_t deadline;
-	char name[160];
+	struct ifreq ifr;
 	int err;
 
 	err = bridge(SIOCBRADDBR, "lgbr0");
@@ -386,34 +409,15 @@ static void guest_to_guest(void)
 	if (!err)
 		err = link_up("lgbr0");
 	CHECK(!err, "net: a bridge joining two taps", "%s", strerror(-err));
-	if (!err) {
-		start(&b);
-		start(&a);
-		deadline = nx_now_ns() + GUEST_SECS * 1000000000ULL;
-		reap(&a, deadline);
-		reap(&b, deadline);
-		check_guest(&a, test, a.seed + 1, &ra);
-		check_guest(&b, test, b.seed, &rb);
-		snprintf(name, sizeof(name), "%s: each guest got what the other sent", test);
-		CHECK(ra.found && rb.found && ra.sent_sum == rb.got_sum &&
-		      rb.sent_sum == ra.got_sum, name,
-		      "A sent %016llx, B got %016llx; B sent %016llx, A got %016llx",
-		      ra.sent_sum, rb.got_sum, rb.sent_sum, ra.got_sum);
-		if (ra.found && ra.ms)
-			printf("net: guest <-> guest %.1f MiB/s (%llu bytes each way in %llu ms,"
-			       " guest A's clock)\n", 2.0 * LEN / (1 << 20) / (ra.ms / 1e3), LEN,
-			       ra.ms);
-	}
+	if (!err)
+		exchange_between(&a, &b);
 	tap_persist(a.tap, 0);
 	tap_persist(b.tap, 0);
-	{
-		struct ifreq ifr;
-
-		ifr_init(&ifr, "lgbr0");
-		if (!ifreq_ioctl(SIOCGIFFLAGS, &ifr)) {
-			ifr.ifr_flags &= ~IFF_UP;
-			ifreq_ioctl(SIOCSIFFLAGS, &ifr);
-		}
+	/* A bridge must be down to be deleted. */
+	ifr_init(&ifr, "lgbr0");
+	if (!ifreq_ioctl(SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags &= ~IFF_UP;
+		ifreq_ioctl(SIOCSIFFLAGS, &ifr);
 	}
 	bridge(SIOCBRDELBR, "lgbr0");
 }
