@@ -144,6 +144,29 @@ static int bridge_add_port(const char *br, const char *port)
 	return ifreq_ioctl(SIOCBRADDIF, &ifr);
 }
 
+/* A counter from /sys/class/net/@dev/statistics/, or -1. */
+static long long stat_of(const char *dev, const char *what)
+{
+	char path[128], buf[32] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", dev, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? atoll(buf) : -1;
+}
+
+/* What a slow figure may hide: packets the tap dropped because its guest was not reading. */
+static void print_drops(const char *tap)
+{
+	printf("net: %s: %lld packets to the guest, %lld dropped; %lld from it\n", tap,
+	       stat_of(tap, "tx_packets"), stat_of(tap, "tx_dropped"), stat_of(tap, "rx_packets"));
+}
+
 /* ---- the guests -------------------------------------------------------------- */
 
 struct guest {
@@ -348,6 +371,7 @@ static void guest_to_host(void)
 	if (g.pid > 0)
 		reap(&g, deadline);
 	check_guest(&g, test, g.seed + 1, &rep);
+	print_drops(g.tap);
 	snprintf(name, sizeof(name), "%s: both ends agree on the checksums", test);
 	CHECK(rep.found && rep.sent_sum == r.sum && rep.got_sum == sent_sum, name,
 	      "guest sent %016llx, host got %016llx; host sent %016llx, guest got %016llx",
@@ -376,6 +400,8 @@ static void exchange_between(struct guest *a, struct guest *b)
 	CHECK(ra.found && rb.found && ra.sent_sum == rb.got_sum && rb.sent_sum == ra.got_sum,
 	      name, "A sent %016llx, B got %016llx; B sent %016llx, A got %016llx",
 	      ra.sent_sum, rb.got_sum, rb.sent_sum, ra.got_sum);
+	print_drops(a->tap);
+	print_drops(b->tap);
 	if (ra.found && ra.ms)
 		printf("net: guest <-> guest %.1f MiB/s (%llu bytes each way in %llu ms,"
 		       " guest A's clock)\n", 2.0 * (double)LEN / (1 << 20) / ((double)ra.ms / 1e3),
@@ -426,6 +452,7 @@ int main(void)
 {
 	static const char *const bridge_mods[] = { "llc", "stp", "bridge" };
 	const char *what = "tun";
+	uint64_t t0;
 	int err;
 
 	if (access("/tests/vmlinux", R_OK) || access("/tests/linux-net.cpio", R_OK)) {
@@ -442,7 +469,9 @@ int main(void)
 	if (err)
 		return 1;
 	alarm(3 * GUEST_SECS);
+	t0 = nx_now_ns();
 	guest_to_host();
 	guest_to_guest();
+	printf("net: t_net took %.1f s\n", (double)(nx_now_ns() - t0) / 1e9);
 	return lgtest_failed;
 }
