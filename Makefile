@@ -168,6 +168,13 @@ $(BUILD)/vm/progs/linux-initrd.cpio: tests/guests/linux/init.c
 		$< -o $(BUILD)/vm/guests/linux-initrd/init
 	cd $(BUILD)/vm/guests/linux-initrd && echo init | cpio -o -H newc --quiet >$@
 
+# The network guest's initramfs (t_net): a static /init, libc and all,
+# that brings eth0 up and runs one TCP exchange (tests/vm/progs/netxfer.h).
+$(BUILD)/vm/progs/linux-net.cpio: tests/guests/linux/netinit.c tests/vm/progs/netxfer.h
+	@mkdir -p $(BUILD)/vm/guests/linux-net
+	$(CC) $(USER_CFLAGS) -Itests/vm/progs -static $< -o $(BUILD)/vm/guests/linux-net/init
+	cd $(BUILD)/vm/guests/linux-net && echo init | cpio -o -H newc --quiet >$@
+
 # The same /init as /sbin/init of a small ext4 root file system.
 $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
 	rm -rf $(BUILD)/vm/guests/linux-root && mkdir -p $(BUILD)/vm/guests/linux-root/sbin \
@@ -214,10 +221,11 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h include/uapi/linux
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl \
-	$(BUILD)/vm/progs/linux-initrd.cpio \
+	$(BUILD)/vm/progs/linux-initrd.cpio $(BUILD)/vm/progs/linux-net.cpio \
 	$(BUILD)/vm/progs/linux-root.img
-# t_guests shares the MMIO script with its guest.
+# t_guests shares the MMIO script with its guest, t_net the transfer.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
+$(BUILD)/vm/progs/t_net: tests/vm/progs/netxfer.h
 fuzz-build: $(FUZZERS)
 
 deps:

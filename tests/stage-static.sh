@@ -47,15 +47,15 @@ fi
 
 # User space: every C file we ship or run.
 ufiles=$(ls liblguest/src/*.c liblguest/examples/*.c lguestctl/*.c \
-	tests/unit/*.c tests/vm/progs/*.c 2>/dev/null)
+	tests/unit/*.c tests/vm/progs/*.c tests/guests/linux/netinit.c 2>/dev/null)
 if cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-	--std=c11 --inline-suppr -D__x86_64__ -Iinclude/uapi -Iliblguest/src -Iliblguest/include -Ilguestctl \
+	--std=c11 --inline-suppr -D__x86_64__ -Iinclude/uapi -Iliblguest/src -Iliblguest/include -Ilguestctl -Itests/vm/progs \
 	--suppress=missingIncludeSystem $ufiles >"$out/cppcheck.txt" 2>&1; then
 	record $st PASS "cppcheck on user space"
 else
 	record $st FAIL "cppcheck on user space" "$(head -n3 "$out/cppcheck.txt" | tr '\n' ' ')"
 fi
-if clang-tidy --quiet $ufiles -- -std=c11 -D_GNU_SOURCE -Iinclude/uapi -Iliblguest/src -Ilguestctl \
+if clang-tidy --quiet $ufiles -- -std=c11 -D_GNU_SOURCE -Iinclude/uapi -Iliblguest/src -Ilguestctl -Itests/vm/progs \
 	-Iliblguest/include >"$out/clang-tidy.txt" 2>&1 &&
 	! grep -q 'warning:\|error:' "$out/clang-tidy.txt"; then
 	record $st PASS "clang-tidy on user space"

@@ -23,11 +23,20 @@ TESTS=$(ls "$P"/t_* | grep -v t_selftest_)
 GUEST=()
 if vmlinux=$(tests/lib/guest-kernel.sh 2>"$out/guest-kernel.txt"); then
 	record $st PASS "Linux guest kernel builds" "$vmlinux"
-	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/lguestctl")
+	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/linux-net.cpio" "$P/lguestctl")
 else
 	record $st FAIL "Linux guest kernel builds" "see $out/guest-kernel.txt"
 	tail -n 20 "$out/guest-kernel.txt"
 fi
+
+# host_net_modules KVER: the host kernel's tun and bridge modules (t_net),
+# from the Debian package host_vmlinuz unpacked.
+host_net_modules() {
+	local m
+	m=$(dirname "${VMLINUZ[$1]}")/../lib/modules/$1/kernel
+	ls "$m"/drivers/net/tun.ko* "$m"/net/llc/llc.ko* "$m"/net/802/stp.ko* \
+		"$m"/net/bridge/bridge.ko*
+}
 
 # initramfs KVER KO NAME PROGS...: build lg.ko's initramfs for one kernel.
 initramfs() {
@@ -47,7 +56,8 @@ for kver in "$KVER_61" "$KVER_612"; do
 		record $st FAIL "lg.ko builds for $kver" "see $out/module-$kver.txt"
 		continue
 	fi
-	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}")
+	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}" \
+		$(host_net_modules "$kver"))
 done
 
 # ---- packaging: one matrix entry boots the lg.ko that DKMS built --------
@@ -59,7 +69,8 @@ DKMS_ENTRY=6.12-5level
 dkms_ko=$BUILD/dkms/$KVER_612/lg.ko
 if [[ " ${LGUEST_STAGES:-} " == *" pkg "* ]]; then
 	if [ -e "$dkms_ko" ] && IMG[dkms]=$(initramfs "$KVER_612" "$dkms_ko" "test-dkms-$KVER_612" \
-		"$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}"); then
+		"$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}" \
+		$(host_net_modules "$KVER_612")); then
 		record $st PASS "[$DKMS_ENTRY] uses the lg.ko DKMS built" "$dkms_ko"
 	else
 		record $st FAIL "[$DKMS_ENTRY] uses the lg.ko DKMS built" "the pkg stage left no $dkms_ko"

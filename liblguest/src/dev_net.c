@@ -42,6 +42,7 @@ struct net {
 	bool rx_on;
 	struct lg_io *io;
 	struct lg_chain chain;
+	uint8_t overflow;
 };
 
 static void rx_interest(struct lg_vdev *d, bool on)
@@ -98,7 +99,14 @@ static void receive(struct lg_vdev *d)
 			lg_vdev_fail(d, "receive chain not writable or shorter than the header");
 			break;
 		}
-		got = readv(n->fd, n->chain.iov, (int)n->chain.nin);
+		/*
+		 * A packet longer than the chain spills into the overflow
+		 * byte (or, on older kernels, the tap returns its full
+		 * length anyway): either way we learn it did not fit.
+		 */
+		n->chain.iov[n->chain.nin].iov_base = &n->overflow;
+		n->chain.iov[n->chain.nin].iov_len = sizeof(n->overflow);
+		got = readv(n->fd, n->chain.iov, (int)n->chain.nin + 1);
 		if (got < (ssize_t)HDR_LEN) {
 			/* Nothing (EAGAIN) or a runt: keep the chain for the next packet. */
 			lg_vq_unpop(vq);
@@ -106,6 +114,17 @@ static void receive(struct lg_vdev *d)
 				lg_log(d->vm, LG_LOG_WARN, "net: read: %s", strerror(errno));
 			if (got < 0)
 				break;
+			continue;
+		}
+		/*
+		 * Too long for the chain: drop it, as a NIC drops a frame
+		 * bigger than its buffer, and never report more than fits.
+		 */
+		if ((uint64_t)got > n->chain.in_len) {
+			lg_vq_unpop(vq);
+			lg_log(d->vm, LG_LOG_DEBUG, "net: dropped a %zd-byte packet: the"
+			       " receive chain holds %llu", got,
+			       (unsigned long long)n->chain.in_len);
 			continue;
 		}
 		/* One chain per packet: num_buffers is 1. */

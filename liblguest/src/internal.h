@@ -96,13 +96,14 @@ struct lg_vq {
 
 /*
  * One descriptor chain, flattened: iov[0..nout) are the buffers the
- * device reads, iov[nout..nout+nin) the ones it writes.
+ * device reads, iov[nout..nout+nin) the ones it writes.  One spare entry
+ * after them is the device's own (virtio-net's overflow byte).
  */
 struct lg_chain {
 	uint16_t head;
 	unsigned int nout, nin;
 	uint64_t out_len, in_len;
-	struct iovec iov[LG_VQ_MAX_SIZE];
+	struct iovec iov[LG_VQ_MAX_SIZE + 1];
 };
 
 void lg_vq_reset(struct lg_vq *vq, const struct lg_mem *mem);

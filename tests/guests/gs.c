@@ -2,7 +2,8 @@
 /*
  * GS across ring 3 events (struct lguest_data): an event from ring 3
  * stores the user's GS base in user_gs and loads kernel_gs; the kernel
- * puts the user's back with wrgsbase before iretq.  Needs FSGSBASE.
+ * puts the user's back with wrgsbase before iretq.  And the FS base,
+ * which is the guest's alone, across the world switch.  Needs FSGSBASE.
  */
 #include "rt/rt.h"
 
@@ -10,6 +11,7 @@ const char rt_guest_name[] = "gs";
 
 #define KGS	0xffffc90012340000ULL
 #define UGS	0x0000123456789000ULL
+#define FSB	0x00007f0012345000ULL
 
 /* User: set GS base, syscall, check it is back, exit with 1 if so. */
 extern char u_gs[], u_gs_end[];
@@ -47,7 +49,7 @@ static bool on_user(struct rt_frame *f)
 
 void guest_main(void)
 {
-	u64 code = rt_alloc_page(), r;
+	u64 code = rt_alloc_page(), r, fs;
 	long v;
 
 	rt_events_init();
@@ -57,6 +59,16 @@ void guest_main(void)
 		CHECK(v == X86_UD, "rdgsbase without FSGSBASE: #UD", "vector %ld", v);
 		return;
 	}
+	/*
+	 * A hypercall leaves for the host and comes back: the selector loads
+	 * of both directions clear a segment base on Intel CPUs.
+	 */
+	asm volatile("wrfsbase %0" : : "r"(FSB));
+	hcall(LHCALL_SEND_INTERRUPTS, 0, 0, 0, 0, 0);
+	asm volatile("rdfsbase %0" : "=r"(fs));
+	CHECK(fs == FSB, "the FS base survives the world switch of a hypercall",
+	      "FS base %#llx", fs);
+
 	rt_data.kernel_gs = KGS;
 	memcpy(__va(code), u_gs, (size_t)(u_gs_end - u_gs));
 	rt_map(USER_VA, code, PTE_U);

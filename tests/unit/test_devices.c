@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 
 #include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -678,6 +680,125 @@ static void net_on_a_real_tap(void **state)
 	fg_fini(&g);
 }
 
+/* Sends an Ethernet frame of @len bytes (payload all @fill) out of tap @ifindex. */
+static void send_frame(int ps, int ifindex, size_t len, char fill)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex,
+				   .sll_halen = ETH_ALEN };
+	char frame[1514];
+
+	assert_true(len >= ETH_HLEN && len <= sizeof(frame));
+	memset(frame, 0xff, ETH_ALEN);			/* broadcast */
+	memcpy(frame + ETH_ALEN, (const char[ETH_ALEN]){ 2, 0, 0, 0, 0, 9 }, ETH_ALEN);
+	frame[12] = (char)0x88;				/* local experimental EtherType */
+	frame[13] = (char)0xb5;
+	memset(frame + ETH_HLEN, fill, len - ETH_HLEN);
+	memset(sll.sll_addr, 0xff, ETH_ALEN);
+	assert_int_equal(sendto(ps, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)),
+			 (ssize_t)len);
+}
+
+/*
+ * A tap says how long a packet was even when it did not fit the buffer
+ * it was read into: such a packet is dropped, and the used length never
+ * claims more than the guest's chain holds.
+ */
+static void net_drops_packets_bigger_than_the_chain(void **state)
+{
+	struct fg g;
+	struct lg_vdev *d = NULL;
+	struct lg_net_config cfg = { .fd = -1 };
+	struct vring_used_elem e;
+	struct fg_buf rx;
+	struct ifreq ifr;
+	char name[IFNAMSIZ], path[96];
+	int ps, s, ifindex, fd;
+	const size_t hdr = sizeof(struct virtio_net_hdr_v1);
+
+	(void)state;
+	fg_init(&g);
+	cfg.fd = make_tap(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, name);
+	assert_int_equal(lg_net_new(NULL, &g.mem, NULL, &cfg, true, &d), 0);
+	fg_driver_init(&g, d, FG_V1, 2);
+	/* No IPv6 chatter (router solicitations) on the tap while we test. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		assert_int_equal(write(fd, "1", 1), 1);
+		close(fd);
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_flags = IFF_UP;
+	assert_int_equal(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
+	close(s);
+	ifindex = (int)if_nametoindex(name);
+	ps = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	assert_true(ps >= 0);
+
+	/* 300 bytes for a 64-byte buffer, then 60 that fit. */
+	send_frame(ps, ifindex, 300, 'B');
+	send_frame(ps, ifindex, 60, 'S');
+	rx = (struct fg_buf){ fg_alloc(&g, hdr + 64), hdr + 64, 1 };
+	fg_post(&g, 0, &rx, 1);
+	fg_notify(d, 0);
+	assert_false(fg_needs_reset(d));
+	assert_int_equal(fg_used_new(&g, 0, &e), 1);
+	assert_int_equal(e.len, hdr + 60);
+	assert_int_equal(((char *)fg_ptr(&g, rx.gpa))[hdr + ETH_HLEN], 'S');
+
+	close(ps);
+	d->ops->destroy(d);
+	fg_fini(&g);
+}
+
+/* Chains a hostile driver may post: each stops the device, none hurts us. */
+static void net_refuses_malformed_chains(void **state)
+{
+	int sp[2];
+	struct fg g;
+	struct lg_vdev *d = NULL;
+	struct lg_net_config cfg = { .fd = -1 };
+	struct fg_buf b[2];
+	char pkt[64] = { 0 };
+	const size_t hdr = sizeof(struct virtio_net_hdr_v1);
+	/* A buffer at gpa 0 is allocated for the test; queue 0 receives, 1 transmits. */
+	static const struct {
+		struct fg_buf b[2];
+		unsigned int q, n;
+	} bad[] = {
+		{ { { 0, 1514, 0 } }, 0, 1 },				/* receive chain readable */
+		{ { { 0, 4, 1 } }, 0, 1 },				/* receive chain too short */
+		{ { { 0, 64, 1 }, { FG_MEM_SIZE - 8, 64, 1 } }, 0, 2 },	/* past guest memory */
+		{ { { 0, 64, 0 }, { 0, 64, 1 } }, 1, 2 },		/* transmit chain writable */
+		{ { { 0, 64, 0 }, { ~0ULL - 16, 64, 0 } }, 1, 2 },	/* address wraps */
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fg_init(&g);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+		cfg.fd = sp[0];
+		assert_int_equal(lg_net_new(NULL, &g.mem, NULL, &cfg, false, &d), 0);
+		fg_driver_init(&g, d, FG_V1, 2);
+		/* A packet waits, so a receive chain is really used. */
+		assert_int_equal(write(sp[1], pkt, hdr + 20), (ssize_t)(hdr + 20));
+		for (unsigned int j = 0; j < bad[i].n; j++) {
+			b[j] = bad[i].b[j];
+			if (!b[j].gpa)
+				b[j].gpa = fg_alloc(&g, b[j].len);
+		}
+		fg_post(&g, bad[i].q, b, bad[i].n);
+		fg_notify(d, bad[i].q);
+		assert_true(fg_needs_reset(d));
+		assert_int_equal(fg_used_new(&g, bad[i].q, NULL), 0);
+		d->ops->destroy(d);
+		close(sp[1]);
+		fg_fini(&g);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -708,6 +829,8 @@ int main(void)
 		cmocka_unit_test(net_transmit_and_receive),
 		cmocka_unit_test(net_refuses_non_tap),
 		cmocka_unit_test(net_on_a_real_tap),
+		cmocka_unit_test(net_drops_packets_bigger_than_the_chain),
+		cmocka_unit_test(net_refuses_malformed_chains),
 	};
 
 	return cmocka_run_group_tests_name("devices", tests, NULL, NULL);

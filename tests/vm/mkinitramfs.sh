@@ -2,7 +2,9 @@
 # mkinitramfs.sh OUT LG_KO PROG...: the VM host's initramfs.
 # busybox-static for a shell, our /init, lg.ko and the static test
 # programs in /tests (test guests, *.elf, in /tests/guests); nothing from
-# the build machine's own root is copied.
+# the build machine's own root is copied.  Host kernel modules among the
+# PROGs (*.ko, *.ko.xz: tun and bridge for t_net) go to /lib/net/ as
+# plain .ko, since busybox's insmod and older kernels cannot unpack xz.
 set -euo pipefail
 out=$1 ko=$2
 shift 2
@@ -10,13 +12,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-mkdir -p "$stage"/{bin,lib,tests/guests,proc,sys,dev,tmp,root}
+mkdir -p "$stage"/{bin,lib/net,tests/guests,proc,sys,dev,tmp,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$here/init" "$stage/init"
 cp "$ko" "$stage/lib/lg.ko"
 for p in "$@"; do
 	case $p in
 	*.elf) cp "$p" "$stage/tests/guests/" ;;
+	*.ko) cp "$p" "$stage/lib/net/" ;;
+	*.ko.xz) xz -dc "$p" >"$stage/lib/net/$(basename "$p" .xz)" ;;
 	*) cp "$p" "$stage/tests/" ;;
 	esac
 done

@@ -23,7 +23,7 @@ mkdir -p "$logdir"
 start=$(date +%s)
 timeout -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp 2 -m 1024 \
-	-display none -monitor none -serial stdio -no-reboot \
+	-display none -monitor none -serial stdio -no-reboot -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 loglevel=5 $append" \
