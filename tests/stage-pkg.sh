@@ -38,11 +38,19 @@ pkg_installed() {
 purge() {
 	apt-get purge -y -o DPkg::Lock::Timeout=600 lguest-dkms >"$out/purge.txt" 2>&1
 }
-# known_user_pkgs: those of USER_PKGS dpkg knows (installed or config-files).
+# dpkg_knows P: P is installed, or purging it is left to do (config-files,
+# half-installed...).  Not just "dpkg-query -W P": dpkg also answers, as
+# not-installed, for a package another installed one names in a field
+# (lguest-guest-kernel's Recommends: lguestctl).
+dpkg_knows() {
+	local s
+	s=$(dpkg-query -W -f '${db:Status-Status}' "$1" 2>/dev/null) && [ -n "$s" ] && [ "$s" != not-installed ]
+}
+# known_user_pkgs: those of USER_PKGS dpkg knows.
 known_user_pkgs() {
 	local p
 	for p in "${USER_PKGS[@]}"; do
-		dpkg-query -W "$p" >/dev/null 2>&1 && echo "$p"
+		dpkg_knows "$p" && echo "$p"
 	done
 }
 purge_user() {
@@ -52,7 +60,7 @@ purge_user() {
 	# shellcheck disable=SC2086 # one word per package
 	apt-get purge -y -o DPkg::Lock::Timeout=600 $left >"$out/purge-user.txt" 2>&1
 }
-gk_known() { dpkg-query -W "$GK" >/dev/null 2>&1; }
+gk_known() { dpkg_knows "$GK"; }
 purge_gk() {
 	apt-get purge -y -o DPkg::Lock::Timeout=600 "$GK" >"$out/purge-gk.txt" 2>&1
 }
@@ -156,7 +164,7 @@ if make --no-print-directory deb >"$out/deb.txt" 2>&1 &&
 	done
 	gdeb=$(ls "$BUILD"/deb/"$GK"_"$V"-*_amd64.deb 2>/dev/null | head -n1)
 	[ -n "$gdeb" ] || why+="no $GK; "
-	gsrc=$(grep -m1 '^guest kernel: ' "$out/deb.txt")
+	gsrc=$(sed -n 's/^guest kernel: .* -> /vmlinux from /p' "$out/deb.txt" | head -n1)
 	if [ -z "$why" ]; then
 		record $st PASS "$name" "${gsrc:-}"
 	else
@@ -287,7 +295,8 @@ if [ -n "$gdeb" ]; then
 	for f in $gwant; do
 		grep -qx "$f" "$out/deb-files-$GK.txt" || why+="no $f; "
 	done
-	extra=$(grep -v "^/usr/share/doc/$GK/" "$out/deb-files-$GK.txt" |
+	# (and its doc directory and lintian overrides)
+	extra=$(grep -v "^/usr/share/doc/$GK/\|^/usr/share/lintian/overrides/$GK\$" "$out/deb-files-$GK.txt" |
 		grep -vxF -f <(tr ' ' '\n' <<<"$gwant") | tr '\n' ' ')
 	[ -n "$extra" ] && why+="also holds $extra; "
 	modes=$(dpkg-deb -c "$gdeb" | awk '$NF ~ /^\.\/usr\/lib\/lguest\/./ { print $1 }' | sort -u | tr '\n' ' ')
