@@ -303,8 +303,11 @@ dist:
 # guest-kernel" and the tests leave it, so that a build with unchanged
 # inputs takes seconds, not minutes.  "make deb LGUEST_CACHE=" builds it
 # from nothing inside the package's build tree, as a distribution does.
+# Nothing else of this make reaches the package build: not MAKEFLAGS,
+# which would hand this command line's variables (BUILD=, LGUEST_CACHE=)
+# to debian/rules' and the spec's makes over their own settings.
 LGUEST_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/lguest
-PKG_ENV = LGUEST_CACHE="$(LGUEST_CACHE)"
+PKG_ENV = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL LGUEST_CACHE="$(LGUEST_CACHE)"
 
 # Debian packages, built from the tarball like a distribution would.
 deb: dist
