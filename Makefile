@@ -6,6 +6,7 @@
 #   make lguestctl  build/lguestctl
 #   make guest-kernel  the Linux guest: 6.12 + guest-patches/, cached vmlinux
 #   make install    DESTDIR=... PREFIX=/usr/local LIBDIR=$(PREFIX)/lib
+#   make install-guest-kernel  DESTDIR=... GUESTDIR=$(PREFIX)/lib/lguest
 #   make check      static checks, unit tests, fuzzing and the in-VM test matrix
 #   make demo       boot a VM host, load lg.ko and show it answering
 #   make dist       build/dist/lguest-VERSION.tar.gz, the source tarball
@@ -29,11 +30,13 @@ MODULE_SRCS := Kbuild $(wildcard module/*.[chS] switcher/*.[chS]) \
 all: module
 
 # The Linux guest kernel: Debian's linux-source-6.12 plus guest-patches/,
-# built once per input (cached in ~/.cache/lguest/guest-kernel/<hash>/)
-# and linked to build/guest/vmlinux.
+# built once per input (cached in ~/.cache/lguest/guest-kernel/<hash>/,
+# or under $LGUEST_CACHE) and linked to build/guest/vmlinux, its
+# configuration to build/guest/vmlinux.config.
 guest-kernel:
 	@mkdir -p $(BUILD)/guest
 	@v=$$(tests/lib/guest-kernel.sh) && ln -sf "$$v" $(BUILD)/guest/vmlinux && \
+		ln -sf "$${v%/*}/.config" $(BUILD)/guest/vmlinux.config && \
 		echo "guest kernel: $(BUILD)/guest/vmlinux -> $$v"
 
 # kbuild writes objects beside the sources, so each kernel gets its own
@@ -73,7 +76,10 @@ VM_PROGS := $(patsubst tests/vm/progs/%.c,$(BUILD)/vm/progs/%,$(wildcard tests/v
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 # Where "make install" puts things (DESTDIR is prepended to all).
+# GUESTDIR is "make install-guest-kernel"'s: x86-64 code, so under lib/
+# and not share/ (docs/packaging.md), and the same path in both packages.
 PREFIX ?= /usr/local
+GUESTDIR ?= $(PREFIX)/lib/lguest
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -263,13 +269,21 @@ bench-core:
 DKMS_SRCS := $(filter-out module/selftest.c,$(MODULE_SRCS))
 DKMS_DIR := /usr/src/lguest-$(VERSION)
 
-.PHONY: install-dkms dist deb rpm
+.PHONY: install-dkms install-guest-kernel dist deb rpm
 install-dkms:
 	for f in $(DKMS_SRCS); do \
 		install -D -m 644 $$f $(DESTDIR)$(DKMS_DIR)/$$f || exit 1; \
 	done
 	sed 's/#MODULE_VERSION#/$(VERSION)/g' dkms.conf >$(DESTDIR)$(DKMS_DIR)/dkms.conf
 	chmod 644 $(DESTDIR)$(DKMS_DIR)/dkms.conf
+
+# The guest kernel "make guest-kernel" built: mode 644, it is loaded by
+# liblguest, never run by the host (and so no strip touches it).
+install-guest-kernel:
+	@test -e $(BUILD)/guest/vmlinux -a -e $(BUILD)/guest/vmlinux.config || \
+		{ echo "error: no $(BUILD)/guest/vmlinux: run make guest-kernel first" >&2; exit 1; }
+	install -D -m 644 $(BUILD)/guest/vmlinux $(DESTDIR)$(GUESTDIR)/vmlinux
+	install -m 644 $(BUILD)/guest/vmlinux.config $(DESTDIR)$(GUESTDIR)/vmlinux.config
 
 # The tarball holds the working tree's files that git knows or would add
 # (so uncommitted work is packaged too), under lguest-VERSION/, with the
@@ -293,12 +307,22 @@ dist:
 	rm -rf $(BUILD)/dist/$(DIST) $(BUILD)/dist/files
 	@echo "made $(DIST_TGZ)"
 
+# The package builds take the guest kernel from this cache, where "make
+# guest-kernel" and the tests leave it, so that a build with unchanged
+# inputs takes seconds, not minutes.  "make deb LGUEST_CACHE=" builds it
+# from nothing inside the package's build tree, as a distribution does.
+# Nothing else of this make reaches the package build: not MAKEFLAGS,
+# which would hand this command line's variables (BUILD=, LGUEST_CACHE=)
+# to debian/rules' and the spec's makes over their own settings.
+LGUEST_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/lguest
+PKG_ENV = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL LGUEST_CACHE="$(LGUEST_CACHE)"
+
 # Debian packages, built from the tarball like a distribution would.
 deb: dist
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
 	cp $(DIST_TGZ) $(BUILD)/deb/lguest_$(VERSION).orig.tar.gz
 	tar -xzf $(DIST_TGZ) -C $(BUILD)/deb
-	cd $(BUILD)/deb/$(DIST) && dpkg-buildpackage -us -uc -b
+	cd $(BUILD)/deb/$(DIST) && $(PKG_ENV) dpkg-buildpackage -us -uc -b
 	@ls $(BUILD)/deb/*.deb
 
 # RPMs, from the same tarball and the spec in it.  Debian's rpm has an
@@ -307,7 +331,7 @@ rpm: dist
 	rm -rf $(BUILD)/rpm && mkdir -p $(BUILD)/rpm/SOURCES
 	cp $(DIST_TGZ) $(BUILD)/rpm/SOURCES/
 	tar -xzOf $(DIST_TGZ) $(DIST)/rpm/lguest.spec >$(BUILD)/rpm/lguest.spec
-	rpmbuild -bb --nodeps --define "_topdir $(BUILD)/rpm" $(BUILD)/rpm/lguest.spec
+	$(PKG_ENV) rpmbuild -bb --nodeps --define "_topdir $(BUILD)/rpm" $(BUILD)/rpm/lguest.spec
 	@ls $(BUILD)/rpm/RPMS/*/*.rpm
 
 clean:

@@ -5,8 +5,11 @@
 # $KVER_612 is kept in $BUILD/dkms/ for the vm stage, which boots it.
 # Then liblguest0 and liblguest-dev are installed and the examples built
 # against them with pkg-config only, lguestctl is installed and run, and
-# all three are purged.  The RPMs are built and their file lists and
-# scriptlets checked (they are not installed: this is Debian).
+# all three are purged.  lguest-guest-kernel is installed, its vmlinux
+# checked and loaded by the installed lguestctl, kept in $BUILD/pkg-guest/
+# for the vm stage (which boots it), and purged.  The RPMs are built and
+# their file lists and scriptlets checked (they are not installed: this
+# is Debian).
 #
 # This stage installs and removes packages on the build machine (it is
 # root, like the rest of "make check"); an EXIT trap purges whatever of
@@ -16,7 +19,7 @@ set -uo pipefail
 cd "$TOP" || exit 1
 st=pkg
 out=$BUILD/pkg
-rm -rf "$out" "$BUILD/dkms"
+rm -rf "$out" "$BUILD/dkms" "$BUILD/pkg-guest"
 mkdir -p "$out"
 V=$(cat VERSION)
 KVERS=("$KVER_61" "$KVER_612")
@@ -25,6 +28,9 @@ export DEBIAN_FRONTEND=noninteractive
 # The user-space packages (Debian names), installed and purged together.
 USER_PKGS=(liblguest0 liblguest-dev lguestctl)
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+# The guest kernel's package and where it puts the kernel (both formats).
+GK=lguest-guest-kernel
+GKDIR=/usr/lib/lguest
 
 pkg_installed() {
 	[ "$(dpkg-query -W -f '${db:Status-Status}' lguest-dkms 2>/dev/null)" = installed ]
@@ -32,11 +38,19 @@ pkg_installed() {
 purge() {
 	apt-get purge -y -o DPkg::Lock::Timeout=600 lguest-dkms >"$out/purge.txt" 2>&1
 }
-# known_user_pkgs: those of USER_PKGS dpkg knows (installed or config-files).
+# dpkg_knows P: P is installed, or purging it is left to do (config-files,
+# half-installed...).  Not just "dpkg-query -W P": dpkg also answers, as
+# not-installed, for a package another installed one names in a field
+# (lguest-guest-kernel's Recommends: lguestctl).
+dpkg_knows() {
+	local s
+	s=$(dpkg-query -W -f '${db:Status-Status}' "$1" 2>/dev/null) && [ -n "$s" ] && [ "$s" != not-installed ]
+}
+# known_user_pkgs: those of USER_PKGS dpkg knows.
 known_user_pkgs() {
 	local p
 	for p in "${USER_PKGS[@]}"; do
-		dpkg-query -W "$p" >/dev/null 2>&1 && echo "$p"
+		dpkg_knows "$p" && echo "$p"
 	done
 }
 purge_user() {
@@ -46,9 +60,14 @@ purge_user() {
 	# shellcheck disable=SC2086 # one word per package
 	apt-get purge -y -o DPkg::Lock::Timeout=600 $left >"$out/purge-user.txt" 2>&1
 }
+gk_known() { dpkg_knows "$GK"; }
+purge_gk() {
+	apt-get purge -y -o DPkg::Lock::Timeout=600 "$GK" >"$out/purge-gk.txt" 2>&1
+}
 # A run that stopped half way must not leave packages behind.
 trap 'if pkg_installed; then echo "  (purging lguest-dkms left installed)"; purge; fi
-	if [ -n "$(known_user_pkgs)" ]; then echo "  (purging $(known_user_pkgs | tr "\n" " ")left installed)"; purge_user; fi' EXIT
+	if [ -n "$(known_user_pkgs)" ]; then echo "  (purging $(known_user_pkgs | tr "\n" " ")left installed)"; purge_user; fi
+	if gk_known; then echo "  (purging $GK left installed)"; purge_gk; fi' EXIT
 if dpkg-query -W lguest-dkms >/dev/null 2>&1; then
 	echo "  note: purging an lguest-dkms left over from an earlier run"
 	purge
@@ -56,6 +75,10 @@ fi
 if [ -n "$(known_user_pkgs)" ]; then
 	echo "  note: purging $(known_user_pkgs | tr '\n' ' ')left over from an earlier run"
 	purge_user
+fi
+if gk_known; then
+	echo "  note: purging $GK left over from an earlier run"
+	purge_gk
 fi
 
 # ---- one version ------------------------------------------------------
@@ -101,7 +124,9 @@ if make --no-print-directory dist >"$out/dist.txt" 2>&1 && [ -s "$tgz" ]; then
 	tar -tzf "$tgz" >"$out/dist-files.txt"
 	why=""
 	for f in VERSION Makefile Kbuild dkms.conf module/core.c include/uapi/linux/lguest.h \
-		debian/control debian/rules rpm/lguest.spec tests/check.sh; do
+		debian/control debian/rules rpm/lguest.spec tests/check.sh \
+		tests/lib/guest-kernel.sh tests/lib/common.sh guest-patches/series guest-patches/lguest_guest.config \
+		$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's|^|guest-patches/|' guest-patches/series); do
 		grep -qx "lguest-$V/$f" "$out/dist-files.txt" || why+="no $f; "
 	done
 	grep -q "^lguest-$V/build/" "$out/dist-files.txt" && why+="has build/; "
@@ -123,9 +148,13 @@ else
 fi
 
 # ---- Debian packages -----------------------------------------------------
-# deb is lguest-dkms's .deb; udeb[P] the user-space package P's.
+# deb is lguest-dkms's .deb; udeb[P] the user-space package P's; gdeb
+# lguest-guest-kernel's.  The guest kernel comes from the cache the vm
+# stage and "make guest-kernel" use (the Makefile passes LGUEST_CACHE),
+# so this takes minutes only when guest-patches/ changed.
 declare -A udeb=()
-name="make deb: dpkg-buildpackage -us -uc -b builds lguest-dkms, ${USER_PKGS[*]}"
+gdeb=""
+name="make deb: dpkg-buildpackage -us -uc -b builds lguest-dkms, ${USER_PKGS[*]}, $GK"
 if make --no-print-directory deb >"$out/deb.txt" 2>&1 &&
 	deb=$(ls "$BUILD"/deb/lguest-dkms_"$V"-*_all.deb 2>/dev/null | head -n1) && [ -n "$deb" ]; then
 	why=""
@@ -133,8 +162,11 @@ if make --no-print-directory deb >"$out/deb.txt" 2>&1 &&
 		f=$(ls "$BUILD"/deb/"$p"_"$V"-*_amd64.deb 2>/dev/null | head -n1)
 		if [ -n "$f" ]; then udeb[$p]=$f; else why+="no $p; "; fi
 	done
+	gdeb=$(ls "$BUILD"/deb/"$GK"_"$V"-*_amd64.deb 2>/dev/null | head -n1)
+	[ -n "$gdeb" ] || why+="no $GK; "
+	gsrc=$(sed -n 's/^guest kernel: .* -> /vmlinux from /p' "$out/deb.txt" | head -n1)
 	if [ -z "$why" ]; then
-		record $st PASS "$name"
+		record $st PASS "$name" "${gsrc:-}"
 	else
 		record $st FAIL "$name" "$why"
 	fi
@@ -251,6 +283,31 @@ if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 			"$(wc -w <<<"$exported") functions"
 	else
 		record $st FAIL "liblguest0: soname liblguest.so.0, exports exactly liblguest.map, symbols file lists them all" "$why"
+	fi
+fi
+
+# lguest-guest-kernel: the kernel and its configuration, mode 644 (it is
+# loaded, not run), and Built-Using naming the linux source it came from.
+if [ -n "$gdeb" ]; then
+	deb_files "$gdeb" >"$out/deb-files-$GK.txt"
+	gwant="$GKDIR/vmlinux $GKDIR/vmlinux.config"
+	why=""
+	for f in $gwant; do
+		grep -qx "$f" "$out/deb-files-$GK.txt" || why+="no $f; "
+	done
+	# (and its doc directory and lintian overrides)
+	extra=$(grep -v "^/usr/share/doc/$GK/\|^/usr/share/lintian/overrides/$GK\$" "$out/deb-files-$GK.txt" |
+		grep -vxF -f <(tr ' ' '\n' <<<"$gwant") | tr '\n' ' ')
+	[ -n "$extra" ] && why+="also holds $extra; "
+	modes=$(dpkg-deb -c "$gdeb" | awk '$NF ~ /^\.\/usr\/lib\/lguest\/./ { print $1 }' | sort -u | tr '\n' ' ')
+	[ "$modes" = "-rw-r--r-- " ] || why+="modes are '$modes', not -rw-r--r--; "
+	bu=$(dpkg-deb -f "$gdeb" Built-Using)
+	lsrc=$(dpkg-query -W -f '${source:Package} (= ${source:Version})' linux-source-6.12)
+	[ "$bu" = "$lsrc" ] || why+="Built-Using is '$bu', not '$lsrc'; "
+	if [ -z "$why" ]; then
+		record $st PASS "$GK.deb holds $gwant (mode 644) and nothing more, Built-Using: $lsrc"
+	else
+		record $st FAIL "$GK.deb holds $gwant (mode 644) and nothing more, Built-Using: $lsrc" "$why"
 	fi
 fi
 
@@ -415,6 +472,49 @@ nodev_env=()
 [ "$nodev" = /dev/lguest ] || nodev_env=("LGUEST_DEV=$nodev")
 nodev_msg="$nodev: No such file or directory (hint: is the lguest module loaded? try: sudo modprobe lg)"
 
+# ---- lguest-guest-kernel installed on this machine -----------------------
+# The installed vmlinux: an x86-64 ELF executable with lguest's entry
+# note and ABI note (the ABI lguestctl and lg.ko speak), its config the
+# lguest guest's.  The installed lguestctl loads it below, and the vm
+# stage boots the copy kept in $BUILD/pkg-guest/.
+gk_in=0
+if [ -n "$gdeb" ]; then
+	if apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "$gdeb" \
+		>"$out/install-gk.txt" 2>&1 &&
+		[ "$(dpkg-query -W -f '${db:Status-Status}' "$GK")" = installed ]; then
+		record $st PASS "apt-get install ./${GK}_*.deb"
+		gk_in=1
+	else
+		record $st FAIL "apt-get install ./${GK}_*.deb" "see $out/install-gk.txt"
+		tail -n 20 "$out/install-gk.txt"
+	fi
+fi
+if [ $gk_in = 1 ]; then
+	gv=$GKDIR/vmlinux
+	abi=$(sed -n 's/^#define LGUEST_ABI_VERSION[[:space:]]*\([0-9]*\).*/\1/p' include/uapi/linux/lguest.h)
+	why=""
+	hdr=$(readelf -hW "$gv" 2>&1)
+	grep -q 'Class: *ELF64' <<<"$hdr" || why+="not ELF64; "
+	grep -q 'Type: *EXEC' <<<"$hdr" || why+="not an executable; "
+	grep -q 'Machine: *Advanced Micro Devices X86-64' <<<"$hdr" || why+="not x86-64; "
+	notes=$(readelf -nW "$gv" 2>&1)
+	# "Lguest 0x00000008 ..." is the entry note (8 bytes), the 4-byte one
+	# the ABI version, little-endian.
+	grep -Eq '^ *Lguest +0x00000008[[:space:]]' <<<"$notes" || why+="no Lguest entry note; "
+	h='\([0-9a-f][0-9a-f]\)'
+	nabi=$(sed -n "s/^ *Lguest *0x00000004.*description data: $h $h $h $h.*/\4\3\2\1/p" <<<"$notes")
+	[[ $nabi =~ ^[0-9a-f]{8}$ ]] && nabi=$((16#$nabi))
+	[ -n "$abi" ] && [ "$nabi" = "$abi" ] || why+="Lguest ABI note says '$nabi', the uapi header $abi; "
+	grep -qx 'CONFIG_LGUEST_GUEST=y' "$GKDIR/vmlinux.config" 2>/dev/null ||
+		why+="$GKDIR/vmlinux.config has no CONFIG_LGUEST_GUEST=y; "
+	if [ -z "$why" ]; then
+		record $st PASS "installed $gv: x86-64 ELF with the Lguest entry note and ABI $abi note, config has CONFIG_LGUEST_GUEST=y"
+		mkdir -p "$BUILD/pkg-guest" && cp "$gv" "$BUILD/pkg-guest/vmlinux"
+	else
+		record $st FAIL "installed $gv: x86-64 ELF with the Lguest entry note and ABI $abi note, config has CONFIG_LGUEST_GUEST=y" "$why"
+	fi
+fi
+
 if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 	L=/usr/lib/$MA
 	if apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 \
@@ -528,6 +628,21 @@ if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 			fi
 		fi
 
+		# The packaged kernel, the way README.md says to boot it: liblguest
+		# loads it (ELF, notes, ABI) before it opens /dev/lguest, so
+		# getting to the module hint means the loader took it.
+		if [ $gk_in = 1 ]; then
+			(cd / && env "${nodev_env[@]}" lguestctl run --mem 128 --console=off "$GKDIR/vmlinux") \
+				>"$out/ctl-run-gk.out" 2>"$out/ctl-run-gk.err" </dev/null
+			rc=$?
+			if [ $rc -eq 1 ] && grep -qF "$nodev_msg" "$out/ctl-run-gk.err"; then
+				record $st PASS "lguestctl run --mem 128 $GKDIR/vmlinux: liblguest loads it, then stops at the module hint"
+			else
+				record $st FAIL "lguestctl run --mem 128 $GKDIR/vmlinux: liblguest loads it, then stops at the module hint" \
+					"exit $rc, stderr: $(head -c 300 "$out/ctl-run-gk.err" | tr '\n' ' ')"
+			fi
+		fi
+
 		mp=$(man -w lguestctl 2>&1)
 		why=""
 		[ "$mp" = /usr/share/man/man1/lguestctl.1.gz ] || why+="man -w lguestctl: '$mp'; "
@@ -570,12 +685,27 @@ if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 	fi
 fi
 
+if [ $gk_in = 1 ]; then
+	purge_gk
+	why=""
+	gk_known && why+="dpkg still knows $GK; "
+	for f in $(grep -v "^/usr/share/doc/" "$out/deb-files-$GK.txt") "$GKDIR" "/usr/share/doc/$GK"; do
+		[ -e "$f" ] && why+="$f remains; "
+	done
+	if [ -z "$why" ]; then
+		record $st PASS "apt-get purge $GK removes $GKDIR and its files"
+	else
+		record $st FAIL "apt-get purge $GK removes $GKDIR and its files" "$why"
+	fi
+fi
+
 # ---- RPM -----------------------------------------------------------------
 # rpmf is lguest-dkms's .rpm; urpm[P] the user-space subpackage P's.
 RPM_PKGS=(liblguest liblguest-devel lguestctl)
 declare -A urpm=()
 rpmf=""
-name="make rpm: rpmbuild -bb builds lguest-dkms, ${RPM_PKGS[*]} from the tarball"
+grpm=""
+name="make rpm: rpmbuild -bb builds lguest-dkms, ${RPM_PKGS[*]}, $GK from the tarball"
 if make --no-print-directory rpm >"$out/rpm.txt" 2>&1 &&
 	rpmf=$(ls "$BUILD"/rpm/RPMS/noarch/lguest-dkms-"$V"-*.noarch.rpm 2>/dev/null | head -n1) &&
 	[ -n "$rpmf" ]; then
@@ -584,6 +714,8 @@ if make --no-print-directory rpm >"$out/rpm.txt" 2>&1 &&
 		f=$(ls "$BUILD"/rpm/RPMS/x86_64/"$p"-"$V"-*.x86_64.rpm 2>/dev/null | head -n1)
 		if [ -n "$f" ]; then urpm[$p]=$f; else why+="no $p; "; fi
 	done
+	grpm=$(ls "$BUILD"/rpm/RPMS/x86_64/"$GK"-"$V"-*.x86_64.rpm 2>/dev/null | head -n1)
+	[ -n "$grpm" ] || why+="no $GK; "
 	if [ -z "$why" ]; then
 		record $st PASS "$name"
 	else
@@ -749,5 +881,40 @@ if [ ${#urpm[@]} -eq ${#RPM_PKGS[@]} ]; then
 		record $st PASS "rpm --scripts: liblguest's $ldc; liblguest-devel and lguestctl have none"
 	else
 		record $st FAIL "rpm --scripts: liblguest's $ldc; liblguest-devel and lguestctl have none" "$why"
+	fi
+fi
+
+# lguest-guest-kernel's RPM: the .deb's two files in the same place, no
+# scriptlets, Recommends lguestctl, and the .deb's kernel.  rpm's
+# brp-strip runs "strip -g" on every ELF file it finds (this vmlinux
+# included, whatever its mode), so the .deb's vmlinux, stripped the same
+# way, must be the RPM's byte for byte.
+if [ -n "$grpm" ]; then
+	rpm -qlp "$grpm" >"$out/rpm-files-$GK.txt" 2>&1
+	gwant="$GKDIR/vmlinux $GKDIR/vmlinux.config"
+	why=""
+	for f in $gwant; do
+		grep -qx "$f" "$out/rpm-files-$GK.txt" || why+="no $f; "
+	done
+	extra=$(grep -v "^/usr/share/doc/\|^/usr/share/licenses/\|^$GKDIR\$" "$out/rpm-files-$GK.txt" |
+		grep -vxF -f <(tr ' ' '\n' <<<"$gwant") | tr '\n' ' ')
+	[ -n "$extra" ] && why+="also holds $extra; "
+	rpm -qp --scripts "$grpm" >"$out/rpm-scripts-$GK.txt" 2>&1
+	[ -s "$out/rpm-scripts-$GK.txt" ] && why+="has scriptlets: $(head -c 100 "$out/rpm-scripts-$GK.txt" | tr '\n' ' '); "
+	rpm -qp --recommends "$grpm" | grep -qx lguestctl || why+="does not recommend lguestctl; "
+	if [ -n "$gdeb" ]; then
+		rm -rf "$out/x-gk-deb" "$out/x-gk-rpm" && mkdir -p "$out/x-gk-deb" "$out/x-gk-rpm"
+		dpkg-deb -x "$gdeb" "$out/x-gk-deb"
+		(cd "$out/x-gk-rpm" && rpm2cpio "$grpm" | cpio -idm --quiet)
+		strip -g -o "$out/x-gk-deb/vmlinux.strip-g" "$out/x-gk-deb$GKDIR/vmlinux" &&
+			cmp -s "$out/x-gk-deb/vmlinux.strip-g" "$out/x-gk-rpm$GKDIR/vmlinux" ||
+			why+="its vmlinux is not the .deb's after strip -g; "
+		cmp -s "$out/x-gk-deb$GKDIR/vmlinux.config" "$out/x-gk-rpm$GKDIR/vmlinux.config" ||
+			why+="its vmlinux.config differs from the .deb's; "
+	fi
+	if [ -z "$why" ]; then
+		record $st PASS "rpm: $GK holds the .deb's $gwant (vmlinux as rpm's strip -g leaves it), no scriptlets, recommends lguestctl"
+	else
+		record $st FAIL "rpm: $GK holds the .deb's $gwant (vmlinux as rpm's strip -g leaves it), no scriptlets, recommends lguestctl" "$why"
 	fi
 fi

@@ -60,23 +60,34 @@ for kver in "$KVER_61" "$KVER_612"; do
 		$(host_net_modules "$kver"))
 done
 
-# ---- packaging: one matrix entry boots the lg.ko that DKMS built --------
+# ---- packaging: one matrix entry boots what the packages installed -----
 # tests/stage-pkg.sh leaves the lg.ko DKMS built from lguest-dkms.deb for
-# $KVER_612 in $BUILD/dkms/.  When pkg ran in this same check.sh run,
-# $DKMS_ENTRY boots that module instead of the make-built one; run without
-# pkg, it boots the make-built one and says so (a stale file is ignored).
+# $KVER_612 in $BUILD/dkms/, and the vmlinux lguest-guest-kernel.deb
+# installed in $BUILD/pkg-guest/.  When pkg ran in this same check.sh run,
+# $DKMS_ENTRY boots that module, and its t_linux and t_lguestctl boot that
+# guest kernel, instead of the make-built ones; run without pkg, it boots
+# the make-built ones and says so (stale files are ignored).
 DKMS_ENTRY=6.12-5level
 dkms_ko=$BUILD/dkms/$KVER_612/lg.ko
+pkg_vmlinux=$BUILD/pkg-guest/vmlinux
 if [[ " ${LGUEST_STAGES:-} " == *" pkg "* ]]; then
+	PKG_GUEST=("${GUEST[@]}")
+	if [ ${#GUEST[@]} -gt 0 ] && [ -e "$pkg_vmlinux" ]; then
+		PKG_GUEST[0]=$pkg_vmlinux
+		record $st PASS "[$DKMS_ENTRY] uses the guest kernel lguest-guest-kernel.deb installed" "$pkg_vmlinux"
+	else
+		record $st FAIL "[$DKMS_ENTRY] uses the guest kernel lguest-guest-kernel.deb installed" \
+			"the pkg stage left no $pkg_vmlinux"
+	fi
 	if [ -e "$dkms_ko" ] && IMG[dkms]=$(initramfs "$KVER_612" "$dkms_ko" "test-dkms-$KVER_612" \
-		"$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}" \
+		"$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${PKG_GUEST[@]}" \
 		$(host_net_modules "$KVER_612")); then
 		record $st PASS "[$DKMS_ENTRY] uses the lg.ko DKMS built" "$dkms_ko"
 	else
 		record $st FAIL "[$DKMS_ENTRY] uses the lg.ko DKMS built" "the pkg stage left no $dkms_ko"
 	fi
 else
-	echo "  note: the pkg stage did not run: [$DKMS_ENTRY] boots the make-built lg.ko"
+	echo "  note: the pkg stage did not run: [$DKMS_ENTRY] boots the make-built lg.ko and guest kernel"
 fi
 
 # name kernel "append" "what the VM must report"
@@ -112,6 +123,21 @@ wait
 for e in "${matrix[@]}"; do
 	cat "$out/${e%% *}.out"
 done
+
+# The packaged guest kernel really booted to user space there: t_linux's
+# checks all passed in that VM (a skip or a failure is not a boot).
+if [ -n "${IMG[dkms]:-}" ] && [ "${PKG_GUEST[0]:-}" = "$pkg_vmlinux" ]; then
+	dlog=$BUILD/vm/logs/$DKMS_ENTRY.log
+	npass=$(grep -a -c '^LGTEST PASS linux' "$dlog" 2>/dev/null)
+	nbad=$(grep -a -c '^LGTEST \(FAIL\|SKIP\) linux' "$dlog" 2>/dev/null)
+	if [ "${npass:-0}" -gt 0 ] && [ "${nbad:-0}" -eq 0 ] &&
+		grep -a -q '^LGTEST PASS linux.*init runs in user space' "$dlog"; then
+		record $st PASS "[$DKMS_ENTRY] the packaged guest kernel boots to user space" "$npass t_linux checks"
+	else
+		record $st FAIL "[$DKMS_ENTRY] the packaged guest kernel boots to user space" \
+			"t_linux: ${npass:-0} passed, ${nbad:-0} failed or skipped, see $dlog"
+	fi
+fi
 
 # ---- the harness's own tests -------------------------------------------
 # Each runs a VM that must be judged a failure, recorded under a stage of

@@ -18,8 +18,10 @@ record() {
 
 # The host kernels we test against: the release each Debian headers
 # metapackage points at, e.g. 6.1.0-56-amd64 and 6.12.117+deb12-amd64.
+# Empty when the metapackage is not installed (as in a package build, which
+# sources this file for kernel_source only).
 host_kver() {
-	dpkg-query -W -f '${Depends}' "$1" | tr ',' '\n' |
+	{ dpkg-query -W -f '${Depends}' "$1" 2>/dev/null || true; } | tr ',' '\n' |
 		sed -n 's/^ *linux-headers-\([^ ]*-amd64\).*/\1/p' | head -n1
 }
 KVER_61=$(host_kver linux-headers-amd64)

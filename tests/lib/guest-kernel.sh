@@ -10,8 +10,19 @@
 # repository of the pristine source, and the patched tree is checked out
 # with git, which rewrites only the files whose content changed, so a
 # change to one file under arch/x86/lguest/ does not rebuild the world.
+#
+# The package build runs it too (debian/rules, rpm/lguest.spec, through
+# "make guest-kernel"), with LGUEST_CACHE naming the cache: the user's
+# when "make deb" or "make rpm" reuse a test build, a directory under
+# build/ for a distribution's build from nothing.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+
+# A kernel build of its own: not the calling make's variables (CC=, the
+# jobserver) nor a distribution's user-space flags, which reach here from
+# debian/rules and rpm's %build.  The cached result depends on the inputs
+# hashed below and nothing else.
+unset MAKEFLAGS MFLAGS MAKELEVEL CFLAGS CPPFLAGS CXXFLAGS LDFLAGS
 
 PATCHES=$TOP/guest-patches
 JOBS=${JOBS:-2}
