@@ -180,7 +180,7 @@ $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
 # init script, in an ext4 image (tests/lib/mkrootfs.sh, .debs cached).
 $(BUILD)/vm/guests/battery: tests/guests/linux/battery.c
 	@mkdir -p $(BUILD)/vm/guests
-	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -pthread $< -o $@
+	$(CC) $(USER_CFLAGS) -static -pthread $< -o $@
 $(BUILD)/vm/progs/linux-userland.img: tests/lib/mkrootfs.sh tests/guests/linux/rootfs-init \
 		$(BUILD)/vm/guests/battery
 	tests/lib/mkrootfs.sh $@ tests/guests/linux/rootfs-init $(BUILD)/vm/guests/battery

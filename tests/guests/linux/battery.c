@@ -12,7 +12,6 @@
  * "LGCLOCK n" lines carry CLOCK_MONOTONIC in ns: t_userland compares
  * their spacing with its own clock.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -36,12 +35,12 @@ static int checks, failed;
 static void __attribute__((format(printf, 3, 4)))
 check(int ok, const char *what, const char *fmt, ...)
 {
-	va_list ap;
-
 	checks++;
 	if (ok) {
 		printf("BATTERY PASS %s\n", what);
 	} else {
+		va_list ap;
+
 		failed++;
 		printf("BATTERY FAIL %s: ", what);
 		va_start(ap, fmt);
@@ -76,7 +75,7 @@ static int reap(pid_t pid)
 
 static void t_fork_exec(void)
 {
-	int bad = 0, i, st;
+	int bad = 0, i, st = 0;
 	pid_t pid;
 
 	/* Each child execs busybox, which exits with a status of its own. */
@@ -161,7 +160,7 @@ static void t_pipes(void)
 		close(a[0]);
 		for (i = 0; i < 256; i++) {
 			for (size_t j = 0; j < sizeof(buf); j++)
-				buf[j] = (unsigned char)(i * 7 + j);
+				buf[j] = (unsigned char)((size_t)i * 7 + j);
 			if (write(a[1], buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 				_exit(1);
 		}
@@ -170,7 +169,7 @@ static void t_pipes(void)
 	close(a[1]);
 	for (i = 0; i < 256; i++)
 		for (size_t j = 0; j < sizeof(buf); j++)
-			want += (unsigned char)(i * 7 + j);
+			want += (unsigned char)((size_t)i * 7 + j);
 	for (;;) {
 		ssize_t n = read(a[0], buf, sizeof(buf));
 
@@ -186,7 +185,7 @@ static void t_pipes(void)
 
 /* ---- signals ---------------------------------------------------------- */
 
-static volatile sig_atomic_t got;
+static volatile sig_atomic_t handled;
 static volatile double handler_fp;
 
 static void on_usr1(int sig)
@@ -197,14 +196,14 @@ static void on_usr1(int sig)
 	for (int i = 0; i < 10; i++)
 		x = x * 1.5 + 0.25;
 	handler_fp = x;
-	got += sig == SIGUSR1;
+	handled += sig == SIGUSR1;
 }
 
 static void t_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	sigset_t block, old;
-	int i, bad = 0;
+	int i;
 	pid_t pid, me = getpid();
 
 	sigaction(SIGUSR1, &sa, NULL);
@@ -213,6 +212,7 @@ static void t_signals(void)
 	{
 		volatile double acc = 0.5;
 		uint64_t r12;
+		int bad = 0;
 
 		for (i = 0; i < 100; i++) {
 			__asm__ volatile("mov $0x1234567890abcdef, %%r12\n\t"
@@ -228,33 +228,33 @@ static void t_signals(void)
 			if (r12 != 0x1234567890abcdefULL)
 				bad++;
 		}
-		check(got == 100 && !bad, "signals: 100 handlers run and sigreturn restores registers",
-		      "handled %d, %d clobbered", (int)got, bad);
+		check(handled == 100 && !bad, "signals: 100 handlers run and sigreturn restores registers",
+		      "handled %d, %d clobbered", (int)handled, bad);
 	}
 
 	/* kill() between processes: the child signals us, we answer. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	got = 0;
+	handled = 0;
 	pid = fork();
 	if (pid == 0) {
-		got = 0;
+		handled = 0;
 		for (i = 0; i < 200; i++) {
 			kill(me, SIGUSR1);
-			while (got <= i)
+			while (handled <= i)
 				sigsuspend(&old);
 		}
 		_exit(0);
 	}
 	for (i = 0; i < 200; i++) {
-		while (got <= i)
+		while (handled <= i)
 			sigsuspend(&old);
 		kill(pid, SIGUSR1);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	check(got == 200 && reap(pid) == 0, "signals: 200 kill() ping-pongs between two processes",
-	      "got %d", (int)got);
+	check(handled == 200 && reap(pid) == 0, "signals: 200 kill() ping-pongs between two processes",
+	      "handled %d", (int)handled);
 
 	/* A default action that kills, seen by the parent. */
 	pid = fork();
@@ -275,8 +275,8 @@ static void t_signals(void)
 
 /* ---- threads and futexes ---------------------------------------------- */
 
-#define NTHREADS	4
-#define NINCR		20000
+#define NTHREADS	4L
+#define NINCR		20000L
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
@@ -333,7 +333,7 @@ static void t_threads(void)
 	for (i = 0; i < NTHREADS; i++)
 		err |= pthread_join(t[i], NULL);
 	check(!err && counter == NTHREADS * NINCR,
-	      "threads: 4 threads add under one contended mutex", "counter %ld, want %d",
+	      "threads: 4 threads add under one contended mutex", "counter %ld, want %ld",
 	      counter, NTHREADS * NINCR);
 
 	err = pthread_create(&t[0], NULL, taker, (void *)0L) |
@@ -377,7 +377,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 static void t_memory(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
-	size_t n = 64 * 4096;
+	size_t n = 64 * 4096UL;
 	char *priv, *shared, *p;
 	int bad = 0, st;
 	pid_t pid;
@@ -554,7 +554,7 @@ static void t_fpu(void)
 	/* Across a signal handler that uses the FPU itself. */
 	handler_fp = 0;
 	got = fp_work(3.0, 1);
-	raise(SIGUSR1);
+	kill(getpid(), SIGUSR1);
 	check(fp_work(3.0, 1) == got && handler_fp > 0,
 	      "fpu: a signal handler's float work does not leak into ours", "handler %a",
 	      handler_fp);
@@ -596,7 +596,6 @@ static void t_time(void)
 
 static int persist(const char *how, const char *token)
 {
-	char buf[128] = "";
 	int fd;
 	ssize_t n;
 
@@ -607,6 +606,8 @@ static int persist(const char *how, const char *token)
 		check(n == (ssize_t)strlen(token) && fsync(fd) == 0 && close(fd) == 0,
 		      "ext4: write a file and fsync it", "%m");
 	} else {
+		char buf[128] = "";
+
 		fd = open(PERSIST, O_RDONLY);
 		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
@@ -622,7 +623,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strncmp(argv[1], "persist-", 8) == 0)
 		return persist(argv[1], argv[2]);
-	if (argc != 2 || strcmp(argv[1], "all")) {
+	if (argc != 2 || strcmp(argv[1], "all") != 0) {
 		fprintf(stderr, "usage: battery all | persist-write T | persist-check T\n");
 		return 2;
 	}
