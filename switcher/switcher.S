@@ -55,12 +55,20 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	$SW_TSS, %eax
 	ltr	%ax
 
-	/* The guest's GS base: its selector is null in 64-bit mode. */
+	/*
+	 * The guest's FS and GS bases: their selectors are null in 64-bit
+	 * mode, and loading a null selector zeroes the base on Intel CPUs
+	 * (and QEMU's), so the bases go in after the selectors.
+	 */
 	xor	%eax, %eax
 	mov	%eax, %ds
 	mov	%eax, %es
 	mov	%eax, %fs
 	mov	%eax, %gs
+	mov	$MSR_FS_BASE, %ecx
+	mov	REGS + RP_FS_BASE(%rip), %eax
+	mov	REGS + RP_FS_BASE + 4(%rip), %edx
+	wrmsr
 	mov	$MSR_GS_BASE, %ecx
 	mov	REGS + RP_GS_BASE(%rip), %eax
 	mov	REGS + RP_GS_BASE + 4(%rip), %edx
@@ -121,6 +129,11 @@ lg_sw_common:
 .Lregs_saved:
 	mov	%cr2, %rax
 	mov	%rax, REGS + RP_CR2(%rip)
+	/* The guest's bases, before the host's selectors clobber them. */
+	mov	$MSR_FS_BASE, %ecx
+	rdmsr
+	mov	%eax, REGS + RP_FS_BASE(%rip)
+	mov	%edx, REGS + RP_FS_BASE + 4(%rip)
 	mov	$MSR_GS_BASE, %ecx
 	rdmsr
 	mov	%eax, REGS + RP_GS_BASE(%rip)
