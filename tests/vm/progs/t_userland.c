@@ -115,6 +115,19 @@ static void boot(struct run *r, const char *what, const char *extra, int limit)
 	}
 	close(p[0]);
 	waitpid(pid, &r->status, 0);
+	printf("t_userland: lgt=%s took %.1f s\n", what, mono() - r->start);
+}
+
+/* The guest kernel complained: a warning or an oops is a failure too. */
+static const char *complaint(const struct run *r)
+{
+	static const char *const bad[] = { "WARNING:", "BUG:", "Oops", "Call Trace",
+					   "Kernel panic" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strstr(r->out, bad[i]))
+			return bad[i];
+	return NULL;
 }
 
 /* What lguestctl said, for a failure's diagnosis. */
@@ -122,6 +135,17 @@ static void show(const struct run *r, const char *what)
 {
 	printf("---- lgt=%s: lguestctl status %#x, output ----\n%s\n----\n", what, r->status,
 	       r->out);
+}
+
+static void clean(const struct run *r, const char *what)
+{
+	char name[96];
+	const char *c = complaint(r);
+
+	snprintf(name, sizeof(name), "userland: lgt=%s: the guest kernel log is clean", what);
+	CHECK(!c, name, "'%s' on the guest console", c);
+	if (c)
+		show(r, what);
 }
 
 static int exited(const struct run *r, int code)
@@ -167,6 +191,7 @@ static void battery(void)
 	      "%d checks relayed, status %#x", n, r.status);
 	if (lgtest_failed)
 		show(&r, "battery");
+	clean(&r, "battery");
 	if (r.up > 0)
 		printf("t_userland: guest boot to user space: %.2f s (our clock)\n",
 		       r.up - r.start);
@@ -191,12 +216,14 @@ static void persistence(void)
 	      "userland: ext4: the writing boot powers off cleanly", "status %#x", r.status);
 	if (!exited(&r, 0))
 		show(&r, "persist-write");
+	clean(&r, "persist-write");
 	boot(&r, "persist-check", extra, 60);
 	CHECK(relay(&r, "userland: ") > 0 && exited(&r, 0),
 	      "userland: ext4: a second lguestctl run on the same image reads the file back",
 	      "status %#x", r.status);
 	if (!exited(&r, 0))
 		show(&r, "persist-check");
+	clean(&r, "persist-check");
 }
 
 static void stress(void)
@@ -230,6 +257,7 @@ static void stress(void)
 	if (bad || !exited(&r, 0) || strstr(r.out, "stress-ng: fail:") ||
 	    strstr(r.out, "stress-ng: error:"))
 		show(&r, "stress");
+	clean(&r, "stress");
 }
 
 static void endings(void)
@@ -242,6 +270,7 @@ static void endings(void)
 	      "status %#x", r.status);
 	if (!exited(&r, 6))
 		show(&r, "reboot");
+	clean(&r, "reboot");
 
 	boot(&r, "panic", NULL, 60);
 	CHECK(exited(&r, 3) && strstr(r.out, "lguestctl: guest panicked") &&
