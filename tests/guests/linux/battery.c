@@ -627,13 +627,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: battery all | persist-write T | persist-check T\n");
 		return 2;
 	}
-	t_fork_exec();
-	t_pipes();
-	t_signals();
-	t_threads();
-	t_memory();
-	t_fpu();
-	t_time();
+	{
+		static const struct {
+			const char *name;
+			void (*fn)(void);
+		} parts[] = {
+			{ "fork/exec", t_fork_exec }, { "pipes", t_pipes },
+			{ "signals", t_signals }, { "threads", t_threads },
+			{ "memory", t_memory }, { "fpu", t_fpu }, { "time", t_time },
+		};
+
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			uint64_t t0 = now_ns();
+
+			parts[i].fn();
+			printf("battery: %s took %llu ms\n", parts[i].name,
+			       (unsigned long long)((now_ns() - t0) / 1000000));
+		}
+	}
 	printf("BATTERY DONE %d\n", checks);
 	return failed != 0;
 }
