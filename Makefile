@@ -188,6 +188,16 @@ $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
 	cp $(BUILD)/vm/guests/linux-initrd/init $(BUILD)/vm/guests/linux-root/sbin/init
 	rm -f $@ && mke2fs -q -t ext4 -d $(BUILD)/vm/guests/linux-root $@ 8M
 
+# The Linux guest's Debian user land (t_userland): busybox-static,
+# stress-ng and its libraries from the archive, our static battery and an
+# init script, in an ext4 image (tests/lib/mkrootfs.sh, .debs cached).
+$(BUILD)/vm/guests/battery: tests/guests/linux/battery.c
+	@mkdir -p $(BUILD)/vm/guests
+	$(CC) $(USER_CFLAGS) -static -pthread $< -o $@
+$(BUILD)/vm/progs/linux-userland.img: tests/lib/mkrootfs.sh tests/guests/linux/rootfs-init \
+		$(BUILD)/vm/guests/battery
+	tests/lib/mkrootfs.sh $@ tests/guests/linux/rootfs-init $(BUILD)/vm/guests/battery
+
 # Freestanding test guests (tests/guests/, docs/testing.md): one C file
 # each, linked with the runtime in tests/guests/rt/ into an lguest ELF
 # (PT_LOAD at 16 MiB, the "Lguest" entry note), like a guest kernel.
@@ -228,7 +238,7 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h include/uapi/linux
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl \
 	$(BUILD)/vm/progs/linux-initrd.cpio $(BUILD)/vm/progs/linux-net.cpio \
-	$(BUILD)/vm/progs/linux-root.img
+	$(BUILD)/vm/progs/linux-root.img $(BUILD)/vm/progs/linux-userland.img
 # t_guests shares the MMIO script with its guest, t_net the transfer.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
 $(BUILD)/vm/progs/t_net: tests/vm/progs/netxfer.h

@@ -157,6 +157,7 @@ void lg_switch(struct lguest *lg)
 	savesegment(fs, STATE(lg, SP_HOST_FS, u16));
 	savesegment(gs, STATE(lg, SP_HOST_GS, u16));
 	rdmsrl(MSR_GS_BASE, STATE(lg, SP_HOST_GS_BASE, u64));
+	/* The Switcher loads the guest's FS base (after its null selector). */
 	rdmsrl(MSR_FS_BASE, host_fs);
 	rdmsrl(MSR_LSTAR, host_lstar);
 	wrmsrl(MSR_LSTAR, STATE(lg, SP_SW_LSTAR, u64));

@@ -23,7 +23,8 @@ TESTS=$(ls "$P"/t_* | grep -v t_selftest_)
 GUEST=()
 if vmlinux=$(tests/lib/guest-kernel.sh 2>"$out/guest-kernel.txt"); then
 	record $st PASS "Linux guest kernel builds" "$vmlinux"
-	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/linux-net.cpio" "$P/lguestctl")
+	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/linux-net.cpio" \
+		"$P/linux-userland.img" "$P/lguestctl")
 else
 	record $st FAIL "Linux guest kernel builds" "see $out/guest-kernel.txt"
 	tail -n 20 "$out/guest-kernel.txt"

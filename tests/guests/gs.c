@@ -2,8 +2,8 @@
 /*
  * GS across ring 3 events (struct lguest_data): an event from ring 3
  * stores the user's GS base in user_gs and loads kernel_gs; the kernel
- * puts the user's back with wrgsbase before iretq.  And the FS base,
- * which is the guest's alone, across the world switch.  Needs FSGSBASE.
+ * puts the user's back with wrgsbase before iretq.  The FS base, which
+ * nobody swaps, survives exits to the host in both rings.  Needs FSGSBASE.
  */
 #include "rt/rt.h"
 
@@ -11,20 +11,29 @@ const char rt_guest_name[] = "gs";
 
 #define KGS	0xffffc90012340000ULL
 #define UGS	0x0000123456789000ULL
-#define FSB	0x00007f0012345000ULL
 
-/* User: set GS base, syscall, check it is back, exit with 1 if so. */
+#define KFS	0xffffc90056780000ULL
+
+/*
+ * User: set GS and FS bases, syscall, check both are back, exit with 1
+ * if so.  (FS is user space's thread pointer; the host must keep it.)
+ */
 extern char u_gs[], u_gs_end[];
 asm(".text\n"
     "u_gs: mov $0x0000123456789000, %rbx\n\t"
     "wrgsbase %rbx\n\t"
+    "lea 0x1000(%rbx), %r12\n\t"
+    "wrfsbase %r12\n\t"
     "mov $500, %eax\n\t"
     "syscall\n\t"
-    "rdgsbase %rcx\n\t"
     "xor %edi, %edi\n\t"
+    "rdgsbase %rcx\n\t"
     "cmp %rbx, %rcx\n\t"
-    "sete %dil\n\t"
-    "mov $60, %eax\n\t"
+    "jne 1f\n\t"
+    "rdfsbase %rcx\n\t"
+    "cmp %r12, %rcx\n\t"
+    "sete %dil\n"
+    "1: mov $60, %eax\n\t"
     "syscall\n\t"
     "ud2\n"
     "u_gs_end:\n");
@@ -49,7 +58,7 @@ static bool on_user(struct rt_frame *f)
 
 void guest_main(void)
 {
-	u64 code = rt_alloc_page(), r, fs;
+	u64 code = rt_alloc_page(), r;
 	long v;
 
 	rt_events_init();
@@ -59,16 +68,15 @@ void guest_main(void)
 		CHECK(v == X86_UD, "rdgsbase without FSGSBASE: #UD", "vector %ld", v);
 		return;
 	}
-	/*
-	 * A hypercall leaves for the host and comes back: the selector loads
-	 * of both directions clear a segment base on Intel CPUs.
-	 */
-	asm volatile("wrfsbase %0" : : "r"(FSB));
-	hcall(LHCALL_SEND_INTERRUPTS, 0, 0, 0, 0, 0);
-	asm volatile("rdfsbase %0" : "=r"(fs));
-	CHECK(fs == FSB, "the FS base survives the world switch of a hypercall",
-	      "FS base %#llx", fs);
+	/* The FS base survives exits to the host (here a hypercall). */
+	{
+		u64 fs;
 
+		asm volatile("wrfsbase %0" : : "r"(KFS));
+		rt_flush_all();
+		asm volatile("rdfsbase %0" : "=r"(fs));
+		CHECK(fs == KFS, "the FS base survives a hypercall", "FS base %#llx", fs);
+	}
 	rt_data.kernel_gs = KGS;
 	memcpy(__va(code), u_gs, (size_t)(u_gs_end - u_gs));
 	rt_map(USER_VA, code, PTE_U);
@@ -81,7 +89,7 @@ void guest_main(void)
 	      "GS base %#llx", seen_kgs);
 	CHECK(seen_ugs == UGS, "and stores the user's GS base in user_gs", "user_gs %#llx",
 	      seen_ugs);
-	CHECK(r == 1, "the user's GS base is back after the syscall", "exit %llu", r);
+	CHECK(r == 1, "the user's GS and FS bases are back after the syscall", "exit %llu", r);
 
 	if (rt_case("bad")) {
 		/* A non-canonical kernel_gs: the host cannot load it. */

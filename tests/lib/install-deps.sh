@@ -13,7 +13,9 @@ pkgs=(
 	linux-source-6.12
 	# the Linux guest kernel build (make guest-kernel)
 	bc bison flex libssl-dev libelf-dev zlib1g-dev
-	# the Linux guest's ext4 root image (mke2fs -d)
+	# the Linux guest's ext4 root images (mke2fs -d; tests/lib/mkrootfs.sh
+	# also needs apt-get, dpkg-deb and readelf, from essential packages and
+	# build-essential's binutils)
 	e2fsprogs
 	# user space: libraries, unit tests, static checkers
 	libelf-dev liburing-dev libcap-ng-dev libcmocka-dev
