@@ -47,7 +47,8 @@ for kver in "$KVER_61" "$KVER_612"; do
 		record $st FAIL "lg.ko builds for $kver" "see $out/module-$kver.txt"
 		continue
 	fi
-	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}")
+	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}" \
+		"$BUILD"/bench/progs/vb_*)
 done
 
 # ---- packaging: one matrix entry boots the lg.ko that DKMS built --------
@@ -59,7 +60,7 @@ DKMS_ENTRY=6.12-5level
 dkms_ko=$BUILD/dkms/$KVER_612/lg.ko
 if [[ " ${LGUEST_STAGES:-} " == *" pkg "* ]]; then
 	if [ -e "$dkms_ko" ] && IMG[dkms]=$(initramfs "$KVER_612" "$dkms_ko" "test-dkms-$KVER_612" \
-		"$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}"); then
+		"$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}" "$BUILD"/bench/progs/vb_*); then
 		record $st PASS "[$DKMS_ENTRY] uses the lg.ko DKMS built" "$dkms_ko"
 	else
 		record $st FAIL "[$DKMS_ENTRY] uses the lg.ko DKMS built" "the pkg stage left no $dkms_ko"

@@ -22,7 +22,7 @@ static void round_trips(long iters)
 int main(int argc, char **argv)
 {
 	int reps = 5;
-	long iters = 2000;
+	long iters = 1000;
 	char c;
 	pid_t pid;
 

@@ -13,7 +13,7 @@ static void getpids(long iters)
 int main(int argc, char **argv)
 {
 	int reps = 5;
-	long iters = 20000;
+	long iters = 10000;
 
 	vb_args(argc, argv, 1, &reps, &iters);
 	vb_run("syscall", "ns", 1, reps, iters, getpids);
