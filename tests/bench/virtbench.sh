@@ -6,6 +6,7 @@
 # writes it as JSON to build/bench/virtbench.json.
 # VB_ONLY=native,lguest,uml runs only those (while working on one);
 # VB_ARGS adds to the VM host's command line (see t_virtbench).
+# VB_VMLINUX=FILE boots that guest kernel instead of make guest-kernel's.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 cd "$TOP"
@@ -17,7 +18,7 @@ mkdir -p "$out"
 kver=$KVER_612
 make --no-print-directory -s module KVER="$kver" >/dev/null
 make --no-print-directory -s vm-progs bench-progs >/dev/null
-vmlinux=$(tests/lib/guest-kernel.sh)
+vmlinux=${VB_VMLINUX:-$(tests/lib/guest-kernel.sh)}
 uml=$(tests/bench/deps.sh user-mode-linux)
 vmlinuz=$(host_vmlinuz "$kver")
 mods=$(dirname "$(dirname "$vmlinuz")")/lib/modules/$kver/kernel
