@@ -23,7 +23,7 @@ fi
 
 # User space: every C file we ship or run.
 ufiles=$(ls liblguest/src/*.c liblguest/examples/*.c lguestctl/*.c \
-	tests/unit/*.c tests/vm/progs/*.c 2>/dev/null)
+	tests/unit/*.c tests/vm/progs/*.c tests/bench/progs/*.c 2>/dev/null)
 if cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	--std=c11 --inline-suppr -D__x86_64__ -Iinclude/uapi -Iliblguest/src -Iliblguest/include -Ilguestctl \
 	--suppress=missingIncludeSystem $ufiles >"$out/cppcheck.txt" 2>&1; then

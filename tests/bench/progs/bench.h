@@ -115,12 +115,12 @@ static inline void vb_report(const char *key, const char *unit, double *v, int n
 static inline void vb_run(const char *key, const char *unit, double div, int reps, long iters,
 			  void (*fn)(long iters))
 {
-	double v[VB_MAX_REPS];
-	uint64_t t0;
+	double v[VB_MAX_REPS] = { 0 };
 
 	fn(iters);
 	for (int r = 0; r < reps; r++) {
-		t0 = vb_now_ns();
+		uint64_t t0 = vb_now_ns();
+
 		fn(iters);
 		v[r] = (double)(vb_now_ns() - t0) / (double)iters / div;
 	}

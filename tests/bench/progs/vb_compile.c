@@ -21,13 +21,14 @@ static int nfiles;
 
 static void compile(const char *file)
 {
-	char tcc[256], tccinc[256], inc[256], src[512];
 	pid_t pid = fork();
 	int st;
 
 	if (pid < 0)
 		vb_die("fork");
 	if (pid == 0) {
+		char tcc[256], tccinc[256], inc[256], src[512];
+
 		snprintf(tcc, sizeof(tcc), "%s/bin/tcc", dir);
 		snprintf(tccinc, sizeof(tccinc), "-I%s/tccinc", dir);
 		snprintf(inc, sizeof(inc), "-I%s/inc", dir);

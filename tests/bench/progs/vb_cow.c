@@ -13,7 +13,7 @@ int main(int argc, char **argv)
 {
 	int reps = 5;
 	long iters = 256;
-	double v[VB_MAX_REPS];
+	double v[VB_MAX_REPS] = { 0 };
 
 	vb_args(argc, argv, 1, &reps, &iters);
 	for (int r = 0; r <= reps; r++) {

@@ -14,7 +14,7 @@
 
 #include "bench.h"
 
-#define BIG (256 * 1024)
+#define BIG (256L * 1024)
 
 static int fd;
 static off_t size;

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 
 	vb_args(argc, argv, 1, &reps, &iters);
 	/* Two pages reserved; the first mapped and present, the second free. */
-	a = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a = mmap(NULL, 2UL * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (a == MAP_FAILED)
 		vb_die("mmap");
 	b = a + 4096;

@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 	memset(buf, 'v', STREAM);
 	if (argc == 3 && !strcmp(argv[1], "server"))
 		server((int)vb_num(argv[2], "port", 1, 65535));
-	if (argc < 5 || (strcmp(argv[1], "stream") && strcmp(argv[1], "ping"))) {
+	if (argc < 5 || (strcmp(argv[1], "stream") != 0 && strcmp(argv[1], "ping") != 0)) {
 		fprintf(stderr, "usage: vb_tcp server PORT | vb_tcp stream|ping KEY HOST PORT [reps [n]]\n");
 		return 2;
 	}

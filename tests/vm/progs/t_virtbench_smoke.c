@@ -43,7 +43,7 @@ static void smoke(const char *const *keys, char *const argv[])
 	close(p[0]);
 	waitpid(pid, &st, 0);
 	printf("%s", out);
-	snprintf(name, sizeof(name), "virtbench smoke: %s exits 0", argv[0]);
+	snprintf(name, sizeof(name), "virtbench smoke: %s (%s) exits 0", argv[0], keys[0]);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, name, "wait status %#x", st);
 	for (; *keys; keys++) {
 		const char *at;
