@@ -129,6 +129,7 @@ void lg_switch(struct lguest *lg)
 				   X86_EFLAGS_VIP)) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	f->cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
 	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
+	REGS(lg, RP_FS_BASE, u64) = r->fs_base;
 	REGS(lg, RP_GS_BASE, u64) = r->gs_base;
 
 	local_irq_disable();
@@ -158,7 +159,7 @@ void lg_switch(struct lguest *lg)
 	rdmsrl(MSR_GS_BASE, STATE(lg, SP_HOST_GS_BASE, u64));
 	rdmsrl(MSR_FS_BASE, host_fs);
 	rdmsrl(MSR_LSTAR, host_lstar);
-	wrmsrl(MSR_FS_BASE, r->fs_base);
+	/* The Switcher loads and saves the guest's FS base (switcher.S). */
 	wrmsrl(MSR_LSTAR, STATE(lg, SP_SW_LSTAR, u64));
 	/*
 	 * Intel CPUs allow sysenter in 64-bit mode: with SYSENTER_CS 0 it
@@ -198,7 +199,6 @@ void lg_switch(struct lguest *lg)
 	/* A guest's #DB left its status in DR6: the host's next must not see it. */
 	if (f->trapnum == X86_TRAP_DB)
 		set_debugreg(DR6_RESERVED, 6);
-	rdmsrl(MSR_FS_BASE, r->fs_base);
 	wrmsrl(MSR_FS_BASE, host_fs);
 
 	seen = STATE(lg, SP_NMI_SEEN, u64);
@@ -219,6 +219,7 @@ void lg_switch(struct lguest *lg)
 	r->rip = f->rip;
 	r->rsp = f->rsp;
 	r->rflags = f->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
+	r->fs_base = REGS(lg, RP_FS_BASE, u64);
 	r->gs_base = REGS(lg, RP_GS_BASE, u64);
 	r->cr2 = REGS(lg, RP_CR2, u64);
 	lg->user_mode = (f->cs & 3) == 3;

@@ -55,7 +55,11 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	$SW_TSS, %eax
 	ltr	%ax
 
-	/* The guest's GS base: its selector is null in 64-bit mode. */
+	/*
+	 * The guest's FS and GS bases: its selectors are null in 64-bit
+	 * mode, and loading a null selector clears the base on some CPUs
+	 * (Intel's, QEMU's), so the bases go in after the selectors.
+	 */
 	xor	%eax, %eax
 	mov	%eax, %ds
 	mov	%eax, %es
@@ -64,6 +68,10 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	$MSR_GS_BASE, %ecx
 	mov	REGS + RP_GS_BASE(%rip), %eax
 	mov	REGS + RP_GS_BASE + 4(%rip), %edx
+	wrmsr
+	mov	$MSR_FS_BASE, %ecx
+	mov	REGS + RP_FS_BASE(%rip), %eax
+	mov	REGS + RP_FS_BASE + 4(%rip), %edx
 	wrmsr
 
 	mov	STATE + SP_GUEST_CR3(%rip), %rax
@@ -125,6 +133,11 @@ lg_sw_common:
 	rdmsr
 	mov	%eax, REGS + RP_GS_BASE(%rip)
 	mov	%edx, REGS + RP_GS_BASE + 4(%rip)
+	/* And the FS base, before the host's %fs selector clobbers it. */
+	mov	$MSR_FS_BASE, %ecx
+	rdmsr
+	mov	%eax, REGS + RP_FS_BASE(%rip)
+	mov	%edx, REGS + RP_FS_BASE + 4(%rip)
 
 	mov	STATE + SP_TRANS_CR3(%rip), %rax
 	mov	%rax, %cr3
