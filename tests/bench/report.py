@@ -60,8 +60,13 @@ def main():
                 return what
         return "no result; see build/bench/virtbench.log"
 
+    def num(v):
+        if v >= 100:
+            return "{:,.0f}".format(v)
+        return "%.1f" % v if v >= 10 else "%.2f" % v
+
     def cell(f):
-        return "%g %s (%g–%g)" % (f["median"], f["unit"], f["min"], f["max"])
+        return "%s %s (%s–%s)" % (num(f["median"]), f["unit"], num(f["min"]), num(f["max"]))
 
     rows = []
     print("| row | native | lguest | UML | lguest/native | UML/native |")
