@@ -8,6 +8,7 @@
 #   make install    DESTDIR=... PREFIX=/usr/local LIBDIR=$(PREFIX)/lib
 #   make check      static checks, unit tests, fuzzing and the in-VM test matrix
 #   make demo       boot a VM host, load lg.ko and show it answering
+#   make bench      virtbench: native, lguest and UML in one VM host (docs/benchmarks.md)
 #   make dist       build/dist/lguest-VERSION.tar.gz, the source tarball
 #   make deb        build/deb/*.deb (dpkg-buildpackage from that tarball)
 #   make rpm        build/rpm/RPMS/*/*.rpm (rpmbuild -bb from that tarball)
