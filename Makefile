@@ -9,6 +9,7 @@
 #   make install-guest-kernel  DESTDIR=... GUESTDIR=$(PREFIX)/lib/lguest
 #   make check      static checks, unit tests, fuzzing and the in-VM test matrix
 #   make demo       boot a VM host, load lg.ko and show it answering
+#   make bench      virtbench: native, lguest and UML in one VM host (docs/benchmarks.md)
 #   make dist       build/dist/lguest-VERSION.tar.gz, the source tarball
 #   make deb        build/deb/*.deb (dpkg-buildpackage from that tarball)
 #   make rpm        build/rpm/RPMS/*/*.rpm (rpmbuild -bb from that tarball)
@@ -72,6 +73,7 @@ LIB_OBJS := $(patsubst liblguest/src/%.c,$(BUILD)/lib/obj/%.o,$(LIB_SRCS))
 CTL_SRCS := $(filter-out lguestctl/main.c,$(wildcard lguestctl/*.c))
 CTL_HDRS := $(wildcard lguestctl/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+BENCH_PROGS := $(patsubst tests/bench/progs/%.c,$(BUILD)/bench/progs/%,$(wildcard tests/bench/progs/vb_*.c))
 VM_PROGS := $(patsubst tests/vm/progs/%.c,$(BUILD)/vm/progs/%,$(wildcard tests/vm/progs/*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -236,7 +238,7 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h include/uapi/linux
 
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
-vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl \
+vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl $(BENCH_PROGS) \
 	$(BUILD)/vm/progs/linux-initrd.cpio $(BUILD)/vm/progs/linux-net.cpio \
 	$(BUILD)/vm/progs/linux-root.img $(BUILD)/vm/progs/linux-userland.img
 # t_guests shares the MMIO script with its guest, t_net the transfer.
@@ -269,9 +271,18 @@ demo:
 	tests/demo.sh
 
 # Benchmarks print figures; they are never pass/fail tests.
-.PHONY: bench-core
+.PHONY: bench-core bench bench-progs
 bench-core:
 	tests/bench/core.sh
+
+# virtbench (docs/benchmarks.md): the same static programs natively, in
+# an lguest guest and in a User-Mode Linux guest, inside one VM host.
+$(BUILD)/bench/progs/%: tests/bench/progs/%.c tests/bench/progs/bench.h
+	@mkdir -p $(BUILD)/bench/progs
+	$(CC) $(USER_CFLAGS) -static $< -o $@
+bench-progs: $(BENCH_PROGS)
+bench:
+	tests/bench/virtbench.sh
 
 # ---- packaging (docs/packaging.md) --------------------------------------
 # What DKMS gets in /usr/src/lguest-VERSION: the module sources without

@@ -2,9 +2,10 @@
 # mkinitramfs.sh OUT LG_KO PROG...: the VM host's initramfs.
 # busybox-static for a shell, our /init, lg.ko and the static test
 # programs in /tests (test guests, *.elf, in /tests/guests); nothing from
-# the build machine's own root is copied.  Host kernel modules among the
-# PROGs (*.ko, *.ko.xz: tun and bridge for t_net) go to /lib/net/ as
-# plain .ko, since busybox's insmod and older kernels cannot unpack xz.
+# the build machine's own root is copied (but see LGTEST_EXTRA_ROOT).
+# Host kernel modules among the PROGs (*.ko, *.ko.xz: tun and bridge for
+# t_net) go to /lib/net/ as plain .ko, since busybox's insmod and older
+# kernels cannot unpack xz.
 set -euo pipefail
 out=$1 ko=$2
 shift 2
@@ -24,5 +25,10 @@ for p in "$@"; do
 	*) cp "$p" "$stage/tests/" ;;
 	esac
 done
+# LGTEST_EXTRA_ROOT=DIR: a tree copied over the root (make bench's
+# userland, UML and their libraries).
+if [ -n "${LGTEST_EXTRA_ROOT:-}" ]; then
+	cp -a "$LGTEST_EXTRA_ROOT"/. "$stage"/
+fi
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

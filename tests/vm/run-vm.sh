@@ -11,6 +11,7 @@
 # printed.  Each in-VM test line is recorded as "[NAME] test".
 # EXPECT="paging=4-level pti=on" makes the run fail unless the VM reports
 # that host configuration, so a matrix entry cannot silently test another.
+# LGTEST_MEM is the VM host's RAM in MiB (1024), LGTEST_SMP its CPUs (2).
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -22,7 +23,7 @@ mkdir -p "$logdir"
 
 start=$(date +%s)
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 2 -m 1024 \
+	-accel tcg -cpu max -smp "${LGTEST_SMP:-2}" -m "${LGTEST_MEM:-1024}" \
 	-display none -monitor none -serial stdio -no-reboot -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$kernel" -initrd "$initrd" \

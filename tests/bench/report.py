@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""report.py LOG JSON NOTE: the virtbench table from the VM host's console.
+
+The console carries "VBR <env> <key> <median> <min> <max> <unit> <reps>"
+per figure and "VBFAIL <env> <what>: <why>" per failure (t_virtbench).
+Prints the table as Markdown and writes everything as JSON.
+"""
+import datetime
+import json
+import re
+import sys
+
+ENVS = ["native", "lguest", "uml"]
+# key, row, the program that measures it (for its failures)
+ROWS = [
+    ("ctxsw", "context switch via pipe", "vb_ctxsw"),
+    ("cow", "one copy-on-write fault", "vb_cow"),
+    ("exec", "exec (fork + exec + exit + wait)", "vb_exec"),
+    ("fork", "fork/exit/wait", "vb_fork"),
+    ("syscall", "one syscall (getpid via syscall())", "vb_syscall"),
+    ("pte", "two PTE updates (mremap ping-pong)", "vb_pte"),
+    ("mmap64", "mmap + touch + munmap 64 MiB", "vb_mmap"),
+    ("disk4k", "4 KiB O_DIRECT disk read", "vb_disk"),
+    ("disk256k", "256 KiB O_DIRECT disk read", "vb_disk"),
+    ("tcp_host", "4 MiB TCP to the host", "tcp_host"),
+    ("ig_ping", "inter-guest TCP ping-pong (1 byte)", "ig_ping"),
+    ("ig_tcp", "inter-guest 4 MiB TCP", "ig_tcp"),
+    ("compile", "compile job (tcc, 21 C files)", "vb_compile"),
+]
+NET = {"tcp_host", "ig_ping", "ig_tcp"}
+
+
+def main():
+    log, out, note = sys.argv[1], sys.argv[2], sys.argv[3]
+    figs, fails, info = {}, [], []
+    with open(log, "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8", "replace").strip("\r\n")
+            m = re.match(r"VBR (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (\d+)$", line)
+            if m:
+                env, key = m.group(1), m.group(2)
+                figs[(env, key)] = {
+                    "median": float(m.group(3)), "min": float(m.group(4)),
+                    "max": float(m.group(5)), "unit": m.group(6),
+                    "reps": int(m.group(7))}
+                continue
+            m = re.match(r"VBFAIL (\S+) (.*)$", line)
+            if m:
+                fails.append((m.group(1), m.group(2)))
+            m = re.match(r"VBINFO (.*)$", line)
+            if m:
+                info.append(m.group(1))
+
+    def why(env, key, prog):
+        for e, what in fails:
+            if e not in (env, "all"):
+                continue
+            if what.startswith(prog + ":") or what.startswith(key + ":") or \
+                    (key in NET and what.startswith("net:")):
+                return what
+        return "no result; see build/bench/virtbench.log"
+
+    def num(v):
+        if v >= 100:
+            return "{:,.0f}".format(v)
+        return "%.1f" % v if v >= 10 else "%.2f" % v
+
+    def cell(f):
+        return "%s %s (%s–%s)" % (num(f["median"]), f["unit"], num(f["min"]), num(f["max"]))
+
+    rows = []
+    print("| row | native | lguest | UML | lguest/native | UML/native |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for key, label, prog in ROWS:
+        r = {"key": key, "row": label}
+        cells, ratio = [], []
+        for env in ENVS:
+            f = figs.get((env, key))
+            r[env] = f
+            if f:
+                cells.append(cell(f))
+            else:
+                r[env + "_na"] = why(env, key, prog)
+                cells.append("n/a (%s)" % r[env + "_na"])
+        nat = figs.get(("native", key))
+        for env in ("lguest", "uml"):
+            f = figs.get((env, key))
+            if f and nat and nat["median"] > 0:
+                r[env + "_ratio"] = round(f["median"] / nat["median"], 2)
+                ratio.append("%.2f" % r[env + "_ratio"])
+            else:
+                ratio.append("–")
+        rows.append(r)
+        print("| %s | %s |" % (label, " | ".join(cells + ratio)))
+    doc = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "command": "make bench",
+        "note": note + "; each figure: median (min-max) over its repetitions",
+        "info": info,
+        "rows": rows,
+    }
+    with open(out, "w") as f:
+        json.dump(doc, f, indent=1)
+    print()
+    print("%s; median (min–max) of each row's repetitions. JSON: %s" % (note, out))
+
+
+main()
