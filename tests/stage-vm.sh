@@ -30,15 +30,6 @@ else
 	tail -n 20 "$out/guest-kernel.txt"
 fi
 
-# host_net_modules KVER: the host kernel's tun and bridge modules (t_net),
-# from the Debian package host_vmlinuz unpacked.
-host_net_modules() {
-	local m
-	m=$(dirname "${VMLINUZ[$1]}")/../lib/modules/$1/kernel
-	ls "$m"/drivers/net/tun.ko* "$m"/net/llc/llc.ko* "$m"/net/802/stp.ko* \
-		"$m"/net/bridge/bridge.ko*
-}
-
 # initramfs KVER KO NAME PROGS...: build lg.ko's initramfs for one kernel.
 initramfs() {
 	local img=$out/$3.cpio.gz

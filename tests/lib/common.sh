@@ -27,24 +27,41 @@ host_kver() {
 KVER_61=$(host_kver linux-headers-amd64)
 KVER_612=$(host_kver linux-headers-6.12-amd64)
 
-# host_vmlinuz KVER: the Debian kernel image for KVER, fetched from the
-# archive and unpacked into the cache once per package version.
-host_vmlinuz() {
-	local kver=$1 pkg ver dir
-	pkg=linux-image-$kver
+# unpack_deb PACKAGE SUBDIR: Debian's PACKAGE, the archive's candidate
+# version, unpacked (not installed) into $CACHE/SUBDIR/PACKAGE-VERSION
+# once; prints that directory.
+unpack_deb() {
+	local pkg=$1 ver dir
 	ver=$(apt-cache policy "$pkg" | sed -n 's/ *Candidate: //p')
 	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
 		echo "error: $pkg is not in the archive (apt-get update?)" >&2
 		return 1
 	fi
-	dir=$CACHE/hosts/$pkg-$ver
-	if [ ! -e "$dir/boot/vmlinuz-$kver" ]; then
+	dir=$CACHE/$2/$pkg-$ver
+	if [ ! -d "$dir" ]; then
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
 		(cd "$dir.tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg=$ver" >/dev/null &&
 			dpkg-deb -x ./*.deb . && rm -f ./*.deb) || return 1
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		mv "$dir.tmp" "$dir"
 	fi
-	echo "$dir/boot/vmlinuz-$kver"
+	echo "$dir"
+}
+
+# host_vmlinuz KVER: the Debian kernel image for KVER (and, beside it,
+# its modules), unpacked into the cache once per package version.
+host_vmlinuz() {
+	local dir
+	dir=$(unpack_deb "linux-image-$1" hosts) || return 1
+	echo "$dir/boot/vmlinuz-$1"
+}
+
+# host_net_modules KVER: the host kernel's tun and bridge modules (t_net),
+# from the package host_vmlinuz unpacked.
+host_net_modules() {
+	local m
+	m=$(dirname "$(host_vmlinuz "$1")")/../lib/modules/$1/kernel || return 1
+	ls "$m"/drivers/net/tun.ko* "$m"/net/llc/llc.ko* "$m"/net/802/stp.ko* \
+		"$m"/net/bridge/bridge.ko*
 }
 
 # The kernel source tree (for checkpatch.pl now, the guest kernel later),

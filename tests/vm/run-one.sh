@@ -24,5 +24,6 @@ for t in "$@"; do progs+=("$P/$t"); done
 img=$BUILD/vm/one.cpio.gz
 tests/vm/mkinitramfs.sh "$img" "$BUILD/module/$kver/lg.ko" "$P/lgexit" "${progs[@]}" \
 	"$P"/*.bin "$BUILD"/vm/guests/*.elf "$vmlinux" "$P/linux-initrd.cpio" \
-	"$P/linux-root.img" "$P/lguestctl"
+	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-userland.img" "$P/lguestctl" \
+	$(host_net_modules "$kver") "$BUILD"/bench/progs/vb_*
 exec tests/vm/run-vm.sh one "$(host_vmlinuz "$kver")" "$img" "$append"
