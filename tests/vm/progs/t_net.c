@@ -45,13 +45,14 @@ static char out[1 << 17];
 
 /* ---- the host's network plumbing ------------------------------------------ */
 
-static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+/* A network ioctl (an ifreq, or a bridge's name) on a throwaway socket. */
+static int net_ioctl(unsigned long req, const void *arg)
 {
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
 
 	if (s < 0)
 		return -errno;
-	r = ioctl(s, req, ifr) < 0 ? -errno : 0;
+	r = ioctl(s, req, arg) < 0 ? -errno : 0;
 	close(s);
 	return r;
 }
@@ -99,11 +100,11 @@ static int link_up(const char *name)
 	int r;
 
 	ifr_init(&ifr, name);
-	r = ifreq_ioctl(SIOCGIFFLAGS, &ifr);
+	r = net_ioctl(SIOCGIFFLAGS, &ifr);
 	if (r)
 		return r;
 	ifr.ifr_flags |= IFF_UP;
-	return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+	return net_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
 static int set_addr(const char *name, const char *ip)
@@ -115,22 +116,11 @@ static int set_addr(const char *name, const char *ip)
 	ifr_init(&ifr, name);
 	sin->sin_family = AF_INET;
 	inet_pton(AF_INET, ip, &sin->sin_addr);
-	r = ifreq_ioctl(SIOCSIFADDR, &ifr);
+	r = net_ioctl(SIOCSIFADDR, &ifr);
 	if (r)
 		return r;
 	inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
-	return ifreq_ioctl(SIOCSIFNETMASK, &ifr);
-}
-
-static int bridge(unsigned long req, const char *br)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
-
-	if (s < 0)
-		return -errno;
-	r = ioctl(s, req, br) < 0 ? -errno : 0;
-	close(s);
-	return r;
+	return net_ioctl(SIOCSIFNETMASK, &ifr);
 }
 
 static int bridge_add_port(const char *br, const char *port)
@@ -141,7 +131,7 @@ static int bridge_add_port(const char *br, const char *port)
 	ifr.ifr_ifindex = (int)if_nametoindex(port);
 	if (!ifr.ifr_ifindex)
 		return -ENODEV;
-	return ifreq_ioctl(SIOCBRADDIF, &ifr);
+	return net_ioctl(SIOCBRADDIF, &ifr);
 }
 
 /* A counter from /sys/class/net/@dev/statistics/, or -1. */
@@ -419,7 +409,7 @@ static void guest_to_guest(void)
 	struct ifreq ifr;
 	int err;
 
-	err = bridge(SIOCBRADDBR, "lgbr0");
+	err = net_ioctl(SIOCBRADDBR, "lgbr0");
 	if (!err)
 		err = tap_persist(a.tap, 1);
 	if (!err)
@@ -441,11 +431,11 @@ static void guest_to_guest(void)
 	tap_persist(b.tap, 0);
 	/* A bridge must be down to be deleted. */
 	ifr_init(&ifr, "lgbr0");
-	if (!ifreq_ioctl(SIOCGIFFLAGS, &ifr)) {
+	if (!net_ioctl(SIOCGIFFLAGS, &ifr)) {
 		ifr.ifr_flags &= ~IFF_UP;
-		ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+		net_ioctl(SIOCSIFFLAGS, &ifr);
 	}
-	bridge(SIOCBRDELBR, "lgbr0");
+	net_ioctl(SIOCBRDELBR, "lgbr0");
 }
 
 int main(void)
