@@ -144,6 +144,11 @@ void lg_switch(struct lguest *lg)
 	if (cr4 & X86_CR4_PGE)
 		cr4_clear_bits_irqsoff(X86_CR4_PGE);
 
+	/* The Switcher turns SMAP off for the guest's world (switcher.S). */
+	cr4 = __read_cr4();
+	STATE(lg, SP_HOST_CR4, u64) = cr4;
+	STATE(lg, SP_GUEST_CR4, u64) = cr4 & ~X86_CR4_SMAP;
+
 	host_cr3 = __native_read_cr3();
 	if (cr4 & X86_CR4_PCIDE)
 		host_cr3 |= X86_CR3_PCID_NOFLUSH;
@@ -188,6 +193,8 @@ void lg_switch(struct lguest *lg)
 	native_write_cr3(__pa(lg->trans_root));
 	enter();
 	native_write_cr3(host_cr3);
+	/* SMAP back on, above all (the kernel's pinning never sees it off). */
+	WARN_ON_ONCE(__read_cr4() != cr4);
 
 	wrmsrl(MSR_LSTAR, host_lstar);
 	if (intel)
