@@ -66,7 +66,10 @@ void lg_deliver_event(struct lguest *lg, u64 vector, u64 errcode)
 	lg->user_mode = false;
 }
 
-/* Deliver the lowest pending line if the guest has interrupts on. */
+/*
+ * Before every entry: show the guest its pending lines (and the time), and
+ * deliver the lowest if it has interrupts on.
+ */
 void lg_deliver_interrupts(struct lguest *lg)
 {
 	unsigned long pending = READ_ONCE(lg->irq_pending);
@@ -75,8 +78,10 @@ void lg_deliver_interrupts(struct lguest *lg)
 
 	if (!lg->data_gpa)
 		return;
+	/* Without a TSC, the guest's clock is the one we write here. */
 	if (put_user(pending, &lgdata(lg)->irq_pending) ||
-	    get_user(irq_on, &lgdata(lg)->irq_enabled)) {
+	    get_user(irq_on, &lgdata(lg)->irq_enabled) ||
+	    (!lg->tsc_khz && put_user(ktime_get_ns(), &lgdata(lg)->clock_ns))) {
 		lg_kill(lg, "shared page unusable");
 		return;
 	}

@@ -156,11 +156,12 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 	}
 	set_alias(lg, SW_DATA_OFF, data);
 	lg->data_gpa = data_gpa;
+	lg->tsc_khz = lg_guest_tsc_khz();
 	lg->event_entry = entry;
 	STATE(lg, SP_EVENT_ENTRY, u64) = entry;
 	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
 	    copy_to_user(lgdata(lg)->ring_status, lg_empty_ring, LGUEST_RING_SIZE) ||
-	    put_user(lg_guest_tsc_khz(), &lgdata(lg)->tsc_khz) ||
+	    put_user(lg->tsc_khz, &lgdata(lg)->tsc_khz) ||
 	    put_user(ktime_get_real_ns(), &lgdata(lg)->wallclock_ns)) {
 		lg_kill(lg, "shared page unwritable");
 		return -EFAULT;

@@ -42,6 +42,8 @@ struct lguest {
 	/* Set by LHCALL_INIT: the shared page and where events enter. */
 	u64 data_gpa;
 	u64 event_entry;
+	/* The TSC's frequency offered to the guest; 0: we write clock_ns. */
+	u64 tsc_khz;
 	/* The next slot of lguest_data's hypercall ring to look at. */
 	unsigned int ring_next;
 	/* The kernel stack for events from ring 3 (LHCALL_SET_STACK). */

@@ -239,6 +239,9 @@ struct lguest_irq {
  * @tsc_khz: the TSC's frequency, when it is a usable clocksource
  * @wallclock_ns: the host's time of day (CLOCK_REALTIME, ns since the
  *	epoch) when LHCALL_INIT was made; the guest keeps time from there
+ * @clock_ns: when @tsc_khz is 0, the host's CLOCK_MONOTONIC in ns, written
+ *	before every entry into the guest (so it moves at least at every
+ *	host interrupt): a clocksource for a guest without a usable TSC
  * @ring_status: per slot of @ring: 0xff while empty; the guest fills the
  *	slot, then sets its status to 0.  The host runs filled slots in
  *	order before every hypercall, and sets them back to 0xff.
@@ -266,7 +269,8 @@ struct lguest_data {
 	__u8 ring_status[LGUEST_RING_SIZE];
 	struct lguest_hcall_slot ring[LGUEST_RING_SIZE];
 	__u64 wallclock_ns;
-	__u64 reserved[241];
+	__u64 clock_ns;
+	__u64 reserved[240];
 };
 #endif
 

@@ -202,17 +202,7 @@ static void battery(void)
 	 * arrival, so the least of the first three against the least of the
 	 * last three is the drift.
 	 */
-	if (r.nclock == NCLOCK && strstr(r.out, "Switched to clocksource refined-jiffies")) {
-		/*
-		 * A 6.1 VM host offers no TSC (its own clocksource is the
-		 * HPET), so the guest counts ticks.  Measured so, the guest's
-		 * clock ran 2-2.4 times too fast on 6.1-4level-pti and kept
-		 * pace on 6.1-5level; not understood yet (docs/guest.md).
-		 */
-		printf("LGTEST SKIP userland: the guest's CLOCK_MONOTONIC keeps pace with the "
-		       "host's over 2 s: the guest keeps time on jiffies here (no TSC from this "
-		       "host), which was seen running fast and is not understood yet\n");
-	} else if (r.nclock == NCLOCK) {
+	if (r.nclock == NCLOCK) {
 		double early = 1e9, late = 1e9, g, h;
 
 		for (int i = 0; i < NCLOCK; i++) {
