@@ -397,8 +397,8 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	if (w.nx)
 		sflags |= _PAGE_NX;
 	/*
-	 * Already so: the CPU faulted for a reason of the guest's own (SMAP
-	 * or SMEP in ring 1, say), not for a missing shadow entry.
+	 * Already so: the CPU faulted for a reason of the guest's own (SMEP
+	 * in ring 1, say), not for a missing shadow entry.
 	 */
 	if (table[(va >> 12) & 511] == (page_to_phys(page) | sflags))
 		return 1;
