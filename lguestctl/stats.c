@@ -3,7 +3,7 @@
  * The counters lg.ko keeps for a VM, printed for people and scripts alike:
  * one line of name=value words (docs/lguestctl.md lists the names).
  */
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <linux/lguest.h>
@@ -36,19 +36,23 @@ struct out {
 	int err;
 };
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
+/* One more word: PREFIX then NAME, or PREFIX then NR without a name. */
+static void put(struct out *o, const char *prefix, const char *name, unsigned int nr,
+		uint64_t value)
 {
-	va_list ap;
+	size_t room = o->len - o->used;
+	const char *sep = o->used ? " " : "";
 	int n;
 
 	if (o->err)
 		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->used)
+	if (name)
+		n = snprintf(o->buf + o->used, room, "%s%s%s=%llu", sep, prefix, name,
+			     (unsigned long long)value);
+	else
+		n = snprintf(o->buf + o->used, room, "%s%s%u=%llu", sep, prefix, nr,
+			     (unsigned long long)value);
+	if (n < 0 || (size_t)n >= room)
 		o->err = 1;
 	else
 		o->used += (size_t)n;
@@ -56,43 +60,38 @@ static void put(struct out *o, const char *fmt, ...)
 
 int ctl_format_stats(const struct lg_stats *s, char *buf, size_t len)
 {
+	const struct {
+		const char *name;
+		uint64_t value;
+	} totals[] = {
+		{ "world_switches", s->world_switches }, { "hcalls", s->hcalls },
+		{ "ring_hcalls", s->ring_hcalls }, { "shadow_faults", s->shadow_faults },
+		{ "mmio_exits", s->mmio_exits }, { "user_exits", s->user_exits },
+		{ "host_irqs", s->host_irqs }, { "irqs", s->irqs },
+		{ "slow_syscalls", s->slow_syscalls },
+	};
 	struct out o = { .buf = buf, .len = len };
 	unsigned int i;
 
 	if (!len)
 		return -1;
 	buf[0] = 0;
-	put(&o, "world_switches=%llu hcalls=%llu ring_hcalls=%llu shadow_faults=%llu"
-	    " mmio_exits=%llu user_exits=%llu host_irqs=%llu irqs=%llu slow_syscalls=%llu",
-	    (unsigned long long)s->world_switches, (unsigned long long)s->hcalls,
-	    (unsigned long long)s->ring_hcalls, (unsigned long long)s->shadow_faults,
-	    (unsigned long long)s->mmio_exits, (unsigned long long)s->user_exits,
-	    (unsigned long long)s->host_irqs, (unsigned long long)s->irqs,
-	    (unsigned long long)s->slow_syscalls);
-	for (i = 0; i < sizeof(s->hcall) / sizeof(s->hcall[0]); i++) {
-		const char *name = i < sizeof(hcall_names) / sizeof(hcall_names[0]) ?
-				   hcall_names[i] : NULL;
-
-		if (!s->hcall[i])
-			continue;
-		if (name)
-			put(&o, " hc_%s=%llu", name, (unsigned long long)s->hcall[i]);
-		else
-			put(&o, " hc_%u=%llu", i, (unsigned long long)s->hcall[i]);
-	}
+	for (i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)
+		put(&o, "", totals[i].name, 0, totals[i].value);
+	for (i = 0; i < sizeof(s->hcall) / sizeof(s->hcall[0]); i++)
+		if (s->hcall[i])
+			put(&o, "hc_", i < sizeof(hcall_names) / sizeof(hcall_names[0]) ?
+				       hcall_names[i] : NULL, i, s->hcall[i]);
 	/* The three that matter most, always; the rest when they happened. */
-	put(&o, " pf=%llu ud=%llu gp=%llu", (unsigned long long)s->traps[14],
-	    (unsigned long long)s->traps[6], (unsigned long long)s->traps[13]);
+	put(&o, "", "pf", 0, s->traps[14]);
+	put(&o, "", "ud", 0, s->traps[6]);
+	put(&o, "", "gp", 0, s->traps[13]);
 	for (i = 0; i < sizeof(s->traps) / sizeof(s->traps[0]); i++) {
 		const char *name = i < sizeof(trap_names) / sizeof(trap_names[0]) ?
 				   trap_names[i] : NULL;
 
-		if (!s->traps[i] || i == 6 || i == 13 || i == 14)
-			continue;
-		if (name)
-			put(&o, " %s=%llu", name, (unsigned long long)s->traps[i]);
-		else
-			put(&o, " trap%u=%llu", i, (unsigned long long)s->traps[i]);
+		if (s->traps[i] && i != 6 && i != 13 && i != 14)
+			put(&o, name ? "" : "trap", name, i, s->traps[i]);
 	}
 	return o.err ? -1 : (int)o.used;
 }

@@ -19,7 +19,7 @@
 /* bench.S's counts per phase. */
 #define BENCH_N		20000
 #define BENCH_PAGES	4096
-#define BENCH_BATCHES	(BENCH_N / 64)
+#define BENCH_BATCHES	(BENCH_N / 64ULL)
 
 static int get_stats(int fd, struct lguest_stats *s)
 {
@@ -76,7 +76,7 @@ static void close_guest(struct flatguest *g)
 static void known_guest_hello(void)
 {
 	struct flatguest g;
-	struct lguest_stats s;
+	struct lguest_stats s = { 0 };
 	unsigned int returns, mmio;
 
 	CHECK(flatguest_start(&g, "/tests/hello.bin") == 0, "stats: hello guest starts",
@@ -119,7 +119,7 @@ static void known_guest_hello(void)
 static void known_guest_bench(void)
 {
 	struct flatguest g;
-	struct lguest_stats s;
+	struct lguest_stats s = { 0 };
 	unsigned int returns, mmio;
 
 	CHECK(flatguest_start(&g, "/tests/bench.bin") == 0, "stats: bench guest starts",
@@ -158,7 +158,7 @@ struct reader {
 static void *reader_thread(void *arg)
 {
 	struct reader *r = arg;
-	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	struct timespec ts = { 0, 300L * 1000 * 1000 };
 
 	nanosleep(&ts, NULL);
 	r->err[0] = get_stats(r->fd, &r->s[0]) ? errno : 0;
