@@ -24,6 +24,7 @@
 #include <liblguest.h>
 #include "control.h"
 #include "opts.h"
+#include "stats.h"
 
 static const char usage_text[] =
 	"Usage: lguestctl run [OPTIONS] VMLINUX [KERNEL ARGS...]\n"
@@ -42,6 +43,8 @@ static const char usage_text[] =
 	"      --console[=on|off] the guest's hvc0 on this terminal (default on)\n"
 	"      --name NAME       the name list and stop use (default lguest-PID)\n"
 	"      --log-level LEVEL error, warn, info or debug (default error)\n"
+	"      --stats           print the hypervisor's counters when the guest ends\n"
+	"                        (SIGUSR1 prints them at any time)\n"
 	"\n"
 	"Exit status: 0 poweroff, 1 host error, 2 usage, 3 guest panic,\n"
 	"4 guest killed by the host, 5 stopped, 6 reboot.\n"
@@ -67,6 +70,21 @@ static int host_error(struct lg_vm *vm)
 	fprintf(stderr, "lguestctl: %s\n", lg_vm_last_error(vm));
 	lg_vm_destroy(vm);
 	return CTL_EXIT_HOST;
+}
+
+/* The module's counters on stderr, one line (docs/lguestctl.md). */
+static void print_stats(struct lg_vm *vm)
+{
+	struct lg_stats s;
+	char line[4096];
+	int err = lg_vm_get_stats(vm, &s, sizeof(s));
+
+	if (err)
+		fprintf(stderr, "lguestctl: stats: %s\r\n", strerror(-err));
+	else if (ctl_format_stats(&s, line, sizeof(line)) < 0)
+		fprintf(stderr, "lguestctl: stats: too long\r\n");
+	else
+		fprintf(stderr, "lguestctl: stats: %s\r\n", line);
 }
 
 /* ---- the control thread: signals and the control socket ---------------- */
@@ -95,7 +113,11 @@ static void *control_thread(void *arg)
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(c->sig_fd, &si, sizeof(si)) == sizeof(si))
+			if (read(c->sig_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGUSR1)
+				print_stats(c->vm);
+			else
 				lg_vm_stop(c->vm);
 			continue;
 		}
@@ -240,11 +262,15 @@ static int cmd_run(int argc, char **argv)
 		return host_error(vm);
 	}
 
-	/* SIGINT, SIGTERM, SIGHUP stop the guest cleanly (the terminal is restored). */
+	/*
+	 * SIGINT, SIGTERM, SIGHUP stop the guest cleanly (the terminal is
+	 * restored); SIGUSR1 prints the counters.
+	 */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	ctl.vm = vm;
 	ctl.run = &r;
@@ -263,6 +289,8 @@ static int cmd_run(int argc, char **argv)
 				"killed by the host" : rc == CTL_EXIT_REBOOT ? "asked to reboot" :
 				"stopped", ex.msg[0] ? ": " : "", ex.msg);
 	}
+	if (r.stats)
+		print_stats(vm);
 	if (sockpath[0])
 		unlink(sockpath);
 	/* The control thread may still hold vm: leave it to process exit. */

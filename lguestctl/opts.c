@@ -197,6 +197,7 @@ static const struct option run_opts[] = {
 	{ "console", optional_argument, NULL, 'c' },
 	{ "name", required_argument, NULL, 'N' },
 	{ "log-level", required_argument, NULL, 'L' },
+	{ "stats", no_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -279,6 +280,9 @@ static int parse_opt(int c, struct ctl_run *r, char *err, size_t errlen)
 		r->log_level = log_level(optarg);
 		if (r->log_level < 0)
 			return usage_err(err, errlen, "--log-level %s: error, warn, info or debug", optarg);
+		return 0;
+	case 'S':
+		r->stats = true;
 		return 0;
 	case 'h':
 		r->help = true;

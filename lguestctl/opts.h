@@ -47,6 +47,7 @@ struct ctl_run {
 	bool console;
 	char *name;		/* malloc */
 	int log_level;		/* enum lg_log_level */
+	bool stats;		/* print the module's counters at the end */
 	bool help;
 };
 

@@ -64,6 +64,8 @@ void lg_deliver_event(struct lguest *lg, u64 vector, u64 errcode)
 	r->rsp = sp;
 	r->rflags = X86_EFLAGS_FIXED;
 	lg->user_mode = false;
+	if (vector < LGUEST_STATS_NR_TRAPS)
+		lg_count(&lg->stats.traps[vector]);
 }
 
 /*
@@ -90,6 +92,8 @@ void lg_deliver_interrupts(struct lguest *lg)
 	irq = __ffs(pending);
 	clear_bit(irq, &lg->irq_pending);
 	lg_deliver_event(lg, LGUEST_IRQ_BASE + irq, 0);
+	if (!lg->dead)
+		lg_count(&lg->stats.irqs);
 }
 
 /* Wake the guest if it sleeps; make it leave the guest if it runs. */

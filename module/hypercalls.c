@@ -111,6 +111,8 @@ static void run_ring(struct lguest *lg)
 			lg_kill(lg, "hypercall %llu may not be queued", slot.nr);
 			return;
 		}
+		lg_count(&lg->stats.ring_hcalls);
+		lg_count(&lg->stats.hcall[slot.nr]);
 		if (!do_flush(lg, slot.nr, slot.args[0]))
 			return;
 		flushed = true;
@@ -179,6 +181,9 @@ bool lg_do_hcall(struct lguest *lg)
 	struct lguest_run *run = lg->run;
 	u64 nr = r->rax;
 
+	lg_count(&lg->stats.hcalls);
+	if (nr < LGUEST_STATS_NR_HCALLS)
+		lg_count(&lg->stats.hcall[nr]);
 	r->rax = 0;
 	if (lg->data_gpa) {
 		run_ring(lg);

@@ -82,7 +82,19 @@ struct lguest {
 	struct list_head pt_pages;
 	/* Guest pages pinned for shadow entries, by guest frame number. */
 	struct xarray pinned;
+
+	/*
+	 * Why the guest came back to us (LGUEST_GET_STATS).  Only the thread
+	 * running the guest counts; others may read at any time.
+	 */
+	struct lguest_stats stats;
 };
+
+/* One more of something: one writer, so no atomics, only whole stores. */
+static inline void lg_count(u64 *counter)
+{
+	WRITE_ONCE(*counter, *counter + 1);
+}
 
 /* core.c: the Switcher's shared pages and where the hole is. */
 extern unsigned long lg_switcher_va;

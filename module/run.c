@@ -42,10 +42,14 @@ static void handle_trap(struct lguest *lg)
 		}
 		pf_err = err;
 		ret = lg_pt_fault(lg, r->cr2, &pf_err, &gpa);
-		if (ret == 1)
+		if (ret == 0) {
+			lg_count(&lg->stats.shadow_faults);
+		} else if (ret == 1) {
 			lg_deliver_event(lg, trap, pf_err);
-		else if (ret == 2 && !lg_mmio_exit(lg, gpa))
+		} else if (ret == 2 && !lg_mmio_exit(lg, gpa)) {
+			lg_count(&lg->stats.mmio_exits);
 			lg->pending_exit = LGUEST_EXIT_MMIO;
+		}
 		return;
 	case LG_HCALL_VECTOR:
 		if (lg->user_mode)
@@ -54,17 +58,21 @@ static void handle_trap(struct lguest *lg)
 			lg->pending_exit = lg->run->exit_reason;
 		return;
 	case LG_TRAP_SYSCALL:
+		lg_count(&lg->stats.slow_syscalls);
 		lg_deliver_event(lg, LGUEST_EVENT_SYSCALL, 0);
 		return;
 	case X86_TRAP_NMI:
 	case X86_TRAP_MC:
+		lg_count(&lg->stats.host_irqs);
 		return;
 	case X86_TRAP_DF:
 		lg_kill(lg, "double fault at rip %#llx", r->rip);
 		return;
 	}
-	if (trap >= FIRST_EXTERNAL_VECTOR)
-		return;		/* a host interrupt: already handled */
+	if (trap >= FIRST_EXTERNAL_VECTOR) {
+		lg_count(&lg->stats.host_irqs);	/* already handled */
+		return;
+	}
 	lg_deliver_event(lg, trap, err);
 }
 
@@ -82,6 +90,7 @@ static long lg_run_loop(struct lguest *lg)
 		if (lg->dead)
 			return 0;
 
+		lg_count(&lg->stats.world_switches);
 		lg_switch(lg);
 		handle_trap(lg);
 		if (lg->dead || lg->pending_exit)
@@ -112,6 +121,7 @@ long lg_run(struct lguest *lg)
 	fpu_swap_kvm_fpstate(&lg->fpu, true);
 	ret = lg_run_loop(lg);
 	fpu_swap_kvm_fpstate(&lg->fpu, false);
+	lg_count(&lg->stats.user_exits);
 	return ret;
 }
 

@@ -177,6 +177,46 @@ static long lg_irq(struct lguest *lg, struct lguest_irq __user *uarg)
 	return 0;
 }
 
+/*
+ * The counters, read while the guest may be running on another thread:
+ * each is one whole u64 (lg_count), not all from one instant.
+ */
+static long lg_get_stats(struct lguest *lg, struct lguest_stats __user *uarg)
+{
+	struct lguest_stats *st;
+	u32 size, flags;
+	u64 *to;
+	const u64 *from;
+	unsigned int i;
+	long ret;
+
+	BUILD_BUG_ON(sizeof(*st) != LGUEST_STATS_SIZE_VER0);
+	/* Pairs with lg_init's release: lg->mm is set. */
+	if (!smp_load_acquire(&lg->initialised))
+		return -EBADFD;
+	if (current->mm != lg->mm)
+		return -EPERM;
+	if (get_user(size, &uarg->size) || get_user(flags, &uarg->flags))
+		return -EFAULT;
+	if (size != sizeof(*st) || flags)
+		return -EINVAL;
+	ret = check_zeroed_user(uarg->reserved, sizeof(uarg->reserved));
+	if (ret <= 0)
+		return ret ? ret : -EINVAL;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	st->size = sizeof(*st);
+	to = &st->world_switches;
+	from = &lg->stats.world_switches;
+	for (i = 0; to + i < (u64 *)st->reserved; i++)
+		to[i] = READ_ONCE(from[i]);
+	ret = copy_to_user(uarg, st, sizeof(*st)) ? -EFAULT : 0;
+	kfree(st);
+	return ret;
+}
+
 long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct lguest *lg = file->private_data;
@@ -199,6 +239,9 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case LGUEST_IRQ:
 		/* No lock: any thread may raise a line while the guest runs. */
 		return lg_irq(lg, uarg);
+	case LGUEST_GET_STATS:
+		/* Nor to read the counters. */
+		return lg_get_stats(lg, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -194,6 +194,34 @@ int lg_vm_wait(struct lg_vm *vm, struct lg_exit *exit);
 /* Asks a running guest to stop: lg_vm_run() returns LG_EXIT_STOPPED. */
 int lg_vm_stop(struct lg_vm *vm);
 
+/* ---- where the time goes ------------------------------------------------ */
+
+/*
+ * Counters lg.ko keeps for a VM from its first run: how often the CPU went
+ * into the guest, and why it came back (docs/liblguest.md).  A later
+ * library may add fields at the end, never change these.
+ */
+struct lg_stats {
+	uint64_t world_switches;	/* entries into the guest */
+	uint64_t hcalls;		/* hypercalls the guest made */
+	uint64_t ring_hcalls;		/* hypercalls it queued in the shared ring */
+	uint64_t shadow_faults;		/* page faults fixed in the shadow page tables */
+	uint64_t mmio_exits;		/* device accesses handed to the launcher */
+	uint64_t user_exits;		/* returns from the module to the launcher */
+	uint64_t host_irqs;		/* host interrupts that took the CPU back */
+	uint64_t irqs;			/* virtual interrupts delivered */
+	uint64_t slow_syscalls;		/* guest system calls through the host */
+	uint64_t hcall[32];		/* hypercalls (both kinds) by number */
+	uint64_t traps[32];		/* exceptions handed to the guest, by vector */
+};
+
+/*
+ * Fills the first @size bytes of @stats (sizeof(*stats): callers built
+ * against an older struct lg_stats get what they know).  Any thread may
+ * call it, also while the guest runs; -EBADF before the guest's first run.
+ */
+int lg_vm_get_stats(struct lg_vm *vm, struct lg_stats *stats, size_t size);
+
 /* ---- odds and ends ------------------------------------------------------ */
 
 /* The module's ABI version behind @path (NULL: as lg_vm_open()), or -errno. */

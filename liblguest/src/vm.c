@@ -442,6 +442,34 @@ int lg_vm_irq(struct lg_vm *vm, unsigned int irq)
 	return ioctl(vm->fd, LGUEST_IRQ, &arg) < 0 ? -errno : 0;
 }
 
+int lg_vm_get_stats(struct lg_vm *vm, struct lg_stats *stats, size_t size)
+{
+	struct lguest_stats ks = { .size = sizeof(ks) };
+	struct lg_stats s;
+
+	if (!size || size > sizeof(s) || size % sizeof(uint64_t))
+		return -EINVAL;
+	if (vm->fd < 0)
+		return -EBADF;
+	if (ioctl(vm->fd, LGUEST_GET_STATS, &ks) < 0)
+		return errno == EBADFD ? -EBADF : -errno;
+	s.world_switches = ks.world_switches;
+	s.hcalls = ks.hcalls;
+	s.ring_hcalls = ks.ring_hcalls;
+	s.shadow_faults = ks.shadow_faults;
+	s.mmio_exits = ks.mmio_exits;
+	s.user_exits = ks.user_exits;
+	s.host_irqs = ks.host_irqs;
+	s.irqs = ks.irqs;
+	s.slow_syscalls = ks.slow_syscalls;
+	_Static_assert(sizeof(s.hcall) == sizeof(ks.hcall), "hcall counters");
+	_Static_assert(sizeof(s.traps) == sizeof(ks.traps), "trap counters");
+	memcpy(s.hcall, ks.hcall, sizeof(s.hcall));
+	memcpy(s.traps, ks.traps, sizeof(s.traps));
+	memcpy(stats, &s, size);
+	return 0;
+}
+
 const char *lg_library_version(void)
 {
 	return LG_VERSION_STRING;

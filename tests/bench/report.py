@@ -2,8 +2,10 @@
 """report.py LOG JSON NOTE: the virtbench table from the VM host's console.
 
 The console carries "VBR <env> <key> <median> <min> <max> <unit> <reps>"
-per figure and "VBFAIL <env> <what>: <why>" per failure (t_virtbench).
-Prints the table as Markdown and writes everything as JSON.
+per figure, "VBFAIL <env> <what>: <why>" per failure and, for lguest,
+"VBPROF <env> <key> start|end <ops> <counter=value...>" at both ends of
+each timed loop (t_virtbench).  Prints the table as Markdown and writes
+everything as JSON: per row, lg.ko's counters per operation.
 """
 import datetime
 import json
@@ -28,11 +30,32 @@ ROWS = [
     ("compile", "compile job (tcc, 21 C files)", "vb_compile"),
 ]
 NET = {"tcp_host", "ig_ping", "ig_tcp"}
+# The per-operation columns: lg.ko counters (lguestctl --stats names).
+PROF_COLS = [("world_switches", "switches/op"), ("shadow_faults", "shadow faults/op"),
+             ("pf", "#PF/op"), ("ud", "#UD/op")]
+
+
+def profile(marks):
+    """Counter deltas over every start..end window of a row, per operation."""
+    total, ops, start, windows = {}, 0, None, 0
+    for phase, n, counters in marks:
+        if phase == "start":
+            start = counters
+        elif phase == "end" and start is not None:
+            for k, v in counters.items():
+                total[k] = total.get(k, 0) + v - start.get(k, 0)
+            ops += n
+            windows += 1
+            start = None
+    if not ops:
+        return None
+    return {"ops": ops, "windows": windows,
+            "per_op": {k: round(v / ops, 4) for k, v in sorted(total.items())}}
 
 
 def main():
     log, out, note = sys.argv[1], sys.argv[2], sys.argv[3]
-    figs, fails, info = {}, [], []
+    figs, fails, info, marks = {}, [], [], {}
     with open(log, "rb") as f:
         for raw in f:
             line = raw.decode("utf-8", "replace").strip("\r\n")
@@ -43,6 +66,13 @@ def main():
                     "median": float(m.group(3)), "min": float(m.group(4)),
                     "max": float(m.group(5)), "unit": m.group(6),
                     "reps": int(m.group(7))}
+                continue
+            m = re.match(r"VBPROF (\S+) (\S+) (start|end) (\d+) (.*)$", line)
+            if m:
+                counters = {k: int(v) for k, v in
+                            (w.split("=", 1) for w in m.group(5).split() if "=" in w)}
+                marks.setdefault((m.group(1), m.group(2)), []).append(
+                    (m.group(3), int(m.group(4)), counters))
                 continue
             m = re.match(r"VBFAIL (\S+) (.*)$", line)
             if m:
@@ -68,9 +98,15 @@ def main():
     def cell(f):
         return "%s %s (%s–%s)" % (num(f["median"]), f["unit"], num(f["min"]), num(f["max"]))
 
+    def per_op(v):
+        if v >= 100:
+            return "{:,.0f}".format(v)
+        return "%.1f" % v if v >= 10 else "%.2f" % v if v >= 1 else "%.3f" % v
+
     rows = []
-    print("| row | native | lguest | UML | lguest/native | UML/native |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| row | native | lguest | UML | lguest/native | UML/native | %s |" %
+          " | ".join("lguest " + name for _, name in PROF_COLS))
+    print("|---|---:|---:|---:|---:|---:|%s" % ("---:|" * len(PROF_COLS)))
     for key, label, prog in ROWS:
         r = {"key": key, "row": label}
         cells, ratio = [], []
@@ -90,12 +126,19 @@ def main():
                 ratio.append("%.2f" % r[env + "_ratio"])
             else:
                 ratio.append("–")
+        prof = profile(marks.get(("lguest", key), []))
+        if prof:
+            r["lguest_profile"] = prof
+            ratio += [per_op(prof["per_op"].get(c, 0)) for c, _ in PROF_COLS]
+        else:
+            ratio += ["–"] * len(PROF_COLS)
         rows.append(r)
         print("| %s | %s |" % (label, " | ".join(cells + ratio)))
     doc = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
         "command": "make bench",
-        "note": note + "; each figure: median (min-max) over its repetitions",
+        "note": note + "; each figure: median (min-max) over its repetitions; "
+        "lguest_profile: lg.ko's counters over the timed loops, per operation",
         "info": info,
         "rows": rows,
     }

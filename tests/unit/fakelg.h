@@ -15,6 +15,9 @@
  *   block              wait for a signal, then fail with EINTR
  * After the script LGUEST_RUN fails with ESHUTDOWN.
  *
+ * LGUEST_GET_STATS checks its argument as lg.ko does and answers
+ * fakelg_stats(): counters made up from the number of runs so far.
+ *
  * Included by test_run.c (linked in) and fakelg_preload.c (LD_PRELOAD
  * into lguestctl).
  */
@@ -45,6 +48,28 @@ static unsigned int fakelg_nreads;
 static int fakelg_pending_read = -1;
 static unsigned int fakelg_irqs;
 static uint64_t fakelg_hcall_ret;
+static unsigned int fakelg_runs;
+
+/* What LGUEST_GET_STATS says after @runs calls of LGUEST_RUN. */
+static inline void fakelg_stats(struct lguest_stats *s, unsigned int runs)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->world_switches = 10ULL * runs;
+	s->hcalls = 3ULL * runs;
+	s->ring_hcalls = 64;
+	s->shadow_faults = 7ULL * runs;
+	s->mmio_exits = 2;
+	s->user_exits = runs;
+	s->host_irqs = 5;
+	s->irqs = 4;
+	s->slow_syscalls = 1;
+	s->hcall[LHCALL_FLUSH_TLB_ONE] = 3ULL * runs;
+	s->hcall[31] = 31;
+	s->traps[6] = 6;
+	s->traps[14] = 14;
+	s->traps[31] = 31;
+}
 
 /* The @n-th comma-separated step of the script into @buf; false past the end. */
 static bool fakelg_get_step(unsigned int n, char *buf, size_t len)
@@ -70,6 +95,7 @@ static int fakelg_do_run(int fd)
 
 	if (!fakelg_inited)
 		return -EINVAL;
+	fakelg_runs++;
 	if (!fakelg_run) {
 		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
@@ -157,6 +183,19 @@ static int fakelg_ioctl(int fd, unsigned long req, void *arg)
 	case LGUEST_IRQ:
 		fakelg_irqs++;
 		return 0;
+	case LGUEST_GET_STATS: {
+		struct lguest_stats *s = arg;
+
+		if (!fakelg_inited)
+			return -EBADFD;
+		if (s->size != sizeof(*s) || s->flags)
+			return -EINVAL;
+		for (size_t i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
+			if (s->reserved[i])
+				return -EINVAL;
+		fakelg_stats(s, fakelg_runs);
+		return 0;
+	}
 	case LGUEST_RUN:
 		/* As lg.ko: the argument must be 0. */
 		if (arg)

@@ -392,6 +392,64 @@ static void exit_status_follows_the_guest(void **state)
 	}
 }
 
+/* --stats: the module's counters, one line on stderr, when the guest ends. */
+static void stats_when_the_guest_ends(void **state)
+{
+	struct opts o = { .script = "r:0x1000000000:4,r:0x1000000000:4,off" };
+
+	(void)state;
+	assert_int_equal(RUN(&o, "run", "--stats", "--mem", "32", good), CTL_EXIT_POWEROFF);
+	/* Three runs of the fake module (fakelg_stats()). */
+	says("lguestctl: stats: world_switches=30 hcalls=9 ring_hcalls=64 shadow_faults=21 "
+	     "mmio_exits=2 user_exits=3 host_irqs=5 irqs=4 slow_syscalls=1 "
+	     "hc_flush_tlb_one=9 hc_31=31 pf=14 ud=6 gp=0 trap31=31\r\n");
+}
+
+/* SIGUSR1 prints the counters of a running guest, which keeps running. */
+static void sigusr1_prints_stats_while_running(void **state)
+{
+	struct opts o = { .script = "block" };
+	const char *const argv[] = { ctl, "run", "--name", "counted", good, NULL };
+	char buf[4096] = "";
+	size_t got = 0;
+	int p[2], status, i;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		child(&o, argv, p[1]);
+	}
+	close(p[1]);
+	for (i = 0; i < 500; i++) {
+		if (RUN(NULL, "list") == 0 && strstr(out, "counted"))
+			break;
+		usleep(10000);
+	}
+	assert_true(i < 500);
+	kill(pid, SIGUSR1);
+	while (!strstr(buf, "\r\n") && got < sizeof(buf) - 1) {
+		ssize_t n = read(p[0], buf + got, sizeof(buf) - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		buf[got] = 0;
+	}
+	/* Blocked in its first run: one run's worth. */
+	if (!strstr(buf, "lguestctl: stats: world_switches=10 hcalls=3 "))
+		fail_msg("no stats line after SIGUSR1:\n%s", buf);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_STOPPED);
+}
+
 static void version_shows_the_module_abi(void **state)
 {
 	struct opts o = { .script = "" };
@@ -483,6 +541,8 @@ int main(void)
 		cmocka_unit_test(version_shows_the_module_abi),
 		cmocka_unit_test(stop_a_running_guest),
 		cmocka_unit_test(sigterm_stops_a_running_guest),
+		cmocka_unit_test(stats_when_the_guest_ends),
+		cmocka_unit_test(sigusr1_prints_stats_while_running),
 	};
 
 	return cmocka_run_group_tests_name("lguestctl", tests, setup, teardown);

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <liblguest.h>
 #include "opts.h"
+#include "stats.h"
 
 /* Parses a NULL-terminated list (copied: the parser writes into --disk values). */
 static int parse(struct ctl_run *r, char *err, const char *const *args)
@@ -44,6 +46,7 @@ static void the_readme_command_line(void **state)
 	assert_string_equal(r.kernel, "vmlinux");
 	assert_string_equal(r.params, "init=/bin/sh quiet");
 	assert_true(r.console);
+	assert_false(r.stats);
 	ctl_run_free(&r);
 }
 
@@ -56,7 +59,7 @@ static void short_options_and_sub_options(void **state)
 	assert_int_equal(PARSE(&r, err, "-m", "1G", "-k", "bzvm", "-i", "initrd.img", "-p", "a=1",
 			       "-d", "path=root.img,ro=on,serial=ABC", "-d", "data.img",
 			       "-n", "tap=tap0,mac=52:54:00:12:34:56", "-n", "fd=3",
-			       "--name", "web-1", "--log-level", "debug", "--console=off", "b=2"), 0);
+			       "--name", "web-1", "--log-level", "debug", "--console=off", "--stats", "b=2"), 0);
 	assert_int_equal(r.mem_mib, 1024);
 	assert_string_equal(r.kernel, "bzvm");
 	assert_string_equal(r.initrd, "initrd.img");
@@ -75,7 +78,34 @@ static void short_options_and_sub_options(void **state)
 	assert_string_equal(r.name, "web-1");
 	assert_int_equal(r.log_level, 3);
 	assert_false(r.console);
+	assert_true(r.stats);
 	ctl_run_free(&r);
+}
+
+/* --stats and SIGUSR1 print this line: every total, named hypercalls and traps. */
+static void stats_line(void **state)
+{
+	struct lg_stats s = {
+		.world_switches = 1, .hcalls = 2, .ring_hcalls = 3, .shadow_faults = 4,
+		.mmio_exits = 5, .user_exits = 6, .host_irqs = 7, .irqs = 8, .slow_syscalls = 9,
+	};
+	char buf[1024];
+	int n;
+
+	(void)state;
+	s.hcall[9] = 10;	/* LHCALL_NEW_PGTABLE */
+	s.hcall[31] = 11;
+	s.traps[14] = 12;
+	s.traps[3] = 13;
+	s.traps[31] = 14;
+	n = ctl_format_stats(&s, buf, sizeof(buf));
+	assert_int_equal(n, (int)strlen(buf));
+	assert_string_equal(buf, "world_switches=1 hcalls=2 ring_hcalls=3 shadow_faults=4"
+			    " mmio_exits=5 user_exits=6 host_irqs=7 irqs=8 slow_syscalls=9"
+			    " hc_new_pgtable=10 hc_31=11 pf=12 ud=0 gp=0 bp=13 trap31=14");
+	/* Too small a buffer is an error, not a cut line. */
+	assert_int_equal(ctl_format_stats(&s, buf, 40), -1);
+	assert_int_equal(ctl_format_stats(&s, buf, 0), -1);
 }
 
 static void usage_errors(void **state)
@@ -170,6 +200,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_readme_command_line),
 		cmocka_unit_test(short_options_and_sub_options),
+		cmocka_unit_test(stats_line),
 		cmocka_unit_test(usage_errors),
 		cmocka_unit_test(sizes_and_macs),
 		cmocka_unit_test(default_command_line),

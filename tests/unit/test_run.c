@@ -53,6 +53,7 @@ static struct lg_vm *ready_vm(const char *script)
 	fakelg_nreads = 0;
 	fakelg_pending_read = -1;
 	fakelg_irqs = 0;
+	fakelg_runs = 0;
 	fakelg_hcall_ret = 0;
 	if (fakelg_run)
 		munmap(fakelg_run, 4096);
@@ -244,6 +245,77 @@ static void abi_mismatch_is_refused(void **state)
 	lg_vm_destroy(vm);
 }
 
+/* Every counter of the module arrives in its own field. */
+static void stats_follow_the_module(void **state)
+{
+	struct lg_vm *vm = ready_vm("r:0x1000000000:4,r:0x1000000000:4,off");
+	struct lguest_stats k;
+	struct lg_stats s;
+	struct lg_exit ex;
+
+	(void)state;
+	assert_int_equal(lg_vm_run(vm, &ex), 0);
+	assert_int_equal(ex.reason, LG_EXIT_POWEROFF);
+	fakelg_stats(&k, 3);
+	memset(&s, 0xaa, sizeof(s));
+	assert_int_equal(lg_vm_get_stats(vm, &s, sizeof(s)), 0);
+	assert_int_equal(s.world_switches, 30);
+	assert_int_equal(s.user_exits, 3);
+	assert_int_equal(s.hcalls, k.hcalls);
+	assert_int_equal(s.ring_hcalls, k.ring_hcalls);
+	assert_int_equal(s.shadow_faults, k.shadow_faults);
+	assert_int_equal(s.mmio_exits, k.mmio_exits);
+	assert_int_equal(s.host_irqs, k.host_irqs);
+	assert_int_equal(s.irqs, k.irqs);
+	assert_int_equal(s.slow_syscalls, k.slow_syscalls);
+	assert_memory_equal(s.hcall, k.hcall, sizeof(s.hcall));
+	assert_memory_equal(s.traps, k.traps, sizeof(s.traps));
+	assert_int_equal(s.hcall[LHCALL_FLUSH_TLB_ONE], 9);
+	assert_int_equal(s.traps[31], 31);
+	lg_vm_destroy(vm);
+}
+
+/* A caller that knows fewer fields gets those, and nothing past them. */
+static void stats_fill_only_what_the_caller_knows(void **state)
+{
+	struct lg_vm *vm = ready_vm("off");
+	struct lg_stats s;
+	struct lg_exit ex;
+	size_t known = offsetof(struct lg_stats, hcall);
+
+	(void)state;
+	assert_int_equal(lg_vm_run(vm, &ex), 0);
+	memset(&s, 0xaa, sizeof(s));
+	assert_int_equal(lg_vm_get_stats(vm, &s, known), 0);
+	assert_int_equal(s.world_switches, 10);
+	assert_int_equal(s.slow_syscalls, 1);
+	assert_int_equal(s.hcall[0], 0xaaaaaaaaaaaaaaaaULL);
+	assert_int_equal(s.traps[31], 0xaaaaaaaaaaaaaaaaULL);
+	lg_vm_destroy(vm);
+}
+
+/* Bad sizes and a guest that never ran: an error, and @stats untouched. */
+static void stats_refuse_bad_calls(void **state)
+{
+	struct lg_vm *vm = ready_vm("off"), *closed = lg_vm_new();
+	const size_t bad[] = { 0, 4, 12, sizeof(struct lg_stats) + 8, (size_t)-1 };
+	struct lg_stats s, before;
+	struct lg_exit ex;
+
+	(void)state;
+	memset(&s, 0x55, sizeof(s));
+	before = s;
+	assert_int_equal(lg_vm_get_stats(closed, &s, sizeof(s)), -EBADF);
+	/* Open, but LGUEST_INIT not made yet: the module says EBADFD. */
+	assert_int_equal(lg_vm_get_stats(vm, &s, sizeof(s)), -EBADF);
+	assert_int_equal(lg_vm_run(vm, &ex), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(lg_vm_get_stats(vm, &s, bad[i]), -EINVAL);
+	assert_memory_equal(&s, &before, sizeof(s));
+	lg_vm_destroy(vm);
+	lg_vm_destroy(closed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +328,9 @@ int main(void)
 		cmocka_unit_test(stop_right_after_start),
 		cmocka_unit_test(destroy_stops_a_running_guest),
 		cmocka_unit_test(abi_mismatch_is_refused),
+		cmocka_unit_test(stats_follow_the_module),
+		cmocka_unit_test(stats_fill_only_what_the_caller_knows),
+		cmocka_unit_test(stats_refuse_bad_calls),
 	};
 
 	return cmocka_run_group_tests_name("run", tests, setup, teardown);

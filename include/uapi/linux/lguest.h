@@ -176,12 +176,64 @@ struct lguest_irq {
 };
 #endif
 
+/*
+ * struct lguest_stats - what LGUEST_GET_STATS returns: counters since
+ * LGUEST_INIT of why the guest came back to the host (docs/abi.md)
+ * @size: in: sizeof(struct lguest_stats) as the caller knows it (only
+ *	LGUEST_STATS_SIZE_VER0 yet); out: the bytes the module filled.  A
+ *	module that grows the structure keeps filling older sizes.
+ * @flags: in: must be zero
+ * @world_switches: entries into the guest
+ * @hcalls: hypercalls made with int $LGUEST_HCALL_VECTOR
+ * @ring_hcalls: hypercalls run from lguest_data's ring
+ * @shadow_faults: page faults the host fixed by filling the shadow page
+ *	tables, which the guest never saw
+ * @mmio_exits: LGUEST_EXIT_MMIO exits
+ * @user_exits: returns of LGUEST_RUN to the launcher (signals included)
+ * @host_irqs: host interrupts, NMIs and machine checks that took the
+ *	CPU back from the guest
+ * @irqs: virtual interrupts delivered to the guest
+ * @slow_syscalls: system calls from guest ring 3 that left the Switcher
+ *	(the fast path does not)
+ * @hcall: hypercalls by number (LHCALL_*), ring ones included
+ * @traps: exceptions reflected to the guest, by vector (X86_TRAP_*)
+ * @reserved: in: must be zero; out: zero
+ *
+ * Any thread of the process that made the guest may ask, also while
+ * another one runs it; the counters are then read one by one, not as a
+ * single snapshot.
+ */
+#define LGUEST_STATS_NR_HCALLS	32
+#define LGUEST_STATS_NR_TRAPS	32
+#ifndef __ASSEMBLY__
+struct lguest_stats {
+	__u32 size;
+	__u32 flags;
+	__u64 world_switches;
+	__u64 hcalls;
+	__u64 ring_hcalls;
+	__u64 shadow_faults;
+	__u64 mmio_exits;
+	__u64 user_exits;
+	__u64 host_irqs;
+	__u64 irqs;
+	__u64 slow_syscalls;
+	__u64 hcall[LGUEST_STATS_NR_HCALLS];
+	__u64 traps[LGUEST_STATS_NR_TRAPS];
+	__u64 reserved[54];
+};
+#endif
+#define LGUEST_STATS_SIZE_VER0	1024
+
 #define LGUEST_VERSION		_IOWR(LGUEST_IOC_MAGIC, 0x00, struct lguest_version)
 #define LGUEST_INIT		_IOW(LGUEST_IOC_MAGIC, 0x01, struct lguest_init)
 #define LGUEST_RUN		_IO(LGUEST_IOC_MAGIC, 0x02)
 #define LGUEST_GET_REGS		_IOR(LGUEST_IOC_MAGIC, 0x03, struct lguest_regs)
 #define LGUEST_SET_REGS		_IOW(LGUEST_IOC_MAGIC, 0x04, struct lguest_regs)
 #define LGUEST_IRQ		_IOW(LGUEST_IOC_MAGIC, 0x05, struct lguest_irq)
+/* The number keeps the first size as the structure grows. */
+#define LGUEST_GET_STATS	_IOC(_IOC_READ | _IOC_WRITE, LGUEST_IOC_MAGIC, 0x06, \
+				     LGUEST_STATS_SIZE_VER0)
 
 /*
  * The guest's side of the ABI.  docs/abi.md tells the whole story.

@@ -10,6 +10,10 @@
  * per row: the cost of one operation, median and range over the reps.
  * The same binary runs natively, in an lguest guest and in a UML guest.
  *
+ * With VB_PROFILE set (lguest guests, tests/bench/t_virtbench) each timed
+ * loop is also framed by vb_mark(): the VM host reads lg.ko's counters
+ * at both ends, for the per-operation profile.
+ *
  * The clock is the TSC when VB_TSC_KHZ is set (the VM host measures its
  * rate once and hands it to every guest): an lguest guest under QEMU's
  * software CPU has no TSC rate of its own and its clock_gettime() ticks
@@ -23,12 +27,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define VB_MAX_REPS 64
 
 static uint64_t vb_tsc_khz;
+/* Operations one iteration of vb_run()'s fn makes (the profile's per-op). */
+static long vb_ops_per_iter = 1;
 
 static inline uint64_t vb_rdtsc(void)
 {
@@ -90,6 +97,34 @@ static inline void vb_args(int argc, char **argv, int first, int *reps, long *it
 		*iters = vb_num(argv[first + 1], "iterations", 1, 1L << 30);
 }
 
+/*
+ * With VB_PROFILE set: print "VBMARK KEY start|end OPS" and wait for a
+ * line on the console, which the VM host sends once it has read lg.ko's
+ * counters.  Outside the timed part, so it costs the figures nothing.
+ */
+static inline void vb_mark(const char *key, const char *phase, long ops)
+{
+	static int echo_off;
+	char c = 0;
+
+	if (!getenv("VB_PROFILE"))
+		return;
+	/* No echo of the answer: its console output would count against the row. */
+	if (!echo_off) {
+		struct termios t;
+
+		if (tcgetattr(0, &t) == 0) {
+			t.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(0, TCSANOW, &t);
+		}
+		echo_off = 1;
+	}
+	printf("VBMARK %s %s %ld\n", key, phase, ops);
+	fflush(stdout);
+	while (read(0, &c, 1) == 1 && c != '\n')
+		;
+}
+
 static int vb_cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -118,12 +153,14 @@ static inline void vb_run(const char *key, const char *unit, double div, int rep
 	double v[VB_MAX_REPS] = { 0 };
 
 	fn(iters);
+	vb_mark(key, "start", 0);
 	for (int r = 0; r < reps; r++) {
 		uint64_t t0 = vb_now_ns();
 
 		fn(iters);
 		v[r] = (double)(vb_now_ns() - t0) / (double)iters / div;
 	}
+	vb_mark(key, "end", reps * iters * vb_ops_per_iter);
 	vb_report(key, unit, v, reps);
 }
 

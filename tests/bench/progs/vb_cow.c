@@ -38,12 +38,16 @@ int main(int argc, char **argv)
 			(void)!read(hold[0], &c, 1);
 			_exit(0);
 		}
+		if (r)
+			vb_mark("cow", "start", 0);
 		t0 = vb_now_ns();
 		for (long i = 0; i < iters; i++)
 			p[i * psz] = 2;
 		/* Repetition 0 warms up. */
-		if (r)
+		if (r) {
 			v[r - 1] = (double)(vb_now_ns() - t0) / (double)iters;
+			vb_mark("cow", "end", iters);
+		}
 		close(hold[1]);
 		close(hold[0]);
 		waitpid(pid, NULL, 0);

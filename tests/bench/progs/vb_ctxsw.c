@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	/* Two switches per round trip. */
+	vb_ops_per_iter = 2;
 	vb_run("ctxsw", "ns", 2, reps, iters, round_trips);
 	close(ping[1]);
 	waitpid(pid, NULL, 0);
