@@ -13,7 +13,7 @@
  *       root=/dev/vda ro lgt=busy
  *
  * pinned to the same CPU, so its world switches interleave with the
- * selftest.  lgt=busy loops stress-ng (system calls, context switches,
+ * selftest (five times over: most take a fraction of a second).  lgt=busy loops stress-ng (system calls, context switches,
  * page faults, the FPU) with a heartbeat line per round, until stopped.
  * A selftest that passes in the baseline must pass beside the guest; one
  * that fails, skips or hangs in the baseline is reported as a SKIP with
@@ -35,6 +35,7 @@
 #define IMG		"/tests/linux-userland.img"
 #define GUEST_LOG	"/tmp/kselftest-guest.log"
 #define LIMIT		60	/* seconds for one selftest under QEMU */
+#define REPEAT		5	/* runs of each beside the guest: more interleaving */
 #define MAXT		32
 
 static double mono(void)
@@ -123,6 +124,21 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* The last line of a selftest's baseline output: what it said at the end. */
+static const char *last_line(const char *name)
+{
+	char path[128], *s, *e;
+
+	snprintf(path, sizeof(path), "/tmp/%s.baseline", name);
+	s = slurp(path);
+	e = s + strlen(s);
+	while (e > s && (e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	while (e > s && e[-1] != '\n')
+		e--;
+	return *e ? e : "nothing";
+}
+
 static pid_t start_guest(void)
 {
 	pid_t pid = fork();
@@ -196,8 +212,14 @@ int main(void)
 	}
 
 	t0 = mono();
-	for (int i = 0; i < n; i++)
-		beside[i] = selftest(names[i], "guest");
+	for (int i = 0; i < n; i++) {
+		/* The first run that does not pass is the one reported. */
+		for (int k = 0; k < REPEAT && base[i].v == PASSED; k++) {
+			beside[i] = selftest(names[i], "guest");
+			if (beside[i].v != PASSED)
+				break;
+		}
+	}
 	printf("t_kselftest: beside the guest took %.1f s\n", mono() - t0);
 	beats1 = heartbeats();
 	alive = waitpid(guest, &status, WNOHANG) == 0;
@@ -221,12 +243,12 @@ int main(void)
 
 		if (base[i].v != PASSED) {
 			printf("LGTEST SKIP kselftest: %s: %s on this host kernel without a guest "
-			       "(status %#x), so it proves nothing here\n", names[i],
-			       verdicts[base[i].v], base[i].status);
+			       "(status %#x; it said: %s), so it proves nothing here\n", names[i],
+			       verdicts[base[i].v], base[i].status, last_line(names[i]));
 			continue;
 		}
-		snprintf(name, sizeof(name), "kselftest: %s passes beside a busy guest on its CPU",
-			 names[i]);
+		snprintf(name, sizeof(name), "kselftest: %s passes %d times beside a busy guest on "
+			 "its CPU", names[i], REPEAT);
 		CHECK(beside[i].v == PASSED, name, "it %s (status %#x; output in /tmp/%s.guest)",
 		      verdicts[beside[i].v], beside[i].status, names[i]);
 		if (beside[i].v != PASSED) {
