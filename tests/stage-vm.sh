@@ -103,8 +103,9 @@ run_entry() {
 		record $st FAIL "[$name] VM run clean" "no initramfs for $kver"
 		return
 	fi
+	# 600 s: an entry's tests take 4-6 minutes under TCG on a busy machine.
 	EXPECT="$*" "$TOP/tests/vm/run-vm.sh" "$name" "${VMLINUZ[$kver]}" "$img" \
-		"${append//,/ }" >"$out/$name.out" 2>&1
+		"${append//,/ }" "${LGTEST_TIMEOUT:-600}" >"$out/$name.out" 2>&1
 }
 for i in "${!matrix[@]}"; do
 	# shellcheck disable=SC2086
