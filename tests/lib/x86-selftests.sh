@@ -32,7 +32,7 @@ for t in $TESTS; do
 	case $t in
 	sysret_ss_attrs) extra=(thunks.S) ;;
 	fsgsbase_restore | sysret_rip) extra=(clang_helpers_64.S) ;;
-	check_initial_reg_state) extra=(-Wl,-ereal_start) ;;
+	check_initial_reg_state) extra=("-Wl,-ereal_start") ;;
 	esac
 	(cd "$src" && ${CC:-gcc} -m64 -static -O2 -g -std=gnu99 -pthread -Wall -no-pie \
 		-DCAN_BUILD_64 -o "$out/${t}_64.tmp" "$t.c" "${extra[@]}" -lrt -ldl) \

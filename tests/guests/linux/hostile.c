@@ -371,7 +371,8 @@ static int try_insn(void (*fn)(void), long rax)
 /* HOLE: the hypervisor hole's instructions only, else all but those. */
 static void instructions(int hole)
 {
-	int farret = getenv("HOSTILE_FARRET") && !strcmp(getenv("HOSTILE_FARRET"), "1");
+	const char *fr = getenv("HOSTILE_FARRET");
+	int farret = fr && !strcmp(fr, "1");
 	char what[64];
 	int st;
 
@@ -387,7 +388,7 @@ static void instructions(int hole)
 	 * (rax -1: an unknown one, so it just returns).
 	 */
 	for (int n = 0; n < 256 && !hole; n++) {
-		st = try_insn((void (*)(void))((char *)insn_int_table + 4 * n), -1);
+		st = try_insn((void (*)(void))((char *)insn_int_table + 4 * (long)n), -1);
 		snprintf(what, sizeof(what), "int_0x%02x", n);
 		printf("HOSTILE INSN %s %s\n", what, signame(st));
 	}
@@ -449,7 +450,7 @@ static void segv_at_probe(int sig, siginfo_t *si, void *ctx)
 /* lar: the access rights of sel's descriptor, -1 if ring 3 may not see it */
 static long lar(long sel)
 {
-	long ar = -1;
+	long ar = 0;
 	unsigned char ok;
 
 	__asm__ volatile("lar %2, %0; setz %1" : "+r"(ar), "=q"(ok) : "r"(sel) : "cc");
@@ -745,7 +746,7 @@ int main(int argc, char **argv)
 		instructions(!strcmp(argv[1], "hole"));
 		return 0;
 	}
-	if (argc < 3 || strcmp(argv[1], "all")) {
+	if (argc < 3 || strcmp(argv[1], "all") != 0) {
 		fprintf(stderr, "usage: hostile insns | hostile all SECS\n");
 		return 2;
 	}

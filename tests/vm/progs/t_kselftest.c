@@ -13,8 +13,9 @@
  *       root=/dev/vda ro lgt=busy
  *
  * pinned to the same CPU, so its world switches interleave with the
- * selftest (five times over: most take a fraction of a second).  lgt=busy loops stress-ng (system calls, context switches,
- * page faults, the FPU) with a heartbeat line per round, until stopped.
+ * selftest (five times over: most take a fraction of a second).
+ * lgt=busy runs stress-ng (system calls, context switches, page faults,
+ * the FPU) with a heartbeat line a second, until stopped.
  * A selftest that passes in the baseline must pass beside the guest; one
  * that fails, skips or hangs in the baseline is reported as a SKIP with
  * what it did.  The guest must have kept running all along, and stop
@@ -97,6 +98,9 @@ static struct run selftest(const char *name, const char *phase)
 	return r;
 }
 
+/* stress-ng's processes in the guest at the last heartbeat. */
+static int stressors;
+
 /* Heartbeats in the guest's console log so far. */
 static int heartbeats(void)
 {
@@ -104,8 +108,14 @@ static int heartbeats(void)
 	int n = 0;
 	FILE *f = fopen(GUEST_LOG, "r");
 
-	while (f && fgets(line, sizeof(line), f))
-		n += !strncmp(line, "lguest-rootfs: busy round", 25);
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "stress-ng processes: ");
+
+		if (strncmp(line, "lguest-rootfs: busy round", 25))
+			continue;
+		n++;
+		stressors = p ? atoi(p + 21) : 0;
+	}
 	if (f)
 		fclose(f);
 	return n;
@@ -227,9 +237,10 @@ int main(void)
 	kill(guest, SIGTERM);
 	waitpid(guest, &status, 0);
 	log = slurp(GUEST_LOG);
-	CHECK(alive && beats1 > beats0,
-	      "kselftest: the guest kept running through the selftests",
-	      "%s, %d heartbeats before, %d after", alive ? "alive" : "gone", beats0, beats1);
+	CHECK(alive && beats1 > beats0 && stressors > 0,
+	      "kselftest: the guest kept running stress-ng through the selftests",
+	      "%s, %d heartbeats before, %d after, %d stress-ng processes at the last",
+	      alive ? "alive" : "gone", beats0, beats1, stressors);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 5,
 	      "kselftest: the guest stops on SIGTERM: lguestctl exits 5", "status %#x", status);
 	CHECK(!strstr(log, "WARNING:") && !strstr(log, "BUG:") && !strstr(log, "Oops") &&
