@@ -484,6 +484,17 @@ static void hostile(void)
 	if (!exited(&r, 0))
 		show(&r, "hole");
 	clean(&r, "hole");
+
+	/* Single-step from user space: SIGTRAP, as natively. */
+	boot(&r, "trap", NULL, 60);
+	nt = insn_results(r.out, there);
+	CHECK(!strcmp(insn_got(there, nt, "popf_tf"), "SIGTRAP") && exited(&r, 0),
+	      "userland: hostile: popf setting TF in guest user space: SIGTRAP, the guest lives on",
+	      "the guest's process got %s; lguestctl status %#x", insn_got(there, nt, "popf_tf"),
+	      r.status);
+	if (!exited(&r, 0))
+		show(&r, "trap");
+	clean(&r, "trap");
 }
 
 int main(int argc, char **argv)
