@@ -602,7 +602,7 @@ static void random_code(int tries)
 		 * "trap" check covers on its own.
 		 */
 		for (size_t b = 0; b < 8192; b++)
-			if (memchr("\xcf\xcb\xca\xc4\xc5\x62\x9d", code[b], 7))
+			if (code[b] && strchr("\xcf\xcb\xca\xc4\xc5\x62\x9d", code[b]))
 				code[b] = 0x90;
 		((void (*)(void))(code + (rnd() & 4095)))();
 	}

@@ -111,7 +111,7 @@ static int heartbeats(void)
 	while (f && fgets(line, sizeof(line), f)) {
 		const char *p = strstr(line, "stress-ng processes: ");
 
-		if (strncmp(line, "lguest-rootfs: busy round", 25))
+		if (strncmp(line, "lguest-rootfs: busy round", 25) != 0)
 			continue;
 		n++;
 		stressors = p ? atoi(p + 21) : 0;
