@@ -191,14 +191,20 @@ $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
 	rm -f $@ && mke2fs -q -t ext4 -d $(BUILD)/vm/guests/linux-root $@ 8M
 
 # The Linux guest's Debian user land (t_userland): busybox-static,
-# stress-ng and its libraries from the archive, our static battery and an
-# init script, in an ext4 image (tests/lib/mkrootfs.sh, .debs cached).
+# stress-ng and its libraries from the archive, our static battery and
+# hostile user space, and an init script, in an ext4 image
+# (tests/lib/mkrootfs.sh, .debs cached).  hostile also goes into the VM
+# host's /tests, to run natively for comparison.
 $(BUILD)/vm/guests/battery: tests/guests/linux/battery.c
 	@mkdir -p $(BUILD)/vm/guests
 	$(CC) $(USER_CFLAGS) -static -pthread $< -o $@
+$(BUILD)/vm/progs/hostile: tests/guests/linux/hostile.c
+	@mkdir -p $(BUILD)/vm/progs
+	$(CC) $(USER_CFLAGS) -static $< -o $@
 $(BUILD)/vm/progs/linux-userland.img: tests/lib/mkrootfs.sh tests/guests/linux/rootfs-init \
-		$(BUILD)/vm/guests/battery
-	tests/lib/mkrootfs.sh $@ tests/guests/linux/rootfs-init $(BUILD)/vm/guests/battery
+		$(BUILD)/vm/guests/battery $(BUILD)/vm/progs/hostile
+	tests/lib/mkrootfs.sh $@ tests/guests/linux/rootfs-init $(BUILD)/vm/guests/battery \
+		$(BUILD)/vm/progs/hostile
 
 # Freestanding test guests (tests/guests/, docs/testing.md): one C file
 # each, linked with the runtime in tests/guests/rt/ into an lguest ELF
@@ -236,11 +242,17 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h include/uapi/linux
 	$(LD) -Ttext=0xffffffff81000000 -e _start $(BUILD)/vm/flat/$*.o -o $(BUILD)/vm/flat/$*.elf
 	objcopy -O binary $(BUILD)/vm/flat/$*.elf $@
 
+# The host kernel's x86 selftests, 64-bit and static, for t_kselftest.
+X86_SELFTESTS := $(BUILD)/vm/x86-selftests/.built
+$(X86_SELFTESTS): tests/lib/x86-selftests.sh
+	tests/lib/x86-selftests.sh $(BUILD)/vm/x86-selftests
+	touch $@
+
 .PHONY: unit-build vm-progs fuzz-build
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl $(BENCH_PROGS) \
 	$(BUILD)/vm/progs/linux-initrd.cpio $(BUILD)/vm/progs/linux-net.cpio \
-	$(BUILD)/vm/progs/linux-root.img $(BUILD)/vm/progs/linux-userland.img
+	$(BUILD)/vm/progs/linux-root.img $(BUILD)/vm/progs/linux-userland.img $(X86_SELFTESTS)
 # t_guests shares the MMIO script with its guest, t_net the transfer.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
 $(BUILD)/vm/progs/t_net: tests/vm/progs/netxfer.h

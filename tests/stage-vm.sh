@@ -24,7 +24,7 @@ GUEST=()
 if vmlinux=$(tests/lib/guest-kernel.sh 2>"$out/guest-kernel.txt"); then
 	record $st PASS "Linux guest kernel builds" "$vmlinux"
 	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/linux-net.cpio" \
-		"$P/linux-userland.img" "$P/lguestctl")
+		"$P/linux-userland.img" "$P/lguestctl" "$P/hostile" "$BUILD"/vm/x86-selftests/*_64)
 else
 	record $st FAIL "Linux guest kernel builds" "see $out/guest-kernel.txt"
 	tail -n 20 "$out/guest-kernel.txt"
@@ -103,8 +103,9 @@ run_entry() {
 		record $st FAIL "[$name] VM run clean" "no initramfs for $kver"
 		return
 	fi
+	# 600 s: an entry's tests take 4-6 minutes under TCG on a busy machine.
 	EXPECT="$*" "$TOP/tests/vm/run-vm.sh" "$name" "${VMLINUZ[$kver]}" "$img" \
-		"${append//,/ }" >"$out/$name.out" 2>&1
+		"${append//,/ }" "${LGTEST_TIMEOUT:-600}" >"$out/$name.out" 2>&1
 }
 for i in "${!matrix[@]}"; do
 	# shellcheck disable=SC2086

@@ -1,7 +1,8 @@
 #!/bin/bash
 # mkinitramfs.sh OUT LG_KO PROG...: the VM host's initramfs.
 # busybox-static for a shell, our /init, lg.ko and the static test
-# programs in /tests (test guests, *.elf, in /tests/guests); nothing from
+# programs in /tests (test guests, *.elf, in /tests/guests; the kernel's
+# x86 selftests, build/vm/x86-selftests/*, in /tests/x86); nothing from
 # the build machine's own root is copied (but see LGTEST_EXTRA_ROOT).
 # Host kernel modules among the PROGs (*.ko, *.ko.xz: tun and bridge for
 # t_net) go to /lib/net/ as plain .ko, since busybox's insmod and older
@@ -13,13 +14,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-mkdir -p "$stage"/{bin,lib/net,tests/guests,proc,sys,dev,tmp,root}
+mkdir -p "$stage"/{bin,lib/net,tests/guests,tests/x86,proc,sys,dev,tmp,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$here/init" "$stage/init"
 cp "$ko" "$stage/lib/lg.ko"
 for p in "$@"; do
 	case $p in
 	*.elf) cp "$p" "$stage/tests/guests/" ;;
+	*/x86-selftests/*) cp "$p" "$stage/tests/x86/" ;;
 	*.ko) cp "$p" "$stage/lib/net/" ;;
 	*.ko.xz) xz -dc "$p" >"$stage/lib/net/$(basename "$p" .xz)" ;;
 	*) cp "$p" "$stage/tests/" ;;

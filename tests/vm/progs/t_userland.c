@@ -17,6 +17,10 @@
  *   reboot         reboot -f: lguestctl exits 6, "asked to reboot"
  *   panic          echo c >/proc/sysrq-trigger: lguestctl exits 3 with
  *                  the panic on stderr
+ *   hostile        hostile user space (tests/guests/linux/hostile.c):
+ *                  privileged instructions, every selector, random code
+ *                  and wild system calls from processes of nobody
+ *   up             boot and power off: a fresh guest after the attacks
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -154,29 +158,38 @@ static int exited(const struct run *r, int code)
 	return r->status != -1 && WIFEXITED(r->status) && WEXITSTATUS(r->status) == code;
 }
 
-/* Relay the battery's "BATTERY PASS|FAIL check[: why]" lines. */
-static int relay(const struct run *r, const char *prefix)
+/*
+ * Relay a guest program's "TAG PASS|FAIL check[: why]" lines (TAG is
+ * BATTERY or HOSTILE); the count, or -1 if it differs from "TAG DONE n".
+ */
+static int relay_tag(const char *out, const char *tag, const char *prefix)
 {
-	const char *s = r->out;
+	const char *s = out;
+	size_t t = strlen(tag);
 	int n = 0, done = -1;
 
-	while ((s = strstr(s, "BATTERY "))) {
+	while ((s = strstr(s, tag))) {
 		const char *e = strchr(s, '\n');
 		int len = e ? (int)(e - s) : (int)strlen(s);
 
-		if (!strncmp(s, "BATTERY PASS ", 13)) {
-			printf("LGTEST PASS %s%.*s\n", prefix, len - 13, s + 13);
+		if (!strncmp(s + t, " PASS ", 6)) {
+			printf("LGTEST PASS %s%.*s\n", prefix, len - (int)t - 6, s + t + 6);
 			n++;
-		} else if (!strncmp(s, "BATTERY FAIL ", 13)) {
-			printf("LGTEST FAIL %s%.*s\n", prefix, len - 13, s + 13);
+		} else if (!strncmp(s + t, " FAIL ", 6)) {
+			printf("LGTEST FAIL %s%.*s\n", prefix, len - (int)t - 6, s + t + 6);
 			lgtest_failed++;
 			n++;
-		} else {
-			sscanf(s, "BATTERY DONE %d", &done);
+		} else if (!strncmp(s + t, " DONE ", 6)) {
+			sscanf(s + t + 6, "%d", &done);
 		}
 		s += len;
 	}
 	return n == done ? n : -1;
+}
+
+static int relay(const struct run *r, const char *prefix)
+{
+	return relay_tag(r->out, "BATTERY", prefix);
 }
 
 static void battery(void)
@@ -304,13 +317,183 @@ static void endings(void)
 		show(&r, "panic");
 }
 
+/*
+ * Hostile user space (tests/guests/linux/hostile.c): the same privileged
+ * and odd instructions natively here and in the guest must give the same
+ * signal, and the guest must live through about 16 s of attacks from
+ * processes of nobody, then power off cleanly; and a fresh guest must
+ * still boot to user space afterwards.
+ */
+#define NINSN 512
+
+struct insn_result {
+	char name[32], got[16];
+};
+
+/* Parse "HOSTILE INSN name signal" lines; how many. */
+static int insn_results(const char *out, struct insn_result *res)
+{
+	const char *s = out;
+	int n = 0;
+
+	while (n < NINSN && (s = strstr(s, "HOSTILE INSN "))) {
+		if (sscanf(s, "HOSTILE INSN %31s %15s", res[n].name, res[n].got) == 2)
+			n++;
+		s += 13;
+	}
+	return n;
+}
+
+static const char *insn_got(const struct insn_result *res, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(res[i].name, name))
+			return res[i].got;
+	return "missing";
+}
+
+/*
+ * What the guest must give where native Linux differs, by the ABI
+ * (docs/abi.md, docs/guest.md): int $0x80 is the hypercall gate, DPL 1,
+ * so a #GP; the guest kernel does not emulate UMIP's five instructions
+ * (native Linux returns made-up values), so they are a #GP too.
+ */
+static const char *guest_want(const struct insn_result *native)
+{
+	static const char *const gp[] = { "int_0x80", "sgdt", "sidt", "sldt", "str", "smsw" };
+
+	for (size_t i = 0; i < sizeof(gp) / sizeof(gp[0]); i++)
+		if (!strcmp(native->name, gp[i]))
+			return "SIGSEGV";
+	return native->got;
+}
+
+static void hostile(void)
+{
+	static const char *const ok[] = { "SIGSEGV", "SIGILL", "SIGTRAP", "SIGBUS", "none" };
+	static struct insn_result here[NINSN], there[NINSN];
+	static char native[1 << 16];
+	static struct run r;
+	char name[128], ints[512] = "", odd[512] = "";
+	int nh, nt, n, bad_ints = 0, bad_native = 0;
+	size_t len = 0;
+	FILE *f;
+
+	if (access("/tests/hostile", X_OK)) {
+		printf("LGTEST SKIP userland: hostile: no /tests/hostile in this initramfs\n");
+		return;
+	}
+	/* Natively first: this VM host is the reference. */
+	f = popen("/tests/hostile insns", "r");
+	if (f) {
+		len = fread(native, 1, sizeof(native) - 1, f);
+		pclose(f);
+	}
+	native[len] = '\0';
+	nh = insn_results(native, here);
+	for (int i = 0; i < nh; i++) {
+		int good = 0;
+
+		for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++)
+			good |= !strcmp(here[i].got, ok[k]);
+		if (!good && strlen(odd) < sizeof(odd) - 64)
+			snprintf(odd + strlen(odd), sizeof(odd) - strlen(odd), " %.31s=%.15s",
+				 here[i].name, here[i].got);
+		bad_native += !good;
+	}
+	CHECK(nh > 300 && !bad_native && !strcmp(insn_got(here, nh, "cli"), "SIGSEGV") &&
+	      !strcmp(insn_got(here, nh, "ud2"), "SIGILL") &&
+	      !strcmp(insn_got(here, nh, "int3"), "SIGTRAP"),
+	      "userland: hostile: natively, each instruction faults (cli SIGSEGV, ud2 SIGILL, "
+	      "int3 SIGTRAP) or runs",
+	      "%d instructions, cli %s, ud2 %s, int3 %s, odd:%s", nh, insn_got(here, nh, "cli"),
+	      insn_got(here, nh, "ud2"), insn_got(here, nh, "int3"), odd);
+	printf("LGTEST SKIP userland: hostile: iretq and lretq to ring 0, 1 and 3 selectors: "
+	       "QEMU 7.2's software CPU pops their stack with a supervisor access, a SMAP fault "
+	       "that oopses even the native VM host (HOSTILE_FARRET=1 runs them)\n");
+
+	boot(&r, "hostile", NULL, 200);
+	n = relay_tag(r.out, "HOSTILE", "userland: hostile: ");
+	CHECK(n > 0 && exited(&r, 0) && strstr(r.out, "hostile exit status 0"),
+	      "userland: hostile: the guest lives through the attacks and powers off cleanly",
+	      "%d checks relayed, status %#x", n, r.status);
+	if (n <= 0 || !exited(&r, 0) || !strstr(r.out, "hostile exit status 0"))
+		show(&r, "hostile");
+	clean(&r, "hostile");
+
+	/* Each instruction, the guest's signal against native Linux's. */
+	nt = insn_results(r.out, there);
+	CHECK(nt == nh, "userland: hostile: the guest ran every instruction the host did",
+	      "%d in the guest, %d natively", nt, nh);
+	for (int i = 0; i < nh && nt == nh; i++) {
+		const char *w = guest_want(&here[i]);
+		int same = !strcmp(here[i].name, there[i].name) && !strcmp(there[i].got, w);
+
+		if (!strncmp(here[i].name, "int_0x", 6)) {
+			if (!same && strlen(ints) < sizeof(ints) - 64)
+				snprintf(ints + strlen(ints), sizeof(ints) - strlen(ints),
+					 " %.31s=%.15s(%.15s)", here[i].name, there[i].got, w);
+			bad_ints += !same;
+			continue;
+		}
+		snprintf(name, sizeof(name), "userland: hostile: %.31s in guest user space: %.15s%s",
+			 here[i].name, w, strcmp(w, here[i].got) ? " (by the ABI)" : " as natively");
+		CHECK(same, name, "the guest's process got %s", there[i].got);
+	}
+	CHECK(nt == nh && !bad_ints, "userland: hostile: int $N for every N in guest user space: "
+	      "the signal native Linux gives (int $0x80: SIGSEGV, the hypercall gate)",
+	      "%d differ (guest(want)):%s", bad_ints, ints);
+
+	/* The guest and lguest are still fine: a fresh guest boots. */
+	boot(&r, "up", NULL, 60);
+	CHECK(r.up > 0 && exited(&r, 0),
+	      "userland: hostile: a fresh guest still boots to user space afterwards",
+	      "%s, status %#x", r.up > 0 ? "user space up" : "no user space", r.status);
+	if (!(r.up > 0 && exited(&r, 0)))
+		show(&r, "up");
+	clean(&r, "up");
+
+	/*
+	 * The hypervisor hole, from nobody in the guest: a page fault for the
+	 * guest kernel, SIGSEGV for the process, as for any kernel address.
+	 */
+	boot(&r, "hole", NULL, 60);
+	nt = insn_results(r.out, there);
+	for (int i = 0; i < 3; i++) {
+		static const char *const h[] = { "read_hole", "write_hole", "jump_hole" };
+
+		snprintf(name, sizeof(name), "userland: hostile: %s (0xffff800000000000) in guest "
+			 "user space: SIGSEGV, the guest lives on", h[i]);
+		CHECK(!strcmp(insn_got(there, nt, h[i]), "SIGSEGV"), name,
+		      "the guest's process got %s; lguestctl status %#x", insn_got(there, nt, h[i]),
+		      r.status);
+	}
+	CHECK(exited(&r, 0) && strstr(r.out, "hostile exit status 0"),
+	      "userland: hostile: the guest powers off cleanly after touching the hole",
+	      "status %#x", r.status);
+	if (!exited(&r, 0))
+		show(&r, "hole");
+	clean(&r, "hole");
+
+	/* Single-step from user space: SIGTRAP, as natively. */
+	boot(&r, "trap", NULL, 60);
+	nt = insn_results(r.out, there);
+	CHECK(!strcmp(insn_got(there, nt, "popf_tf"), "SIGTRAP") && exited(&r, 0),
+	      "userland: hostile: popf setting TF in guest user space: SIGTRAP, the guest lives on",
+	      "the guest's process got %s; lguestctl status %#x", insn_got(there, nt, "popf_tf"),
+	      r.status);
+	if (!exited(&r, 0))
+		show(&r, "trap");
+	clean(&r, "trap");
+}
+
 int main(int argc, char **argv)
 {
 	if (access("/tests/vmlinux", R_OK) || access(IMG, R_OK)) {
 		printf("LGTEST SKIP userland: no /tests/vmlinux or %s in this initramfs\n", IMG);
 		return 0;
 	}
-	/* t_userland [battery|persist|stress|endings]: one part, for debugging. */
+	/* t_userland [battery|persist|stress|endings|hostile]: one part, for debugging. */
 	if (argc < 2 || !strcmp(argv[1], "battery"))
 		battery();
 	if (argc < 2 || !strcmp(argv[1], "persist"))
@@ -319,5 +502,7 @@ int main(int argc, char **argv)
 		stress();
 	if (argc < 2 || !strcmp(argv[1], "endings"))
 		endings();
+	if (argc < 2 || !strcmp(argv[1], "hostile"))
+		hostile();
 	return lgtest_failed;
 }
