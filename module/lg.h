@@ -72,6 +72,8 @@ struct lguest {
 	struct lg_shadow {
 		unsigned long *root;
 		unsigned long *pml4;	/* == root on 4-level hosts */
+		/* PML4 slots holding any non-global entry: what a flush walks. */
+		DECLARE_BITMAP(nonglobal, PTRS_PER_PGD);
 	} shadows[LG_NR_ASIDS];
 	unsigned int asid;		/* the one in use */
 	unsigned long *shadow_pml4;	/* shadows[asid].pml4 */

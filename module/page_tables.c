@@ -7,9 +7,10 @@
  * host ones, and they must never reach the Switcher.  So we keep a shadow
  * that behaves like a TLB: it starts empty, is filled one page at a time
  * when the guest faults, and is emptied when the guest flushes its TLB or
- * switches page tables.  Like a TLB, a shadow entry can only be stale
- * where the guest changed a mapping without the flush that real hardware
- * would need too.
+ * switches page tables, but for the guest's global pages, which survive
+ * both as global TLB entries do.  Like a TLB, a shadow entry can only be
+ * stale where the guest changed a mapping without the flush that real
+ * hardware would need too.
  *
  * Each shadow root also maps the Switcher in the hypervisor hole, and a
  * second, host-side "transition" root maps the host kernel plus the hole,
@@ -28,6 +29,11 @@
 /* Intermediate shadow entries allow everything; the leaf decides. */
 #define TABLE_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 #define HOLE_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
+/*
+ * A shadow leaf made from a global guest entry, in a bit the CPU ignores
+ * (not _PAGE_GLOBAL: a global shadow entry must never outlive our CR3).
+ */
+#define SHADOW_GLOBAL	_PAGE_SOFTW1
 
 struct lg_pt_page {
 	struct list_head list;
@@ -161,54 +167,81 @@ void lg_pt_free(struct lguest *lg)
 	unpin_all(lg);
 }
 
-/* Free a shadow subtree below a table of the given level (4 = PML4). */
-static void free_subtree(struct lguest *lg, unsigned long *table, int level)
+/*
+ * Empty a shadow subtree below @table (level 3 = PDPT), but for global
+ * entries if @keep_global; free the tables left empty.  Returns true if
+ * @table itself is left empty.
+ */
+static bool flush_subtree(unsigned long *table, int level, bool keep_global)
 {
+	bool empty = true;
 	int i;
 
 	for (i = 0; i < PTRS_PER_PTE; i++) {
-		unsigned long e = table[i];
+		unsigned long e = table[i], *child;
 
 		if (!(e & _PAGE_PRESENT))
 			continue;
-		table[i] = 0;
-		if (level > 1) {
-			unsigned long *child = __va(e & PTE_ADDR);
+		if (level == 1) {
+			if (keep_global && (e & SHADOW_GLOBAL))
+				empty = false;
+			else
+				table[i] = 0;
+			continue;
+		}
+		child = __va(e & PTE_ADDR);
+		if (flush_subtree(child, level - 1, keep_global)) {
+			table[i] = 0;
+			free_page((unsigned long)child);
+		} else {
+			empty = false;
+		}
+	}
+	return empty;
+}
 
-			free_subtree(lg, child, level - 1);
+/*
+ * Forget one address-space id's shadow entries, as a CR3 load forgets a
+ * PCID's: all of them, or (@keep_global) all but the global ones, which
+ * Linux uses for the kernel half, so a new process finds the kernel
+ * already shadowed.  Only slots that hold non-global entries are walked.
+ */
+static void flush_asid(struct lguest *lg, unsigned int asid, bool keep_global)
+{
+	struct lg_shadow *sh = &lg->shadows[asid];
+	unsigned long *child;
+	unsigned int i;
+
+	if (!sh->pml4)
+		return;
+	for (i = 0; i < PTRS_PER_PGD; i++) {
+		/* On 4-level hosts the hole is in this very table: keep it. */
+		if ((levels() == 4 && i == HOLE_SLOT) || !(sh->pml4[i] & _PAGE_PRESENT))
+			continue;
+		if (keep_global && !test_bit(i, sh->nonglobal))
+			continue;
+		child = __va(sh->pml4[i] & PTE_ADDR);
+		if (flush_subtree(child, 3, keep_global)) {
+			sh->pml4[i] = 0;
 			free_page((unsigned long)child);
 		}
 	}
-}
-
-/* Forget every shadow entry of one address-space id. */
-static void flush_asid(struct lguest *lg, unsigned int asid)
-{
-	unsigned long *pml4 = lg->shadows[asid].pml4, hole;
-
-	if (!pml4)
-		return;
-	hole = pml4[HOLE_SLOT];
-	/* On 4-level hosts the hole is in this very table: keep it. */
-	if (levels() == 4)
-		pml4[HOLE_SLOT] = 0;
-	free_subtree(lg, pml4, 4);
-	if (levels() == 4)
-		pml4[HOLE_SLOT] = hole;
+	bitmap_zero(sh->nonglobal, PTRS_PER_PGD);
 }
 
 /* The guest flushed its TLB (for the current address-space id). */
 void lg_pt_flush(struct lguest *lg)
 {
-	flush_asid(lg, lg->asid);
+	flush_asid(lg, lg->asid, true);
 }
 
+/* Every id's, global entries too (as a CR4.PGE toggle). */
 void lg_pt_flush_all(struct lguest *lg)
 {
 	unsigned int i;
 
 	for (i = 0; i < LG_NR_ASIDS; i++)
-		flush_asid(lg, i);
+		flush_asid(lg, i, false);
 }
 
 /*
@@ -220,7 +253,7 @@ void lg_pt_switch(struct lguest *lg, unsigned int asid, bool flush)
 	lg->asid = asid;
 	lg->shadow_pml4 = lg->shadows[asid].pml4;
 	if (flush)
-		flush_asid(lg, asid);
+		flush_asid(lg, asid, true);
 }
 
 u64 lg_pt_root(struct lguest *lg)
@@ -276,6 +309,7 @@ struct gwalk {
 	bool writable, user, nx;
 	bool present;		/* every level present: a denial is a protection fault */
 	bool dirty;		/* the leaf entry's D bit (after this walk) */
+	bool global;		/* the leaf entry's G bit */
 };
 
 /*
@@ -291,16 +325,22 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 	u64 gpa = lg->regs.cr3, e = 0;
 	int level;
 
-	if (((s64)va << 16 >> 16) != (s64)va)
-		return 1;
-	if (((va >> 39) & 511) == HOLE_SLOT) {
-		lg_kill(lg, "guest touched the hypervisor hole at %#llx", va);
-		return -EFAULT;
-	}
 	w->writable = true;
 	w->user = true;
 	w->nx = false;
 	w->present = false;
+	if (((s64)va << 16 >> 16) != (s64)va)
+		return 1;
+	/*
+	 * The hole is not the guest's: to its user mode it is unmapped, like
+	 * any kernel address; its kernel has no business there at all.
+	 */
+	if (((va >> 39) & 511) == HOLE_SLOT) {
+		if (user)
+			return 1;
+		lg_kill(lg, "guest touched the hypervisor hole at %#llx", va);
+		return -EFAULT;
+	}
 	for (level = 4; level >= 1; level--) {
 		gpa = (gpa & PTE_ADDR) + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
 		if (read_gpte(lg, gpa, &e)) {
@@ -332,6 +372,7 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 	else
 		w->gfn = (e & PTE_ADDR) >> PAGE_SHIFT;
 	w->dirty = write || (e & _PAGE_DIRTY);
+	w->global = e & _PAGE_GLOBAL;
 	if ((!(e & _PAGE_ACCESSED) || (write && !(e & _PAGE_DIRTY))) &&
 	    write_gpte(lg, gpa, e | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0)))
 		return -EFAULT;
@@ -396,6 +437,10 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 		sflags |= _PAGE_USER;
 	if (w.nx)
 		sflags |= _PAGE_NX;
+	if (w.global)
+		sflags |= SHADOW_GLOBAL;
+	else
+		set_bit((va >> 39) & 511, lg->shadows[lg->asid].nonglobal);
 	/*
 	 * Already so: the CPU faulted for a reason of the guest's own (SMEP
 	 * in ring 1, say), not for a missing shadow entry.
@@ -439,9 +484,8 @@ static void flush_one_asid(struct lguest *lg, unsigned int asid, u64 va)
 }
 
 /*
- * The guest invalidated one page, as invlpg.  invlpg also drops global
- * translations cached for other PCIDs; we do not track which shadow
- * entries came from global guest entries, so every id forgets the page.
+ * The guest invalidated one page, as invlpg, which also drops global
+ * translations cached for other PCIDs: every id forgets the page.
  */
 void lg_pt_flush_one(struct lguest *lg, u64 va)
 {

@@ -139,6 +139,7 @@ static const struct guest guests[] = {
 	G("regs.df", "regs", "case=df", POWEROFF, NULL, F_REGS, NULL),
 	G("regs.irq", "regs", "case=irq", POWEROFF, NULL, 0, NULL),
 	G("tlb.one", "tlb", "case=one", POWEROFF, NULL, 0, NULL),
+	G("tlb.global", "tlb", "case=global", POWEROFF, NULL, 0, NULL),
 	G("pf", "pf", NULL, POWEROFF, NULL, 0, NULL),
 	G("pf.present", "pf", "case=present", POWEROFF, NULL, 0, NULL),
 	G("demand", "demand", NULL, POWEROFF, NULL, 0, NULL),
