@@ -203,9 +203,18 @@ void lg_switch(struct lguest *lg)
 		wrmsrl(MSR_IA32_U_CET, host_u_cet);
 	if (host_dr7)
 		hw_breakpoint_restore();
-	/* A guest's #DB left its status in DR6: the host's next must not see it. */
-	if (f->trapnum == X86_TRAP_DB)
+	/*
+	 * A guest's #DB left its status in DR6: it goes to the guest as the
+	 * error code (positive polarity, as FRED's event data), and the
+	 * host's next #DB must not see it.
+	 */
+	if (f->trapnum == X86_TRAP_DB) {
+		unsigned long dr6;
+
+		get_debugreg(dr6, 6);
+		f->errcode = dr6 ^ DR6_RESERVED;
 		set_debugreg(DR6_RESERVED, 6);
+	}
 	wrmsrl(MSR_FS_BASE, host_fs);
 
 	seen = STATE(lg, SP_NMI_SEEN, u64);

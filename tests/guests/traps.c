@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Exceptions reflected into the guest: #DE, #UD, #BP, #GP and #DB
- * single-step, each with the right vector, error code and RIP.
+ * single-step, each with the right vector, error code (DR6 for #DB) and RIP.
  */
 #include "rt/rt.h"
 
@@ -19,7 +19,7 @@ asm(".text\n"
     "do_step: pushf\n\torq $0x100, (%rsp)\n\tpopf\n"
     "step_a: nop\nstep_b: nop\nstep_c: pushf\n\tandq $~0x100, (%rsp)\n\tpopf\n\tret\n");
 
-static u64 steps[8], nsteps;
+static u64 steps[8], nsteps, no_bs;
 
 static bool on_db(struct rt_frame *f)
 {
@@ -28,6 +28,9 @@ static bool on_db(struct rt_frame *f)
 	/* TF stays set in the frame: stepping goes on until popf clears it. */
 	if (nsteps < 8)
 		steps[nsteps++] = f->rip;
+	/* The error code is DR6 as FRED gives it: BS for a single step. */
+	if (!(f->error_code & 0x4000))
+		no_bs++;
 	return true;
 }
 
@@ -70,6 +73,8 @@ void guest_main(void)
 	      "single-step: #DB after each instruction, RIP of the next",
 	      "%llu steps: %#llx %#llx (want %p %p)", nsteps, steps[0], steps[1],
 	      step_b, step_c);
+	CHECK(!no_bs, "each single-step #DB has DR6.BS in its error code",
+	      "%llu without", no_bs);
 	CHECK(rt_event_count[X86_DB] == nsteps, "no #DB once TF is clear",
 	      "%llu #DB events, %llu recorded", rt_event_count[X86_DB], nsteps);
 }

@@ -34,13 +34,14 @@ asm(".text\n"
     "u_write_end:\n");
 
 extern char u_exit[], u_exit_end[], u_hcall[], u_hcall_end[], u_cli[], u_cli_end[], u_ncrsp[], u_ncrsp_end[];
-extern char u_ncrip[], u_ncrip_end[];
+extern char u_ncrip[], u_ncrip_end[], u_hole[], u_hole_end[];
 asm(".text\n"
     "u_exit: mov $60, %eax\n\tmov $42, %edi\n\tsyscall\n\tud2\nu_exit_end:\n"
     "u_hcall: mov $3, %eax\n\tint $0x80\n\tud2\nu_hcall_end:\n"
     "u_cli: cli\n\tud2\nu_cli_end:\n"
     "u_ncrsp: mov $0x8000000000000000, %rsp\n\tmov $39, %eax\n\tsyscall\n\tud2\nu_ncrsp_end:\n"
-    "u_ncrip: mov $0x0000800000000000, %rax\n\tjmp *%rax\nu_ncrip_end:\n");
+    "u_ncrip: mov $0x0000800000000000, %rax\n\tjmp *%rax\nu_ncrip_end:\n"
+    "u_hole: mov $0xffff800000001000, %rax\n\tmov (%rax), %rax\n\tud2\nu_hole_end:\n");
 
 static u64 syscalls, bad_rcx, written;
 static bool smap;
@@ -136,6 +137,12 @@ void guest_main(void)
 	r = run(u_ncrip, u_ncrip_end);
 	CHECK(r >> 16 == X86_GP || r >> 16 == X86_PF, "a jump to a non-canonical RIP faults",
 	      "result %#llx", r);
+
+	/* The hypervisor hole, from ring 3: unmapped, as any kernel address. */
+	r = run(u_hole, u_hole_end);
+	CHECK(r == ((u64)X86_PF << 16 | PF_U) && rt_last_cr2 == 0xffff800000001000UL,
+	      "a read of the hypervisor hole from ring 3: #PF (user, not present) to the kernel",
+	      "result %#llx cr2 %#llx", r, rt_last_cr2);
 
 	/* syscall as the last instruction of the user half: RCX is non-canonical. */
 	rt_map(edge, code_pa, PTE_U);

@@ -338,7 +338,7 @@ struct lguest_data {
 #ifndef __ASSEMBLY__
 struct lguest_event_frame {
 	__u64 vector;		/* 0-31 exception, 32 + n line n, or the below */
-	__u64 error_code;	/* 0 where the CPU gives none */
+	__u64 error_code;	/* 0 where the CPU gives none; #DB: DR6, as FRED */
 	__u64 rip;
 	__u64 cs;
 	__u64 rflags;		/* IF: irq_enabled when the event came */
