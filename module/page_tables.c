@@ -310,6 +310,7 @@ struct gwalk {
 	bool present;		/* every level present: a denial is a protection fault */
 	bool dirty;		/* the leaf entry's D bit (after this walk) */
 	bool global;		/* the leaf entry's G bit */
+	bool huge;		/* the leaf is a 2 MiB page */
 };
 
 /*
@@ -371,12 +372,35 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 		w->gfn = ((e & PTE_ADDR & ~((1ULL << 21) - 1)) >> PAGE_SHIFT) + ((va >> 12) & 511);
 	else
 		w->gfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+	w->huge = level == 2;
 	w->dirty = write || (e & _PAGE_DIRTY);
 	w->global = e & _PAGE_GLOBAL;
 	if ((!(e & _PAGE_ACCESSED) || (write && !(e & _PAGE_DIRTY))) &&
 	    write_gpte(lg, gpa, e | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * A 2 MiB guest page is one translation, as Linux's direct map uses them:
+ * fill the rest of its 512 shadow entries (@table) now rather than take
+ * 511 more faults, which would each find the same guest entry (a write
+ * that just set its dirty bit makes them all writable).  What cannot be
+ * filled (device memory, pages that will not pin) is left to fault.
+ */
+static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sflags)
+{
+	struct page *page;
+	unsigned int i;
+
+	gfn &= ~511ULL;
+	for (i = 0; i < PTRS_PER_PTE; i++, gfn++) {
+		if (gfn >= lg->mem_size >> PAGE_SHIFT || in_mmio(lg, gfn << PAGE_SHIFT))
+			continue;
+		page = lg_guest_page(lg, gfn);
+		if (page)
+			table[i] = page_to_phys(page) | sflags;
+	}
 }
 
 /*
@@ -448,6 +472,8 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	if (table[(va >> 12) & 511] == (page_to_phys(page) | sflags))
 		return 1;
 	table[(va >> 12) & 511] = page_to_phys(page) | sflags;
+	if (w.huge)
+		fill_huge(lg, table, w.gfn, sflags);
 	return 0;
 }
 

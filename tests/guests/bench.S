@@ -15,7 +15,7 @@
 #include "flat.h"
 
 #define N			20000
-#define PAGES			4096		/* 16 MiB touched in phase 4 */
+#define PAGES			4096		/* page touches in phase 4 */
 #define PT_VA			(KERNEL_BASE + 0x3e00000)	/* 4K-mapped (flatguest.h) */
 #define PT_GPA			0x8000
 
@@ -55,16 +55,23 @@ after_user:
 after_slow:
 	MARK	3
 
-	/* Shadow fills: every touch after a full flush is a fault. */
-	mov	$LHCALL_FLUSH_TLB, %eax
+	/*
+	 * Shadow fills: every touch after a full flush is a fault.  In the
+	 * 4 KiB-mapped 2 MiB, 8 times: a 2 MiB page would be filled whole
+	 * at its first fault.
+	 */
+	mov	$PAGES / 512, %r12d
+2:	mov	$LHCALL_FLUSH_TLB, %eax
 	xor	%edi, %edi			/* this address space */
 	int	$LGUEST_HCALL_VECTOR
-	mov	$KERNEL_BASE + 0x2000000, %rbx
-	mov	$PAGES, %ecx
+	mov	$PT_VA, %rbx
+	mov	$512, %ecx
 1:	mov	(%rbx), %al
 	add	$4096, %rbx
 	dec	%ecx
 	jnz	1b
+	dec	%r12d
+	jnz	2b
 	MARK	4
 
 	/* One PTE update at a time: write, flush that page. */
