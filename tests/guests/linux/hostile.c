@@ -293,6 +293,28 @@ INSN(jump_noncanonical, "movabs $0x0000800000000000, %rax; jmp *%rax");
 INSN(read_vsyscall, "movabs $0xffffffffff600000, %rax; mov (%rax), %rax");
 
 /* int $N for every N: a table of "int $N; ret; nop", four bytes each. */
+/*
+ * sigreturn with a data segment for CS: the kernel takes any selector
+ * from the frame (with RPL 3), and its iretq back to user mode faults.
+ * Natively that fault becomes the user's (fixup_bad_iret()): SIGSEGV.
+ */
+static void data_cs_handler(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.gregs[REG_CSGSFS] = (uc->uc_mcontext.gregs[REG_CSGSFS] & ~0xffffLL) | 0x2b;
+}
+
+static void insn_sigreturn_data_cs(void)
+{
+	struct sigaction sa = { .sa_sigaction = data_cs_handler, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+}
+
 void insn_int_table(void);
 __asm__(".pushsection .text\n.globl insn_int_table\ninsn_int_table:\n"
     ".set n, 0\n.rept 256\n.byte 0xcd, n, 0xc3, 0x90\n.set n, n + 1\n.endr\n.popsection");
@@ -333,6 +355,7 @@ static const struct insn {
 	I(read_kernel_half), I(write_kernel_text), I(jump_kernel_text),
 	H(read_hole), H(write_hole), H(jump_hole), T(popf_tf),
 	I(read_noncanonical), I(jump_noncanonical), I(read_vsyscall),
+	I(sigreturn_data_cs),
 #undef I
 #undef R
 #undef H
