@@ -511,21 +511,14 @@ static void flush_one_asid(struct lguest *lg, unsigned int asid, u64 va)
 
 /*
  * The guest invalidated one page, as invlpg, which also drops global
- * translations cached for other PCIDs: every id forgets the page.  Linux
- * flushes one page right after it changed a present entry (installed a
- * copy-on-write copy, changed a protection), so the current id's entry is
- * made again at once, as a TLB may, sparing the fault of the next touch.
+ * translations cached for other PCIDs: every id forgets the page.
  */
 void lg_pt_flush_one(struct lguest *lg, u64 va)
 {
-	u32 errcode = 0;	/* as a read by the guest kernel */
-	u64 mmio_gpa;
 	unsigned int i;
 
 	for (i = 0; i < LG_NR_ASIDS; i++)
 		flush_one_asid(lg, i, va);
-	if (((va >> 39) & 511) != HOLE_SLOT)
-		lg_pt_fault(lg, va, &errcode, &mmio_gpa);
 }
 
 /*
