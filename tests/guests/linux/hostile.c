@@ -325,8 +325,9 @@ __asm__(".pushsection .text\n.globl insn_int_table\ninsn_int_table:\n"
  * only run with HOSTILE_FARRET=1: QEMU 7.2's software CPU pops their
  * stack with a supervisor access, a SMAP fault that oopses even a native
  * host kernel.  The hypervisor hole's three are "hostile hole"'s, and
- * single-stepping (popf with TF) is "hostile trap"'s: each ends the
- * guest today (docs/guest.md), so each runs in a guest of its own.
+ * single-stepping (popf with TF) is "hostile trap"'s: each once ended
+ * the guest (docs/guest.md), so each runs in a guest of its own, where a
+ * relapse cannot hide the other attacks' results.
  */
 static const struct insn {
 	const char *name;
