@@ -311,6 +311,8 @@ struct gwalk {
 	bool dirty;		/* the leaf entry's D bit (after this walk) */
 	bool global;		/* the leaf entry's G bit */
 	bool huge;		/* the leaf is a 2 MiB page */
+	u64 leaf_gpa;		/* where the leaf entry is */
+	bool up_writable, up_user, up_nx;	/* the levels above the leaf */
 };
 
 /*
@@ -350,6 +352,9 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 		}
 		if (!(e & _PAGE_PRESENT))
 			return 1;
+		w->up_writable = w->writable;
+		w->up_user = w->user;
+		w->up_nx = w->nx;
 		w->writable &= !!(e & _PAGE_RW);
 		w->user &= !!(e & _PAGE_USER);
 		w->nx |= !!(e & _PAGE_NX);
@@ -373,12 +378,70 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 	else
 		w->gfn = (e & PTE_ADDR) >> PAGE_SHIFT;
 	w->huge = level == 2;
+	w->leaf_gpa = gpa;
 	w->dirty = write || (e & _PAGE_DIRTY);
 	w->global = e & _PAGE_GLOBAL;
 	if ((!(e & _PAGE_ACCESSED) || (write && !(e & _PAGE_DIRTY))) &&
 	    write_gpte(lg, gpa, e | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * The flags of a shadow leaf: writable only once the guest's entry is
+ * dirty, so the CPU faults to us for the dirty bit.  A non-global entry
+ * marks its PML4 slot for the next flush to walk.
+ */
+static u64 shadow_flags(struct lguest *lg, u64 va, bool writable, bool user, bool nx,
+			bool global)
+{
+	u64 sflags = _PAGE_PRESENT | _PAGE_ACCESSED;
+
+	if (writable)
+		sflags |= _PAGE_RW | _PAGE_DIRTY;
+	if (user)
+		sflags |= _PAGE_USER;
+	if (nx)
+		sflags |= _PAGE_NX;
+	if (global)
+		sflags |= SHADOW_GLOBAL;
+	else
+		set_bit((va >> 39) & 511, lg->shadows[lg->asid].nonglobal);
+	return sflags;
+}
+
+/*
+ * Fault-around, as Linux's own for the page cache: the guest entries
+ * beside a 4 KiB one are often just as ready (Linux maps a file's pages
+ * 16 at a time).  Fill those of the aligned 16 that the guest's tables
+ * mark accessed (like KVM's prefetch, never an entry the guest has not
+ * used), sparing a fault each.  Anything odd is left to fault.
+ */
+#define AROUND	16
+
+static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const struct gwalk *w)
+{
+	unsigned int first = ((va >> 12) & 511) & ~(AROUND - 1), i;
+	u64 gpte[AROUND], at = (w->leaf_gpa & PAGE_MASK) + first * 8;
+	struct page *page;
+
+	if (at > lg->mem_size - sizeof(gpte) ||
+	    copy_from_user(gpte, (void __user *)(lg->mem_uaddr + at), sizeof(gpte)))
+		return;
+	for (i = 0; i < AROUND; i++) {
+		u64 e = gpte[i], gfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+
+		if ((table[first + i] & _PAGE_PRESENT) ||
+		    (e & (_PAGE_PRESENT | _PAGE_ACCESSED)) != (_PAGE_PRESENT | _PAGE_ACCESSED) ||
+		    gfn >= lg->mem_size >> PAGE_SHIFT || in_mmio(lg, gfn << PAGE_SHIFT))
+			continue;
+		page = lg_guest_page(lg, gfn);
+		if (page)
+			table[first + i] = page_to_phys(page) |
+				shadow_flags(lg, va, w->up_writable && (e & _PAGE_RW) &&
+					     (e & _PAGE_DIRTY), w->up_user && (e & _PAGE_USER),
+					     w->up_nx || (e & _PAGE_NX), e & _PAGE_GLOBAL);
+	}
 }
 
 /*
@@ -453,18 +516,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 		}
 		table = __va(table[idx] & PTE_ADDR);
 	}
-	/* Writable in the shadow only once the guest's entry is dirty. */
-	sflags = _PAGE_PRESENT | _PAGE_ACCESSED;
-	if (w.writable && w.dirty)
-		sflags |= _PAGE_RW | _PAGE_DIRTY;
-	if (w.user)
-		sflags |= _PAGE_USER;
-	if (w.nx)
-		sflags |= _PAGE_NX;
-	if (w.global)
-		sflags |= SHADOW_GLOBAL;
-	else
-		set_bit((va >> 39) & 511, lg->shadows[lg->asid].nonglobal);
+	sflags = shadow_flags(lg, va, w.writable && w.dirty, w.user, w.nx, w.global);
 	/*
 	 * Already so: the CPU faulted for a reason of the guest's own (SMEP
 	 * in ring 1, say), not for a missing shadow entry.
@@ -474,6 +526,8 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	table[(va >> 12) & 511] = page_to_phys(page) | sflags;
 	if (w.huge)
 		fill_huge(lg, table, w.gfn, sflags);
+	else
+		fill_around(lg, table, va, &w);
 	return 0;
 }
 
