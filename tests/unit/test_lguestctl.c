@@ -405,17 +405,17 @@ static void stats_when_the_guest_ends(void **state)
 	     "hc_flush_tlb_one=9 hc_31=31 pf=14 ud=6 gp=0 trap31=31\r\n");
 }
 
-/* SIGUSR1 prints the counters of a running guest, which keeps running. */
-static void sigusr1_prints_stats_while_running(void **state)
+/*
+ * Starts "lguestctl run --name @name" on a guest that blocks, its output
+ * into @out_fd's pipe, and waits until it answers on its control socket.
+ */
+static pid_t start_blocking(const char *name, int *out_fd)
 {
 	struct opts o = { .script = "block" };
-	const char *const argv[] = { ctl, "run", "--name", "counted", good, NULL };
-	char buf[4096] = "";
-	size_t got = 0;
-	int p[2], status, i;
+	const char *const argv[] = { ctl, "run", "--name", name, good, NULL };
+	int p[2], i;
 	pid_t pid;
 
-	(void)state;
 	assert_int_equal(pipe(p), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -425,14 +425,28 @@ static void sigusr1_prints_stats_while_running(void **state)
 	}
 	close(p[1]);
 	for (i = 0; i < 500; i++) {
-		if (RUN(NULL, "list") == 0 && strstr(out, "counted"))
+		if (RUN(NULL, "list") == 0 && strstr(out, name))
 			break;
 		usleep(10000);
 	}
 	assert_true(i < 500);
+	*out_fd = p[0];
+	return pid;
+}
+
+/* SIGUSR1 prints the counters of a running guest, which keeps running. */
+static void sigusr1_prints_stats_while_running(void **state)
+{
+	char buf[4096] = "";
+	size_t got = 0;
+	int fd, status;
+	pid_t pid;
+
+	(void)state;
+	pid = start_blocking("counted", &fd);
 	kill(pid, SIGUSR1);
 	while (!strstr(buf, "\r\n") && got < sizeof(buf) - 1) {
-		ssize_t n = read(p[0], buf + got, sizeof(buf) - 1 - got);
+		ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
 
 		if (n <= 0)
 			break;
@@ -445,7 +459,7 @@ static void sigusr1_prints_stats_while_running(void **state)
 	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
 	kill(pid, SIGTERM);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	close(p[0]);
+	close(fd);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_STOPPED);
 }
@@ -461,30 +475,14 @@ static void version_shows_the_module_abi(void **state)
 
 static void stop_a_running_guest(void **state)
 {
-	struct opts o = { .script = "block" };
-	const char *const argv[] = { ctl, "run", "--name", "blocker", good, NULL };
-	int p[2], status, i;
+	int fd, status;
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		child(&o, argv, p[1]);
-	}
-	close(p[1]);
-	/* Wait until it answers on its control socket. */
-	for (i = 0; i < 500; i++) {
-		if (RUN(NULL, "list") == 0 && strstr(out, "blocker"))
-			break;
-		usleep(10000);
-	}
-	assert_true(i < 500);
+	pid = start_blocking("blocker", &fd);
 	assert_int_equal(RUN(NULL, "stop", "blocker"), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	close(p[0]);
+	close(fd);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_STOPPED);
 	/* It cleaned up its socket. */
@@ -494,29 +492,14 @@ static void stop_a_running_guest(void **state)
 
 static void sigterm_stops_a_running_guest(void **state)
 {
-	struct opts o = { .script = "block" };
-	const char *const argv[] = { ctl, "run", "--name", "termed", good, NULL };
-	int p[2], status, i;
+	int fd, status;
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		child(&o, argv, p[1]);
-	}
-	close(p[1]);
-	for (i = 0; i < 500; i++) {
-		if (RUN(NULL, "list") == 0 && strstr(out, "termed"))
-			break;
-		usleep(10000);
-	}
-	assert_true(i < 500);
+	pid = start_blocking("termed", &fd);
 	kill(pid, SIGTERM);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	close(p[0]);
+	close(fd);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_STOPPED);
 }
