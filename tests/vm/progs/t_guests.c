@@ -142,6 +142,7 @@ static const struct guest guests[] = {
 	G("tlb.global", "tlb", "case=global", POWEROFF, NULL, 0, NULL),
 	G("pf", "pf", NULL, POWEROFF, NULL, 0, NULL),
 	G("pf.present", "pf", "case=present", POWEROFF, NULL, 0, NULL),
+	G("pf.around", "pf", "case=around", POWEROFF, NULL, 0, NULL),
 	G("demand", "demand", NULL, POWEROFF, NULL, 0, NULL),
 	G("traps", "traps", NULL, POWEROFF, NULL, 0, NULL),
 	G("privileged", "privileged", NULL, POWEROFF, NULL, 0, NULL),
