@@ -231,6 +231,18 @@ deb_files() {
 	dpkg-deb -c "$1" | grep -v '^d' | awk '{ if ($(NF-1) == "->") print $(NF-2); else print $NF }' |
 		sed 's|^\./|/|' | LC_ALL=C sort
 }
+# holds_exactly LIST "FILE..." PATTERN: what is wrong with a package's file
+# LIST (one path a line) that must hold every FILE and, besides them,
+# only paths grep PATTERN matches; empty when nothing is.
+holds_exactly() {
+	local f why="" extra
+	for f in $2; do
+		grep -qx "$f" "$1" || why+="no $f; "
+	done
+	extra=$(grep -v "$3" "$1" | grep -vxF -f <(tr ' ' '\n' <<<"$2") | tr '\n' ' ')
+	[ -n "$extra" ] && why+="also holds $extra; "
+	printf '%s' "$why"
+}
 if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 	L=/usr/lib/$MA
 	for p in "${USER_PKGS[@]}"; do deb_files "${udeb[$p]}" >"$out/deb-files-$p.txt"; done
@@ -291,14 +303,9 @@ fi
 if [ -n "$gdeb" ]; then
 	deb_files "$gdeb" >"$out/deb-files-$GK.txt"
 	gwant="$GKDIR/vmlinux $GKDIR/vmlinux.config"
-	why=""
-	for f in $gwant; do
-		grep -qx "$f" "$out/deb-files-$GK.txt" || why+="no $f; "
-	done
 	# (and its doc directory and lintian overrides)
-	extra=$(grep -v "^/usr/share/doc/$GK/\|^/usr/share/lintian/overrides/$GK\$" "$out/deb-files-$GK.txt" |
-		grep -vxF -f <(tr ' ' '\n' <<<"$gwant") | tr '\n' ' ')
-	[ -n "$extra" ] && why+="also holds $extra; "
+	why=$(holds_exactly "$out/deb-files-$GK.txt" "$gwant" \
+		"^/usr/share/doc/$GK/\|^/usr/share/lintian/overrides/$GK\$")
 	modes=$(dpkg-deb -c "$gdeb" | awk '$NF ~ /^\.\/usr\/lib\/lguest\/./ { print $1 }' | sort -u | tr '\n' ' ')
 	[ "$modes" = "-rw-r--r-- " ] || why+="modes are '$modes', not -rw-r--r--; "
 	bu=$(dpkg-deb -f "$gdeb" Built-Using)
@@ -892,13 +899,8 @@ fi
 if [ -n "$grpm" ]; then
 	rpm -qlp "$grpm" >"$out/rpm-files-$GK.txt" 2>&1
 	gwant="$GKDIR/vmlinux $GKDIR/vmlinux.config"
-	why=""
-	for f in $gwant; do
-		grep -qx "$f" "$out/rpm-files-$GK.txt" || why+="no $f; "
-	done
-	extra=$(grep -v "^/usr/share/doc/\|^/usr/share/licenses/\|^$GKDIR\$" "$out/rpm-files-$GK.txt" |
-		grep -vxF -f <(tr ' ' '\n' <<<"$gwant") | tr '\n' ' ')
-	[ -n "$extra" ] && why+="also holds $extra; "
+	why=$(holds_exactly "$out/rpm-files-$GK.txt" "$gwant" \
+		"^/usr/share/doc/\|^/usr/share/licenses/\|^$GKDIR\$")
 	rpm -qp --scripts "$grpm" >"$out/rpm-scripts-$GK.txt" 2>&1
 	[ -s "$out/rpm-scripts-$GK.txt" ] && why+="has scriptlets: $(head -c 100 "$out/rpm-scripts-$GK.txt" | tr '\n' ' '); "
 	rpm -qp --recommends "$grpm" | grep -qx lguestctl || why+="does not recommend lguestctl; "
