@@ -124,9 +124,18 @@ void lg_switch(struct lguest *lg)
 	f->rcx = r->rcx; f->rbx = r->rbx; f->rax = r->rax;
 	f->rip = r->rip;
 	f->rsp = r->rsp;
-	/* The guest always runs with the real IF on and IOPL 0. */
+	/*
+	 * The guest always runs with the real IF on and IOPL 0.  Ring 1 is
+	 * supervisor mode, so the host's SMAP applies to it, and stac/clac
+	 * trap outside ring 0: the guest kernel enters with RFLAGS.AC set,
+	 * which opens its user memory as stac would (and checks alignment
+	 * only in ring 3).  A guest that clears AC faults on its own user
+	 * pages; nothing of the host's is mapped here either way.
+	 */
 	f->rflags = (r->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_VIF |
 				   X86_EFLAGS_VIP)) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	if (!lg->user_mode)
+		f->rflags |= X86_EFLAGS_AC;
 	f->cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
 	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
 	REGS(lg, RP_FS_BASE, u64) = r->fs_base;
@@ -143,11 +152,6 @@ void lg_switch(struct lguest *lg)
 	cr4 = __read_cr4();
 	if (cr4 & X86_CR4_PGE)
 		cr4_clear_bits_irqsoff(X86_CR4_PGE);
-
-	/* The Switcher turns SMAP off for the guest's world (switcher.S). */
-	cr4 = __read_cr4();
-	STATE(lg, SP_HOST_CR4, u64) = cr4;
-	STATE(lg, SP_GUEST_CR4, u64) = cr4 & ~X86_CR4_SMAP;
 
 	host_cr3 = __native_read_cr3();
 	if (cr4 & X86_CR4_PCIDE)
@@ -193,8 +197,6 @@ void lg_switch(struct lguest *lg)
 	native_write_cr3(__pa(lg->trans_root));
 	enter();
 	native_write_cr3(host_cr3);
-	/* SMAP back on, above all (the kernel's pinning never sees it off). */
-	WARN_ON_ONCE(__read_cr4() != cr4);
 
 	wrmsrl(MSR_LSTAR, host_lstar);
 	if (intel)

@@ -74,15 +74,6 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	REGS + RP_GS_BASE + 4(%rip), %edx
 	wrmsr
 
-	/*
-	 * SMAP off: ring 1 is supervisor mode, and the guest kernel would
-	 * otherwise need stac/clac, which trap outside ring 0, around every
-	 * touch of its user memory.  Only guest memory is mapped here, so
-	 * this opens nothing of the host's.  A direct write: the host's
-	 * CR4 pinning (rightly) refuses to let SMAP go.
-	 */
-	mov	STATE + SP_GUEST_CR4(%rip), %rax
-	mov	%rax, %cr4
 	mov	STATE + SP_GUEST_CR3(%rip), %rax
 	mov	%rax, %cr3
 
@@ -150,8 +141,6 @@ lg_sw_common:
 
 	mov	STATE + SP_TRANS_CR3(%rip), %rax
 	mov	%rax, %cr3
-	mov	STATE + SP_HOST_CR4(%rip), %rax
-	mov	%rax, %cr4
 
 	/*
 	 * The host's TSS descriptor is still marked busy, and LTR wants it
@@ -290,10 +279,10 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	mov	DATA + LD_KERNEL_GS(%rip), %rax
 	wrgsbase %rax
 
-	/* The iretq frame, where an exit would want it. */
+	/* The iretq frame, where an exit would want it; AC as lg_switch() sets it. */
 	push	$LG_KERNEL_DS
 	push	STATE + SP_FAST_FRAME_VA(%rip)
-	push	$(X86_EFLAGS_FIXED | X86_EFLAGS_IF)
+	push	$(X86_EFLAGS_FIXED | X86_EFLAGS_IF | X86_EFLAGS_AC)
 	push	$LG_KERNEL_CS
 	push	STATE + SP_EVENT_ENTRY(%rip)
 	mov	REGS + RP_SCRATCH(%rip), %rax

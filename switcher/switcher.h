@@ -89,9 +89,6 @@
 #define SP_EVENT_ENTRY		0x188
 /* An NMI (1), machine check (2) or double fault (4) hit the Switcher. */
 #define SP_NMI_SEEN		0x190
-/* CR4 in the guest's world (the host's without SMAP) and the host's. */
-#define SP_GUEST_CR4		0x198
-#define SP_HOST_CR4		0x1a0
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

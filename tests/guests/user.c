@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Ring 3: iretq into user mode, system calls (vector 0x100, rcx and r11
- * as native; with case=smap the kernel reads the user's buffer with and
- * without RFLAGS.AC, SMAP being off in the guest's world), return with iretq,
+ * as native; with case=smap the kernel reads the user's buffer with the
+ * RFLAGS.AC every entry to ring 1 sets, and faults without it: the host's
+ * SMAP stays on), return with iretq,
  * and the user's misdeeds: a hypercall, a privileged instruction,
  * syscall with a non-canonical RSP, a syscall whose return address (RCX)
  * is non-canonical, and a jump to a non-canonical RIP.
@@ -46,6 +47,7 @@ asm(".text\n"
 static u64 syscalls, bad_rcx, written;
 static bool smap;
 static long smap_closed = -2;
+static u64 smap_err, smap_cr2, smap_va, entry_flags;
 static char seen[32];
 
 static bool on_user(struct rt_frame *f)
@@ -60,17 +62,20 @@ static bool on_user(struct rt_frame *f)
 	switch (f->rax) {
 	case RT_SYS_WRITE:
 		/*
-		 * The kernel reads user memory without stac: SMAP is off in
-		 * the guest's world (docs/abi.md), whatever the host's CR4
-		 * says.  RFLAGS.AC set (as a guest's popf might) changes
-		 * nothing.
+		 * The kernel reads user memory without stac, which would
+		 * trap in ring 1: it came in with RFLAGS.AC set.  Without
+		 * AC, SMAP (the host's, always on) closes user memory.
 		 */
 		if (smap && f->rdx < sizeof(seen)) {
-			smap_closed = RT_TRY((void)*(volatile u8 *)f->rsi);
-			asm volatile("pushf; orq $0x40000, (%%rsp); popf" ::: "memory", "cc");
+			entry_flags = rt_rflags();
 			memcpy(seen, (void *)f->rsi, f->rdx);
-			asm volatile("pushf; andq $~0x40000, (%%rsp); popf" ::: "memory", "cc");
 			written = f->rdx;
+			asm volatile("pushf; andq $~0x40000, (%%rsp); popf" ::: "memory", "cc");
+			smap_closed = RT_TRY((void)*(volatile u8 *)f->rsi);
+			smap_err = rt_last.error_code;
+			smap_cr2 = rt_last_cr2;
+			smap_va = f->rsi;
+			asm volatile("pushf; orq $0x40000, (%%rsp); popf" ::: "memory", "cc");
 		}
 		f->rax = f->rdx;
 		return true;
@@ -99,6 +104,9 @@ void guest_main(void)
 	u64 r, edge = 0x00007ffffffff000UL;
 
 	smap = rt_case("smap");
+	if (smap)
+		CHECK(rt_rflags() & RFLAGS_AC, "the guest kernel starts with RFLAGS.AC set",
+		      "rflags %#llx", rt_rflags());
 	rt_events_init();
 	rt_on_event = on_user;
 	code_pa = rt_alloc_page();
@@ -111,11 +119,13 @@ void guest_main(void)
 	r = run(u_write, u_write_end);
 	CHECK(r == 12, "a user program runs and exits through syscall", "exit code %#llx", r);
 	if (smap) {
+		CHECK(entry_flags & RFLAGS_AC, "a system call enters ring 1 with RFLAGS.AC set",
+		      "rflags %#llx", entry_flags);
 		CHECK(written == 12 && !memcmp(seen, "hello ring 3", 12),
-		      "with RFLAGS.AC set the kernel reads the user's buffer", "%llu bytes",
-		      written);
-		CHECK(smap_closed == -1, "without AC too: SMAP is off in the guest's world",
-		      "vector %ld", smap_closed);
+		      "with that AC the kernel reads the user's buffer", "%llu bytes", written);
+		CHECK(smap_closed == X86_PF && smap_err == PF_P && smap_cr2 == smap_va,
+		      "without AC, SMAP closes user memory to ring 1: #PF, present, read",
+		      "vector %ld error %#llx cr2 %#llx", smap_closed, smap_err, smap_cr2);
 	}
 	CHECK(syscalls == 1002 && !bad_rcx,
 	      "1002 syscalls arrive as vector 0x100 with RCX = RIP after syscall",

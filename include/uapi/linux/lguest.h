@@ -96,7 +96,9 @@ struct lguest_init {
  * the guest's PML4 (4-level paging, always).  Before the guest's first
  * run the launcher sets at least @rip, @cr3 and @rsi (the guest-physical
  * address of the boot parameters).  @rflags: only the arithmetic flags,
- * DF and AC are the guest's; IF is virtual (lguest_data.irq_enabled).
+ * DF and AC are the guest's, but ring 1 is always entered with AC set
+ * (SMAP stays on; AC opens user memory as stac would); IF is virtual
+ * (lguest_data.irq_enabled).
  */
 #ifndef __ASSEMBLY__
 struct lguest_regs {

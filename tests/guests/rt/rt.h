@@ -72,6 +72,7 @@ typedef __u8 u8;
 
 #define RFLAGS_IF	0x200UL
 #define RFLAGS_TF	0x100UL
+#define RFLAGS_AC	0x40000UL
 
 static inline u64 __pa(const volatile void *p)
 {
@@ -191,6 +192,15 @@ static inline bool irqs_enabled(void)
 	return rt_data.irq_enabled;
 }
 void rt_halt(void);	/* LHCALL_HALT as "sti; hlt" */
+
+/* The real RFLAGS (IF is always on in the CPU; the guest's is virtual). */
+static inline u64 rt_rflags(void)
+{
+	u64 f;
+
+	asm volatile("pushf; pop %0" : "=r"(f));
+	return f;
+}
 
 static inline u64 rdtsc(void)
 {
