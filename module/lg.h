@@ -64,6 +64,8 @@ struct lguest {
 	struct task_struct *task;
 	/* The last exit went to the launcher for this reason. */
 	u32 pending_exit;
+	/* Never reused, unlike our address: see lg_switch()'s IBPB. */
+	u64 id;
 
 	/* This vCPU's Switcher pages (switcher.h), by their kernel address. */
 	void *regs_page;

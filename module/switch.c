@@ -9,6 +9,7 @@
 #include <asm/desc.h>
 #include <asm/io.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
 #include "lg.h"
@@ -25,8 +26,13 @@ static const u64 lg_gdt[SW_GDT_ENTRIES - 2] = {
 	[LG_KERNEL_DS >> 3]	= 0x00cfb3000000ffffULL,
 };
 
+/* The guest that last ran on each CPU, by lguest.id. */
+static DEFINE_PER_CPU(u64, lg_last_guest);
+
 int lg_vcpu_init(struct lguest *lg)
 {
+	static atomic64_t ids;
+
 	/* The Switcher's view of the guest's ABI must match the header's. */
 	BUILD_BUG_ON(LG_TRAP_SYSCALL != LGUEST_EVENT_SYSCALL);
 	BUILD_BUG_ON(LG_NR_ASIDS != LGUEST_NR_ASIDS);
@@ -42,6 +48,7 @@ int lg_vcpu_init(struct lguest *lg)
 	struct desc_ptr *dp;
 	int err;
 
+	lg->id = atomic64_inc_return(&ids);
 	lg_events_init(lg);
 	lg->fpu_ready = fpu_alloc_guest_fpstate(&lg->fpu);
 	if (!lg->fpu_ready)
@@ -189,6 +196,16 @@ void lg_switch(struct lguest *lg)
 		rdmsrl(MSR_IA32_U_CET, host_u_cet);
 		if (host_u_cet)
 			wrmsrl(MSR_IA32_U_CET, 0);
+	}
+	/*
+	 * Ring 1 is supervisor mode to the branch predictors, so a guest
+	 * kernel trains them as the host kernel would: between two guests
+	 * on a CPU, in one launcher process or two, a barrier, as KVM does
+	 * between VMs (a no-op on CPUs without IBPB or with it turned off).
+	 */
+	if (this_cpu_read(lg_last_guest) != lg->id) {
+		indirect_branch_prediction_barrier();
+		this_cpu_write(lg_last_guest, lg->id);
 	}
 	STATE(lg, SP_NMI_SEEN, u64) = 0;
 	/* Our last LTR marked our TSS busy; LTR wants it available. */

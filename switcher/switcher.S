@@ -25,6 +25,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/msr-index.h>
+#include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
 #include "switcher.h"
 
@@ -171,6 +172,24 @@ lg_sw_common:
 	 */
 	lidt	STATE + SP_HOST_IDT_DESC(%rip)
 	mov	STATE + SP_HOST_RSP(%rip), %rsp
+	/*
+	 * The guest's calls left their return addresses in the CPU's return
+	 * stack buffer, and ring 1 counts as supervisor to the predictors:
+	 * our ret below could be predicted to a guest-chosen address, which
+	 * in the transition root may be host kernel text.  Overwrite the
+	 * buffer before the first ret, as KVM does after a VM exit.  This is
+	 * the kernel's __FILL_RETURN_BUFFER without its objtool annotation
+	 * and call-depth accounting, which cannot follow code lg.ko copies.
+	 */
+	mov	$(RSB_CLEAR_LOOPS / 2), %eax
+1:	call	2f
+	int3
+2:	call	3f
+	int3
+3:	add	$16, %rsp
+	dec	%eax
+	jnz	1b
+	lfence
 	pop	%r15
 	pop	%r14
 	pop	%r13

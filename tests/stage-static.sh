@@ -9,7 +9,7 @@ mkdir -p "$out"
 
 # checkpatch.pl --strict is the judge of kernel style (from linux-source).
 src=$(kernel_source) || { record $st FAIL "checkpatch" "no kernel source"; src=""; }
-kfiles=$(ls module/*.[ch] switcher/*.[chS] Kbuild 2>/dev/null | grep -v Kbuild)
+kfiles=$(ls module/*.[chS] switcher/*.[chS])
 if [ -n "$src" ]; then
 	for f in $kfiles; do
 		if "$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \

@@ -2,7 +2,8 @@
 /*
  * The core benchmark guest (make bench-core).  Each phase runs N
  * operations between two console hypercalls, which are the launcher's
- * clock marks (the launcher times the phases; see tests/bench/core.c):
+ * clock marks (the launcher times the phases; see
+ * tests/vm/progs/t_bench_core.c):
  *
  *   1  hypercall round trip (LHCALL_SEND_INTERRUPTS: two world switches)
  *   2  system call from ring 3 to the guest kernel and back, fast path

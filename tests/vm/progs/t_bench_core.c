@@ -98,6 +98,9 @@ int main(void)
 		else
 			printf("BENCH %-56s %12.0f %12s %8s\n", rows[i].what, ns, "-", "-");
 	}
+	/* A hypercall that does nothing is two world switches and no work. */
+	printf("BENCH %-56s %12.0f %12s %8s\n", "world switch, one way (half the round trip)",
+	       (mark[1] - mark[0]) / rows[0].ops / 2, "-", "-");
 	printf("BENCH native: getpid() %.0f ns, first-touch page fault %.0f ns\n",
 	       getpid_ns, fault_ns);
 	CHECK(getpid_ns > 0 && fault_ns > 0, "bench-core: native figures measured", "0");
