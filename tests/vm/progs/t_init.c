@@ -93,7 +93,7 @@ static void close_guest(struct flatguest *g)
 static void other_process(void)
 {
 	struct flatguest g;
-	struct lguest_regs regs;
+	struct lguest_regs regs = { 0 };
 	int status = 0;
 	pid_t pid;
 
@@ -167,7 +167,7 @@ static void while_running(void)
 	struct lguest_stats s = { .size = sizeof(s) };
 	struct lguest_irq irq = { .irq = 1 };
 	struct runner r = { .ret = 1 };
-	struct lguest_regs regs, got;
+	struct lguest_regs regs = { 0 }, got = { 0 };
 	struct lguest_init init;
 	struct flatguest g;
 	pthread_t thr;

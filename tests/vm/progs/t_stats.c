@@ -155,7 +155,7 @@ static void known_guest_bench(void)
 		      "stats: exactly bench's 20,001 slow-path system calls counted, no fast-path one",
 		      "%llu", (unsigned long long)s.slow_syscalls);
 	else
-		CHECK(s.slow_syscalls == 2 * (BENCH_N + 1),
+		CHECK(s.slow_syscalls == 2ULL * (BENCH_N + 1),
 		      "stats: no FSGSBASE: all of bench's 40,002 system calls counted slow",
 		      "%llu", (unsigned long long)s.slow_syscalls);
 	CHECK(s.shadow_faults >= BENCH_PAGES, "stats: 4,096 shadow faults counted", "%llu",
