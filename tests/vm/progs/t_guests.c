@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -55,6 +56,7 @@ enum expect {
 #define F_NMI		0x10	/* the host's NMI count must not grow with the guest */
 #define F_MMIO_RANGE	0x40	/* the device window exists, without the script */
 #define F_TIME		0x20	/* "LGTIME begin", "LGTIME end N NS": N periods of NS took that long */
+#define F_IDLE		0x80	/* SPIN_SIGKILL halted: the launcher must sleep, using no CPU */
 
 struct guest {
 	const char *id;		/* LGTEST name, and lgtest.name= for the guest */
@@ -85,7 +87,7 @@ static const struct guest guests[] = {
 	G("flood", "flood", NULL, POWEROFF, NULL, 0, NULL),
 	G("spin.sigkill", "spin", NULL, SPIN_SIGKILL, NULL, 0, NULL),
 	G("spin.signal", "spin", NULL, SPIN_SIGNAL, NULL, 0, NULL),
-	G("spin.halt", "spin", "case=halt", SPIN_SIGKILL, NULL, 0, NULL),
+	G("spin.halt", "spin", "case=halt", SPIN_SIGKILL, NULL, F_IDLE, NULL),
 	G("pgtable", "pgtable", NULL, POWEROFF, NULL, 0, NULL),
 	G("ring", "ring", NULL, POWEROFF, NULL, 0, NULL),
 	G("gs", "gs", NULL, POWEROFF, NULL, 0, NULL),
@@ -132,7 +134,6 @@ static const struct guest guests[] = {
 	  "unsupported instruction", F_MMIO_RANGE, NULL),
 	G("hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL),
 
-	/* Pending: they need host features that have not landed yet. */
 	G("ad", "ad", NULL, POWEROFF, NULL, 0, NULL),
 	G("hostile.pte_write_outside", "hostile", "case=pte_write_outside", KILLED,
 	  "outside its memory", 0, NULL),
@@ -663,37 +664,121 @@ static int wait_for(pid_t pid, double secs, int *status)
 	return 0;
 }
 
+/* The CPU time (user + system) @pid has used, in seconds; its state letter. */
+static double cpu_seconds(pid_t pid, char *state)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+
+	*state = '?';
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* Fields 3 (state), then 14 and 15 (utime, stime), after "(comm)". */
+	p = p ? strrchr(buf, ')') : NULL;
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", state,
+			 &ut, &st) != 3)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Should a spinning guest starve our CPU, a process on another one ends
+ * it after 10 s, so that we live to say so.
+ */
+static pid_t watchdog(pid_t victim, const cpu_set_t *all)
+{
+	int ours = sched_getcpu();
+	cpu_set_t others;
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	CPU_ZERO(&others);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, all) && i != ours)
+			CPU_SET(i, &others);
+	if (CPU_COUNT(&others))
+		sched_setaffinity(0, sizeof(others), &others);
+	sleep(10);
+	kill(victim, SIGKILL);
+	_exit(0);
+}
+
+/*
+ * A guest that never yields: we sleep 3 s on the same CPU as the guest,
+ * which must not starve us; a halted guest (F_IDLE) must cost next to
+ * nothing over the last 2 (the first is for it to start).  Then SIGKILL
+ * must end it.
+ */
+static void spin_checks(const struct guest *g, pid_t pid, const cpu_set_t *all)
+{
+	double t0 = now(), t1, slept, window, cpu0, cpu1;
+	char st0, st1;
+	int status = 0;
+	pid_t ended, wd = watchdog(pid, all);
+
+	usleep(1000000);
+	cpu0 = cpu_seconds(pid, &st0);
+	t1 = now();
+	usleep(2000000);
+	window = now() - t1;
+	slept = now() - t0;
+	cpu1 = cpu_seconds(pid, &st1);
+	printf("    %s| the launcher used %.2f s of CPU in %.2f s (state %c, then %c)\n", g->id,
+	       cpu1 - cpu0, window, st0, st1);
+	if (wd > 0) {
+		kill(wd, SIGKILL);
+		waitpid(wd, NULL, 0);
+	}
+	result(g, slept < 5.0, "the host stays responsive while the guest spins on its CPU",
+	       "a 3 s sleep on the guest's CPU took %.1f s", slept);
+	if (g->flags & F_IDLE)
+		result(g, cpu0 >= 0 && cpu1 >= 0 && st0 == 'S' && st1 == 'S' &&
+		       cpu1 - cpu0 < 0.1 * window,
+		       "the halted guest's launcher sleeps, using under 10% of a CPU",
+		       "%.2f s of CPU in %.2f s, state %c then %c", cpu1 - cpu0, window, st0, st1);
+	ended = waitpid(pid, &status, WNOHANG);
+	result(g, ended == 0, "the guest never yields", "it ended by itself (status %#x)", status);
+	kill(pid, SIGKILL);
+	result(g, wait_for(pid, 10, &status) == 1 && WIFSIGNALED(status) &&
+	       WTERMSIG(status) == SIGKILL, "SIGKILL ends the launcher in LGUEST_RUN",
+	       "still there 10 s later, or status %#x", status);
+}
+
 static void run_guest(const struct guest *g)
 {
-	double t0 = now();
+	cpu_set_t all, one;
 	int status = 0;
 	pid_t pid;
 
+	/* A spinning guest shares its CPU with us: the launcher inherits this. */
+	if (g->expect == SPIN_SIGKILL) {
+		CPU_ZERO(&one);
+		CPU_SET(sched_getcpu(), &one);
+		sched_getaffinity(0, sizeof(all), &all);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
 	printf("LGTEST-GUEST %s (%s.elf%s%s)\n", g->id, g->elf, g->args ? " " : "",
 	       g->args ? g->args : "");
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
 		result(g, 0, "runs", "fork: %s", strerror(errno));
+		if (g->expect == SPIN_SIGKILL)
+			sched_setaffinity(0, sizeof(all), &all);
 		return;
 	}
 	if (pid == 0)
 		_exit(child_main(g));
 
 	if (g->expect == SPIN_SIGKILL) {
-		double slept;
-
-		usleep(2000000);
-		slept = now() - t0;
-		/* The spinning guest has one CPU; we must still get the other. */
-		result(g, slept < 4.0, "the host stays responsive while the guest spins",
-		       "a 2 s sleep took %.1f s", slept);
-		result(g, waitpid(pid, &status, WNOHANG) == 0, "the guest never yields",
-		       "it ended by itself (status %#x)", status);
-		kill(pid, SIGKILL);
-		result(g, wait_for(pid, 10, &status) == 1 && WIFSIGNALED(status) &&
-		       WTERMSIG(status) == SIGKILL, "SIGKILL ends the launcher in LGUEST_RUN",
-		       "still there 10 s later, or status %#x", status);
+		spin_checks(g, pid, &all);
+		sched_setaffinity(0, sizeof(all), &all);
 		return;
 	}
 	if (wait_for(pid, 30, &status) != 1) {

@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * LGUEST_INIT, LGUEST_SET_REGS/GET_REGS and the run page: every malformed
- * call is refused with the promised errno and changes nothing.
+ * LGUEST_INIT, LGUEST_SET_REGS/GET_REGS, LGUEST_RUN and the run page: every
+ * malformed call is refused with the promised errno and changes nothing;
+ * who may make which call (the file is the capability, but only the
+ * creating process runs the guest; nothing but LGUEST_IRQ and
+ * LGUEST_GET_STATS while a thread runs it).
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/lguest.h>
 
+#include "flatguest.h"
 #include "lgtest.h"
 
 #define MEM	(16UL << 20)
@@ -50,6 +58,162 @@ static void bad_regs(int fd, struct lguest_regs r, const char *name)
 	ioctl(fd, LGUEST_GET_REGS, &now);
 	CHECK(now.r15 == 15 && now.cr3 == 0x1000, "regs: refused SET_REGS changes nothing",
 	      "r15 %llu cr3 %#llx", (unsigned long long)now.r15, (unsigned long long)now.cr3);
+}
+
+/* Runs hello.bin to its poweroff: 1 if it got there. */
+static int run_hello(struct flatguest *g)
+{
+	for (int i = 0; i < 100; i++) {
+		if (ioctl(g->fd, LGUEST_RUN, 0))
+			return 0;
+		if (g->run->exit_reason == LGUEST_EXIT_MMIO && !g->run->mmio.is_write)
+			g->run->mmio.data = 0x55aa55aa;	/* what hello.S expects */
+		else if (g->run->exit_reason != LGUEST_EXIT_HCALL &&
+			 g->run->exit_reason != LGUEST_EXIT_MMIO)
+			break;
+	}
+	return g->run->exit_reason == LGUEST_EXIT_SHUTDOWN &&
+	       g->run->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF;
+}
+
+static void close_guest(struct flatguest *g)
+{
+	close(g->fd);
+	if (g->run != MAP_FAILED)
+		munmap(g->run, 4096);
+	munmap(g->mem, FG_MEM);
+}
+
+/*
+ * The file is the capability: a process it was passed to (here by fork)
+ * may read and set the registers and raise lines.  Running the guest is
+ * the creating process's alone: the guest's memory is in its address
+ * space.  None of it may disturb the guest.
+ */
+static void other_process(void)
+{
+	struct flatguest g;
+	struct lguest_regs regs = { 0 };
+	int status = 0;
+	pid_t pid;
+
+	CHECK(flatguest_start(&g, "/tests/hello.bin") == 0 &&
+	      ioctl(g.fd, LGUEST_GET_REGS, &regs) == 0, "run: hello guest starts", "%s",
+	      strerror(errno));
+	if (g.run == MAP_FAILED)
+		return;
+	CHECK_ERRNO(ioctl(g.fd, LGUEST_RUN, 1), EINVAL, "run: LGUEST_RUN with an argument refused");
+
+	pid = fork();
+	if (pid == 0) {
+		struct lguest_irq irq = { .irq = 1 };
+		struct lguest_regs r;
+
+		errno = 0;
+		if (ioctl(g.fd, LGUEST_RUN, 0) != -1 || errno != EPERM)
+			_exit(1);
+		if (ioctl(g.fd, LGUEST_GET_REGS, &r) || r.rip != regs.rip)
+			_exit(2);
+		if (ioctl(g.fd, LGUEST_SET_REGS, &r))
+			_exit(3);
+		/* hello.S never enables interrupts: the line just stays pending. */
+		if (ioctl(g.fd, LGUEST_IRQ, &irq))
+			_exit(4);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 1,
+	      "run: another process holding the file gets EPERM from LGUEST_RUN",
+	      "child status %#x", status);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "run: another process holding the file may GET_REGS, SET_REGS and LGUEST_IRQ",
+	      "child status %#x (1 RUN not EPERM, 2 GET_REGS, 3 SET_REGS, 4 IRQ)", status);
+	CHECK(run_hello(&g), "run: the creating process still runs the guest to poweroff",
+	      "exit %u", g.run->exit_reason);
+	close_guest(&g);
+}
+
+/* A thread inside LGUEST_RUN with a guest that never yields. */
+struct runner {
+	int fd;
+	long ret;
+	int err;
+};
+
+static void *runner_main(void *arg)
+{
+	struct runner *r = arg;
+	sigset_t alrm;
+
+	/* The watchdog's SIGALRM is for the main thread. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
+	r->ret = ioctl(r->fd, LGUEST_RUN, 0);
+	r->err = errno;
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/* While one thread runs the guest, its state is that thread's. */
+static void while_running(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
+	struct timespec tick = { 0, 10L * 1000 * 1000 };
+	struct lguest_stats s = { .size = sizeof(s) };
+	struct lguest_irq irq = { .irq = 1 };
+	struct runner r = { .ret = 1 };
+	struct lguest_regs regs = { 0 }, got = { 0 };
+	struct lguest_init init;
+	struct flatguest g;
+	pthread_t thr;
+	int i;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	CHECK(flatguest_start(&g, "/tests/loop.bin") == 0 &&
+	      ioctl(g.fd, LGUEST_GET_REGS, &regs) == 0, "run: spinning guest starts", "%s",
+	      strerror(errno));
+	if (g.run == MAP_FAILED)
+		return;
+	r.fd = g.fd;
+	pthread_create(&thr, NULL, runner_main, &r);
+	/* Inside LGUEST_RUN once the guest has been entered. */
+	for (i = 0; i < 1000; i++) {
+		s.size = sizeof(s);
+		if (!ioctl(g.fd, LGUEST_GET_STATS, &s) && s.world_switches)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	CHECK(s.world_switches > 0, "run: the other thread is running the guest",
+	      "no world switch in 10 s");
+	/* Were a call to run the guest here, a signal would end it. */
+	alarm(10);
+	init = (struct lguest_init){ .mem_uaddr = (uintptr_t)g.mem, .mem_size = FG_MEM };
+	CHECK_ERRNO(ioctl(g.fd, LGUEST_SET_REGS, &regs), EBUSY,
+		    "run: SET_REGS while another thread runs the guest is EBUSY");
+	CHECK_ERRNO(ioctl(g.fd, LGUEST_GET_REGS, &got), EBUSY,
+		    "run: GET_REGS while another thread runs the guest is EBUSY");
+	CHECK_ERRNO(ioctl(g.fd, LGUEST_RUN, 0), EBUSY,
+		    "run: a second LGUEST_RUN while another thread runs the guest is EBUSY");
+	CHECK_ERRNO(ioctl(g.fd, LGUEST_INIT, &init), EBUSY,
+		    "run: LGUEST_INIT while another thread runs the guest is EBUSY");
+	CHECK(ioctl(g.fd, LGUEST_IRQ, &irq) == 0,
+	      "run: LGUEST_IRQ while another thread runs the guest works", "%s", strerror(errno));
+	alarm(0);
+	pthread_kill(thr, SIGUSR1);
+	pthread_join(thr, NULL);
+	CHECK(r.ret == -1 && r.err == EINTR, "run: the running thread was not disturbed (EINTR)",
+	      "returned %ld errno %d (%s)", r.ret, r.err, strerror(r.err));
+	CHECK(ioctl(g.fd, LGUEST_GET_REGS, &got) == 0 && got.rip >= regs.rip &&
+	      got.rip < regs.rip + 4096 && ioctl(g.fd, LGUEST_SET_REGS, &regs) == 0,
+	      "run: GET_REGS and SET_REGS work again once it returned", "%s, rip %#llx",
+	      strerror(errno), (unsigned long long)got.rip);
+	close_guest(&g);
 }
 
 int main(void)
@@ -160,5 +324,8 @@ int main(void)
 			munmap(p, 4096);
 	}
 	CHECK(i == 500, "init: 500 create/destroy cycles", "failed at %d: %s", i, strerror(errno));
+
+	other_process();
+	while_running();
 	return lgtest_failed;
 }

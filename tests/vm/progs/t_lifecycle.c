@@ -2,12 +2,14 @@
 /*
  * A guest's life from the launcher's side: guests come and go without
  * leaking, the launcher may change CPUs between runs, a signal interrupts
- * LGUEST_RUN with EINTR, and SIGKILL ends a launcher whose guest never
- * yields.
+ * LGUEST_RUN with EINTR, SIGKILL ends a launcher whose guest never
+ * yields, and lg.ko stays loaded while any guest exists (then unloads and
+ * loads again, as the init script loaded it).
  */
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -61,6 +63,84 @@ static int run_hello(int migrate)
 	return ok;
 }
 
+/* Runs @g (hello.bin) on to its poweroff: 1 if it got there. */
+static int run_to_poweroff(struct flatguest *g)
+{
+	for (int i = 0; i < 100; i++) {
+		if (ioctl(g->fd, LGUEST_RUN, 0))
+			return 0;
+		if (g->run->exit_reason == LGUEST_EXIT_MMIO && !g->run->mmio.is_write)
+			g->run->mmio.data = 0x55aa55aa;	/* what hello.S expects */
+		else if (g->run->exit_reason != LGUEST_EXIT_HCALL &&
+			 g->run->exit_reason != LGUEST_EXIT_MMIO)
+			break;
+	}
+	return g->run->exit_reason == LGUEST_EXIT_SHUTDOWN &&
+	       g->run->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF;
+}
+
+/* rmmod lg, as rmmod does it: never wait for the users to go. */
+static long unload_lg(void)
+{
+	return syscall(SYS_delete_module, "lg", O_NONBLOCK);
+}
+
+static long load_lg(void)
+{
+	int fd = open("/lib/lg.ko", O_RDONLY | O_CLOEXEC);
+	long ret = syscall(SYS_finit_module, fd, "", 0);
+
+	close(fd);
+	return ret;
+}
+
+/*
+ * Every open file of /dev/lguest, and every mapping of its run page,
+ * holds lg.ko: the Switcher and the guest's state live there.
+ */
+static void unload_while_guest(void)
+{
+	struct flatguest g = { .fd = -1 };
+	long ret;
+	int err;
+
+	CHECK(flatguest_start(&g, "/tests/hello.bin") == 0,
+	      "lifecycle: a guest for the unload checks starts", "%s", strerror(errno));
+	if (g.run == MAP_FAILED)
+		return;
+	ret = unload_lg();
+	err = errno;
+	CHECK(ret == -1 && err == EWOULDBLOCK,
+	      "lifecycle: lg.ko cannot be unloaded while a guest exists",
+	      "delete_module returned %ld errno %d (%s)", ret, err, strerror(err));
+	if (ret == 0)
+		load_lg();	/* for the tests after this one */
+	CHECK(access("/dev/lguest", F_OK) == 0 && run_to_poweroff(&g),
+	      "lifecycle: the guest runs to poweroff after the refused unload", "exit %u",
+	      g.run->exit_reason);
+
+	close(g.fd);
+	ret = unload_lg();
+	err = errno;
+	CHECK(ret == -1 && err == EWOULDBLOCK,
+	      "lifecycle: nor while only the closed guest's run page is mapped",
+	      "delete_module returned %ld errno %d (%s)", ret, err, strerror(err));
+	if (ret == 0)
+		load_lg();
+	munmap(g.run, 4096);
+	munmap(g.mem, FG_MEM);
+
+	ret = unload_lg();
+	err = errno;
+	CHECK(ret == 0 && access("/dev/lguest", F_OK) == -1 && errno == ENOENT,
+	      "lifecycle: lg.ko unloads once the last guest is gone",
+	      "delete_module returned %ld errno %d (%s)", ret, err, strerror(err));
+	ret = load_lg();
+	err = errno;
+	CHECK(ret == 0 && run_hello(0), "lifecycle: lg.ko loads again and runs a guest",
+	      "finit_module returned %ld errno %d (%s)", ret, err, strerror(err));
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -97,6 +177,8 @@ int main(void)
 	CHECK_ERRNO(ioctl(g.fd, LGUEST_RUN, 0), EINTR,
 		    "lifecycle: a signal interrupts a spinning guest with EINTR");
 	close(g.fd);
+	munmap(g.run, 4096);
+	munmap(g.mem, FG_MEM);
 
 	/* SIGKILL ends a launcher whose guest spins, promptly. */
 	child = fork();
@@ -115,5 +197,7 @@ int main(void)
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && t1.tv_sec - t0.tv_sec < 5,
 	      "lifecycle: SIGKILL ends a launcher whose guest never yields",
 	      "status %#x after %lds", status, (long)(t1.tv_sec - t0.tv_sec));
+
+	unload_while_guest();
 	return lgtest_failed;
 }
