@@ -127,11 +127,25 @@ static const struct guest guests[] = {
 	  NULL),
 	G("hostile.ring_bad", "ring", "case=bad", KILLED, "may not be queued", 0, NULL),
 	G("hostile.kernel_gs_bad", "gs", "case=bad", KILLED, "shared page", 0, NULL),
-	/* Only the mov forms of Linux's accessors are decoded (docs/abi.md). */
+	/* Only the mov forms of Linux's accessors are decoded ("MMIO" in docs/abi.md). */
 	G("hostile.mmio_imm", "hostile", "case=mmio_imm", KILLED, "unsupported instruction",
 	  F_MMIO_RANGE, NULL),
 	G("hostile.mmio_string", "hostile", "case=mmio_string", KILLED,
 	  "unsupported instruction", F_MMIO_RANGE, NULL),
+	G("hostile.mmio_movzx", "hostile", "case=mmio_movzx", KILLED, "unsupported instruction",
+	  F_MMIO_RANGE, NULL),
+	G("hostile.mmio_movsx", "hostile", "case=mmio_movsx", KILLED, "unsupported instruction",
+	  F_MMIO_RANGE, NULL),
+	G("hostile.mmio_seg", "hostile", "case=mmio_seg", KILLED, "unsupported instruction",
+	  F_MMIO_RANGE, NULL),
+	G("hostile.mmio_xchg", "hostile", "case=mmio_xchg", KILLED, "unsupported instruction",
+	  F_MMIO_RANGE, NULL),
+	G("hostile.mmio_add", "hostile", "case=mmio_add", KILLED, "unsupported instruction",
+	  F_MMIO_RANGE, NULL),
+	G("hostile.mmio_rex_66", "hostile", "case=mmio_rex_66", KILLED, "unsupported instruction",
+	  F_MMIO_RANGE, NULL),
+	G("hostile.mmio_rep", "hostile", "case=mmio_rep", KILLED, "unsupported instruction",
+	  F_MMIO_RANGE, NULL),
 	G("hostile.console_bad", "hostile", "case=console_bad", POWEROFF, NULL, 0, NULL),
 	/*
 	 * The Switcher's pages where they are (0xff00000000000000 on 5-level
