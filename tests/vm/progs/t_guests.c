@@ -399,36 +399,76 @@ static void mmio(struct child *c)
 		r->mmio.data = op->val;
 }
 
+/* AVX usable: the CPU has it and the kernel enabled YMM state (XCR0). */
+static int host_avx(void)
+{
+	unsigned int a = 1, b, c = 0, d, lo, hi;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (!(c & (1u << 27)) || !(c & (1u << 28)))	/* OSXSAVE, AVX */
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	return (lo & 6) == 6;
+}
+
 /*
  * LGUEST_RUN with our own pattern in every vector register, checked when
- * it returns: the guest's FPU state must never leak into ours.  One asm
- * block, so the compiler cannot use the registers in between.
+ * it returns: the guest's FPU state must never leak into ours.  With AVX
+ * the whole of ymm0-15: the guest (fpu.c) fills its upper halves too.
+ * One asm block, so the compiler cannot use the registers in between.
  */
 static long run_fpu_checked(struct child *c)
 {
-	static const uint8_t pat[16] __attribute__((aligned(16))) = {
+	static const uint8_t pat[32] __attribute__((aligned(32))) = {
 		0x5a, 0xa5, 0x3c, 0xc3, 0x11, 0x22, 0x33, 0x44,
-		0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc };
-	uint8_t out[16][16] __attribute__((aligned(16)));
+		0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc,
+		0x0f, 0xf0, 0x1e, 0xe1, 0x2d, 0xd2, 0x3c, 0xc3,
+		0x4b, 0xb4, 0x5a, 0xa5, 0x69, 0x96, 0x78, 0x87 };
+	uint8_t out[16][32] __attribute__((aligned(32)));
+	static int avx = -1;
 	long ret;
 
-	__asm__ volatile(
-		"movdqa (%[pat]), %%xmm0\n\t"
-		".irp n,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t"
-		"movdqa %%xmm0, %%xmm\\n\n\t"
-		".endr\n\t"
-		"syscall\n\t"
-		".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t"
-		"movdqa %%xmm\\n, \\n*16(%[out])\n\t"
-		".endr"
-		: "=a"(ret)
-		: "a"(16L /* __NR_ioctl */), "D"((long)c->fd), "S"((long)LGUEST_RUN), "d"(0L),
-		  [pat] "r"(pat), [out] "r"(out)
-		: "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-	c->fpu_runs++;
+	if (avx < 0)
+		avx = host_avx();
+	if (avx)
+		__asm__ volatile(
+			"vmovdqa (%[pat]), %%ymm0\n\t"
+			".irp n,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t"
+			"vmovdqa %%ymm0, %%ymm\\n\n\t"
+			".endr\n\t"
+			"syscall\n\t"
+			".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t"
+			"vmovdqa %%ymm\\n, \\n*32(%[out])\n\t"
+			".endr\n\t"
+			"vzeroupper"
+			: "=a"(ret)
+			: "a"(16L /* __NR_ioctl */), "D"((long)c->fd), "S"((long)LGUEST_RUN),
+			  "d"(0L), [pat] "r"(pat), [out] "r"(out)
+			: "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+			  "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+			  "xmm14", "xmm15");
+	else
+		__asm__ volatile(
+			"movdqa (%[pat]), %%xmm0\n\t"
+			".irp n,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t"
+			"movdqa %%xmm0, %%xmm\\n\n\t"
+			".endr\n\t"
+			"syscall\n\t"
+			".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\t"
+			"movdqa %%xmm\\n, \\n*32(%[out])\n\t"
+			".endr"
+			: "=a"(ret)
+			: "a"(16L /* __NR_ioctl */), "D"((long)c->fd), "S"((long)LGUEST_RUN),
+			  "d"(0L), [pat] "r"(pat), [out] "r"(out)
+			: "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+			  "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+			  "xmm14", "xmm15");
+	if (!c->fpu_runs++)
+		printf("    %s| the launcher checks %s\n", c->g->id,
+		       avx ? "ymm0-15 (AVX)" : "xmm0-15 (no AVX)");
 	for (int i = 0; i < 16; i++)
-		if (memcmp(out[i], pat, 16) != 0) {
+		if (memcmp(out[i], pat, avx ? 32 : 16) != 0) {
 			c->fpu_clobbered++;
 			break;
 		}
