@@ -147,7 +147,14 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 		lg_kill(lg, "LHCALL_INIT called twice");
 		return -EINVAL;
 	}
-	if (!PAGE_ALIGNED(data_gpa) || data_gpa >= lg->mem_size || !lg_canonical(entry)) {
+	/*
+	 * Zero is no answer for either: data_gpa and event_entry being zero
+	 * are how the rest of lg.ko knows LHCALL_INIT has not been made, so
+	 * a zero here would let the guest run half-initialised, and call
+	 * LHCALL_INIT again.
+	 */
+	if (!data_gpa || !PAGE_ALIGNED(data_gpa) || data_gpa >= lg->mem_size ||
+	    !entry || !lg_canonical(entry)) {
 		lg_kill(lg, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
 		return -EINVAL;
 	}
