@@ -167,8 +167,9 @@ struct lguest_run {
  * @irq: 0..LGUEST_NR_IRQS-1 (line 0 is the guest's timer: refused)
  * @flags: must be zero
  *
- * Any thread of the creating process may raise a line; a halted guest
- * wakes up.  The line stays pending until the guest takes it.
+ * Any process holding the file may raise a line, also while another
+ * thread runs the guest; a halted guest wakes up.  The line stays
+ * pending until the guest takes it.
  */
 #define LGUEST_NR_IRQS		64
 #ifndef __ASSEMBLY__
@@ -201,9 +202,9 @@ struct lguest_irq {
  * @traps: exceptions reflected to the guest, by vector (X86_TRAP_*)
  * @reserved: in: must be zero; out: zero
  *
- * Any thread of the process that made the guest may ask, also while
- * another one runs it; the counters are then read one by one, not as a
- * single snapshot.
+ * Any process holding the file may ask, also while another thread runs
+ * the guest; the counters are then read one by one, not as a single
+ * snapshot.
  */
 #define LGUEST_STATS_NR_HCALLS	32
 #define LGUEST_STATS_NR_TRAPS	32
@@ -227,6 +228,17 @@ struct lguest_stats {
 #endif
 #define LGUEST_STATS_SIZE_VER0	1024
 
+/*
+ * Who may call what (docs/abi.md).  The open file is the guest, and
+ * holding it is the right to use it: a process it is passed to may make
+ * every call but one.  LGUEST_RUN runs the guest in the memory of the
+ * process that made LGUEST_INIT, so only that process's threads may make
+ * it (EPERM for others); its argument must be 0 (EINVAL).  While one
+ * thread is inside LGUEST_RUN, LGUEST_INIT, LGUEST_SET_REGS,
+ * LGUEST_GET_REGS and LGUEST_RUN fail with EBUSY; LGUEST_IRQ and
+ * LGUEST_GET_STATS work meanwhile.  Before LGUEST_INIT every call but
+ * LGUEST_VERSION and LGUEST_INIT fails with EBADFD.
+ */
 #define LGUEST_VERSION		_IOWR(LGUEST_IOC_MAGIC, 0x00, struct lguest_version)
 #define LGUEST_INIT		_IOW(LGUEST_IOC_MAGIC, 0x01, struct lguest_init)
 #define LGUEST_RUN		_IO(LGUEST_IOC_MAGIC, 0x02)

@@ -42,7 +42,7 @@ static long long nmi_count(int cpu)
 
 	while (f && fgets(line, sizeof(line), f)) {
 		p = line + strspn(line, " ");
-		if (strncmp(p, "NMI:", 4))
+		if (strncmp(p, "NMI:", 4) != 0)
 			continue;
 		p += 4;
 		for (int i = 0; i <= cpu; i++)
@@ -89,10 +89,12 @@ static char *log_since_marker(void)
 static int replayed_backtrace(const char *log, int cpu)
 {
 	char head[64];
-	const char *p = log, *next, *rip;
+	const char *p = log;
 
 	snprintf(head, sizeof(head), "NMI backtrace for cpu %d\n", cpu);
 	while ((p = strstr(p, head))) {
+		const char *next, *rip;
+
 		p += strlen(head);
 		next = strstr(p, "NMI backtrace for cpu");
 		rip = strstr(p, "lg_replay_2");
