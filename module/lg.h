@@ -70,6 +70,7 @@ struct lguest {
 	/* This vCPU's Switcher pages (switcher.h), by their kernel address. */
 	void *regs_page;
 	void *state_page;
+	void *host_page;
 	/* Roots: the guest's shadow, and the host's way into the hole. */
 	struct lg_shadow {
 		unsigned long *root;
@@ -125,6 +126,7 @@ void lg_mmio_complete(struct lguest *lg);
 /* The Switcher's pages, by offset (switcher.h), as the host sees them. */
 #define SW_ADDR(off)		(lg_switcher_va + (off))
 #define STATE(lg, off, type)	(*(type *)((lg)->state_page + (off)))
+#define HOST(lg, off, type)	(*(type *)((lg)->host_page + (off)))
 #define REGS(lg, off, type)	(*(type *)((lg)->regs_page + (off)))
 
 static inline struct lg_frame *lg_frame(struct lguest *lg)

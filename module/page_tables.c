@@ -87,7 +87,10 @@ static int map_hole(struct lguest *lg, unsigned long *root, bool host_side)
 	pt[SW_STATE_OFF >> PAGE_SHIFT] = __pa(lg->state_page) | _PAGE_PRESENT |
 					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX |
 					 (host_side ? _PAGE_RW : 0);
-	if (!host_side)
+	if (host_side)
+		pt[SW_HOST_OFF >> PAGE_SHIFT] = __pa(lg->host_page) | _PAGE_PRESENT | _PAGE_RW |
+						_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX;
+	else
 		lg->hole_pt = pt;
 	return 0;
 }

@@ -55,7 +55,8 @@ int lg_vcpu_init(struct lguest *lg)
 		return -ENOMEM;
 	lg->regs_page = (void *)get_zeroed_page(GFP_KERNEL);
 	lg->state_page = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!lg->regs_page || !lg->state_page)
+	lg->host_page = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!lg->regs_page || !lg->state_page || !lg->host_page)
 		return -ENOMEM;
 	err = lg_pt_init(lg);
 	if (err)
@@ -94,6 +95,7 @@ void lg_vcpu_free(struct lguest *lg)
 		lg_pt_free(lg);
 	free_page((unsigned long)lg->regs_page);
 	free_page((unsigned long)lg->state_page);
+	free_page((unsigned long)lg->host_page);
 }
 
 /* Hand a host interrupt that arrived in the guest to the host (replay.S). */
@@ -163,16 +165,16 @@ void lg_switch(struct lguest *lg)
 	host_cr3 = __native_read_cr3();
 	if (cr4 & X86_CR4_PCIDE)
 		host_cr3 |= X86_CR3_PCID_NOFLUSH;
-	native_store_gdt(lg->state_page + SP_HOST_GDT_DESC);
-	store_idt(lg->state_page + SP_HOST_IDT_DESC);
-	STATE(lg, SP_HOST_GDT_RW_DESC, u16) = STATE(lg, SP_HOST_GDT_DESC, u16);
-	STATE(lg, SP_HOST_GDT_RW_DESC + 2, u64) = (u64)get_cpu_gdt_rw(smp_processor_id());
-	STATE(lg, SP_HOST_TR, u16) = GDT_ENTRY_TSS * 8;
-	savesegment(ds, STATE(lg, SP_HOST_DS, u16));
-	savesegment(es, STATE(lg, SP_HOST_ES, u16));
-	savesegment(fs, STATE(lg, SP_HOST_FS, u16));
-	savesegment(gs, STATE(lg, SP_HOST_GS, u16));
-	rdmsrl(MSR_GS_BASE, STATE(lg, SP_HOST_GS_BASE, u64));
+	native_store_gdt(lg->host_page + HP_GDT_DESC);
+	store_idt(lg->host_page + HP_IDT_DESC);
+	HOST(lg, HP_GDT_RW_DESC, u16) = HOST(lg, HP_GDT_DESC, u16);
+	HOST(lg, HP_GDT_RW_DESC + 2, u64) = (u64)get_cpu_gdt_rw(smp_processor_id());
+	HOST(lg, HP_TR, u16) = GDT_ENTRY_TSS * 8;
+	savesegment(ds, HOST(lg, HP_DS, u16));
+	savesegment(es, HOST(lg, HP_ES, u16));
+	savesegment(fs, HOST(lg, HP_FS, u16));
+	savesegment(gs, HOST(lg, HP_GS, u16));
+	rdmsrl(MSR_GS_BASE, HOST(lg, HP_GS_BASE, u64));
 	/* The Switcher loads the guest's FS base (after its null selector). */
 	rdmsrl(MSR_FS_BASE, host_fs);
 	rdmsrl(MSR_LSTAR, host_lstar);

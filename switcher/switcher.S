@@ -31,6 +31,7 @@
 
 #define REGS	(lg_switcher_start + SW_REGS_OFF)
 #define STATE	(lg_switcher_start + SW_STATE_OFF)
+#define HOST	(lg_switcher_start + SW_HOST_OFF)
 
 	.section .rodata.lg_switcher, "a"
 	.balign 4096
@@ -45,7 +46,7 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	push	%r13
 	push	%r14
 	push	%r15
-	mov	%rsp, STATE + SP_HOST_RSP(%rip)
+	mov	%rsp, HOST + HP_RSP(%rip)
 
 	/*
 	 * IDT first: from here an NMI lands in our handler, which only
@@ -148,30 +149,30 @@ lg_sw_common:
 	 * available: clear the bit through the GDT's writable alias (the
 	 * GDT the host runs on is a read-only mapping), then load it.
 	 */
-	mov	STATE + SP_HOST_GDT_RW_DESC + 2(%rip), %rax
-	movzwl	STATE + SP_HOST_TR(%rip), %ecx
+	mov	HOST + HP_GDT_RW_DESC + 2(%rip), %rax
+	movzwl	HOST + HP_TR(%rip), %ecx
 	andl	$~7, %ecx
 	andb	$~2, 5(%rax, %rcx)
-	lgdt	STATE + SP_HOST_GDT_RW_DESC(%rip)
+	lgdt	HOST + HP_GDT_RW_DESC(%rip)
 	ltr	%cx
-	lgdt	STATE + SP_HOST_GDT_DESC(%rip)
+	lgdt	HOST + HP_GDT_DESC(%rip)
 
 	/* Host selectors, then the GS base that loading %gs clobbered. */
-	mov	STATE + SP_HOST_DS(%rip), %ds
-	mov	STATE + SP_HOST_ES(%rip), %es
-	mov	STATE + SP_HOST_FS(%rip), %fs
-	mov	STATE + SP_HOST_GS(%rip), %gs
+	mov	HOST + HP_DS(%rip), %ds
+	mov	HOST + HP_ES(%rip), %es
+	mov	HOST + HP_FS(%rip), %fs
+	mov	HOST + HP_GS(%rip), %gs
 	mov	$MSR_GS_BASE, %ecx
-	mov	STATE + SP_HOST_GS_BASE(%rip), %eax
-	mov	STATE + SP_HOST_GS_BASE + 4(%rip), %edx
+	mov	HOST + HP_GS_BASE(%rip), %eax
+	mov	HOST + HP_GS_BASE + 4(%rip), %edx
 	wrmsr
 
 	/*
 	 * From here host NMIs go to the host's own handler.  The host's own
 	 * CR3 does not map us: the caller loads it once we have returned.
 	 */
-	lidt	STATE + SP_HOST_IDT_DESC(%rip)
-	mov	STATE + SP_HOST_RSP(%rip), %rsp
+	lidt	HOST + HP_IDT_DESC(%rip)
+	mov	HOST + HP_RSP(%rip), %rsp
 	/*
 	 * The guest's calls left their return addresses in the CPU's return
 	 * stack buffer, and ring 1 counts as supervisor to the predictors:

@@ -9,14 +9,18 @@
  *   +0x2000  IDT                      read-only, shared
  *   +0x3000  this vCPU's regs page    read-write: saved guest registers and
  *                                     the stacks the CPU uses on a trap
- *   +0x4000  this vCPU's state page   GDT, TSS and host state: read-only
- *                                     in the guest, writable only in the
- *                                     host's transition root
+ *   +0x4000  this vCPU's state page   GDT, TSS, what the Switcher needs in
+ *                                     the guest's world: read-only there,
+ *                                     writable only in the transition root
  *   +0x5000  the guest's lguest_data  (guest pages, aliased here for the
  *   +0x6000  top of its kernel stack   syscall fast path; absent until set)
+ *   +0x7000  this vCPU's host page    the host's stack, GDT, IDT and GS
+ *                                     base: only in the transition root
  *
  * Every guest's shadow root maps its own vCPU's pages at the same
- * addresses, so the Switcher's code is the same for all of them.
+ * addresses, so the Switcher's code is the same for all of them.  Ring 1
+ * can read what its root maps, so the host's addresses (which would
+ * undo its KASLR) stay in the host page, which the guest's root lacks.
  */
 #ifndef _LG_SWITCHER_H
 #define _LG_SWITCHER_H
@@ -28,7 +32,7 @@
 #define SW_STATE_OFF		0x4000
 #define SW_DATA_OFF		0x5000
 #define SW_STACK_OFF		0x6000
-#define SW_PAGES		7
+#define SW_HOST_OFF		0x7000
 
 /* Our GDT: ring-0 CS/DS where the host's STAR puts them (0x10, 0x18). */
 #define SW_CS			0x10
@@ -72,16 +76,6 @@
 #define SP_TSS			0x080	/* 104 bytes */
 #define SP_GUEST_CR3		0x100
 #define SP_TRANS_CR3		0x108
-#define SP_HOST_RSP		0x118
-#define SP_HOST_GDT_DESC	0x120	/* as sgdt stored it */
-#define SP_HOST_IDT_DESC	0x130
-#define SP_HOST_GDT_RW_DESC	0x140	/* the host GDT's writable alias */
-#define SP_HOST_TR		0x14c
-#define SP_HOST_GS_BASE		0x158
-#define SP_HOST_DS		0x168
-#define SP_HOST_ES		0x16a
-#define SP_HOST_FS		0x16c
-#define SP_HOST_GS		0x16e
 #define SP_SW_LSTAR		0x170
 /* The syscall fast path: where its frame goes (0: no fast path). */
 #define SP_FAST_FRAME_ALIAS	0x178	/* in the hole, over the stack page */
@@ -89,6 +83,18 @@
 #define SP_EVENT_ENTRY		0x188
 /* An NMI (1), machine check (2) or double fault (4) hit the Switcher. */
 #define SP_NMI_SEEN		0x190
+
+/* The host page (offsets), read and written on the transition root only. */
+#define HP_RSP			0x000
+#define HP_GDT_DESC		0x010	/* as sgdt stored it */
+#define HP_IDT_DESC		0x020
+#define HP_GDT_RW_DESC		0x030	/* the host GDT's writable alias */
+#define HP_TR			0x03c
+#define HP_GS_BASE		0x040
+#define HP_DS			0x048
+#define HP_ES			0x04a
+#define HP_FS			0x04c
+#define HP_GS			0x04e
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

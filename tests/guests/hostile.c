@@ -430,6 +430,23 @@ void guest_main(void)
 		v = RT_TRY(*(volatile u64 *)(sw + SW_STATE_OFF + SP_NMI_SEEN) = 3);
 		CHECK(v == X86_GP || v == X86_PF, "a write to the Switcher's state page is refused",
 		      "vector %ld", v);
+	} else if (!strcmp(c, "sw_read_host")) {
+		/*
+		 * The host's stack, GDT, IDT and GS base would undo its KASLR:
+		 * they live in a page the guest's root does not map at all.
+		 */
+		volatile u64 seen = 0;
+		u64 sw;
+		long v;
+
+		rt_events_init();
+		sw = switcher_base();
+		v = RT_TRY(seen = *(volatile u64 *)(sw + SW_HOST_OFF + HP_RSP));
+		if (!five_level(sw))
+			rt_fail("ring 1 cannot read the host's addresses", "read %#llx and lived", seen);
+		else
+			CHECK(v == X86_GP, "ring 1 cannot read the host's addresses",
+			      "vector %ld, read %#llx", v, seen);
 	} else if (!strcmp(c, "sw_write_text")) {
 		sw_write(SW_TEXT_OFF, "text");
 	} else if (!strcmp(c, "sw_write_idt")) {
@@ -437,7 +454,7 @@ void guest_main(void)
 	} else if (!strcmp(c, "sw_write_state")) {
 		sw_write(SW_STATE_OFF + SP_EVENT_ENTRY, "state page");
 	} else if (!strcmp(c, "sw_exec_enter")) {
-		/* lg_sw_enter's first store is to the state page. */
+		/* lg_sw_enter's first store is to the host page. */
 		u64 sw;
 		long v;
 

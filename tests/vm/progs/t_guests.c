@@ -156,6 +156,8 @@ static const struct guest guests[] = {
 	 * the address is non-canonical to the guest, which gets #GP and checks
 	 * it itself (REFUSED).
 	 */
+	G("hostile.sw_read_host", "hostile", "case=sw_read_host", REFUSED, "hypervisor hole", 0,
+	  NULL),
 	G("hostile.sw_write_text", "hostile", "case=sw_write_text", REFUSED, "hypervisor hole", 0,
 	  NULL),
 	G("hostile.sw_write_idt", "hostile", "case=sw_write_idt", REFUSED, "hypervisor hole", 0,
