@@ -239,6 +239,13 @@ void lg_switch(struct lguest *lg)
 	wrmsrl(MSR_FS_BASE, host_fs);
 
 	seen = STATE(lg, SP_NMI_SEEN, u64);
+	/*
+	 * An NMI or #MC in lg_sw_enter, still on the host's stack, left the
+	 * host's RSP and RBX in its IST frame, in the regs page the guest
+	 * reads; such an entry always aborts, so wipe them before the next.
+	 */
+	if (seen)
+		memset(lg->regs_page, 0, RP_MC_STACK_TOP);
 	if (seen & 1)
 		replay_vector(X86_TRAP_NMI);
 	if (seen & 2)
