@@ -49,7 +49,7 @@ for kver in "$KVER_61" "$KVER_612"; do
 		continue
 	fi
 	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}" \
-		$(host_net_modules "$kver") "$BUILD"/bench/progs/vb_*)
+		$(host_test_modules "$kver") "$BUILD"/bench/progs/vb_*)
 done
 
 # ---- packaging: one matrix entry boots what the packages installed -----
@@ -73,7 +73,7 @@ if [[ " ${LGUEST_STAGES:-} " == *" pkg "* ]]; then
 	fi
 	if [ -e "$dkms_ko" ] && IMG[dkms]=$(initramfs "$KVER_612" "$dkms_ko" "test-dkms-$KVER_612" \
 		"$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${PKG_GUEST[@]}" \
-		$(host_net_modules "$KVER_612") "$BUILD"/bench/progs/vb_*); then
+		$(host_test_modules "$KVER_612") "$BUILD"/bench/progs/vb_*); then
 		record $st PASS "[$DKMS_ENTRY] uses the lg.ko DKMS built" "$dkms_ko"
 	else
 		record $st FAIL "[$DKMS_ENTRY] uses the lg.ko DKMS built" "the pkg stage left no $dkms_ko"

@@ -55,13 +55,13 @@ host_vmlinuz() {
 	echo "$dir/boot/vmlinuz-$1"
 }
 
-# host_net_modules KVER: the host kernel's tun and bridge modules (t_net),
-# from the package host_vmlinuz unpacked.
-host_net_modules() {
+# host_test_modules KVER: the host kernel's tun and bridge modules (t_net)
+# and msr (t_msr), from the package host_vmlinuz unpacked.
+host_test_modules() {
 	local m
 	m=$(dirname "$(host_vmlinuz "$1")")/../lib/modules/$1/kernel || return 1
 	ls "$m"/drivers/net/tun.ko* "$m"/net/llc/llc.ko* "$m"/net/802/stp.ko* \
-		"$m"/net/bridge/bridge.ko*
+		"$m"/net/bridge/bridge.ko* "$m"/arch/x86/kernel/msr.ko*
 }
 
 # The kernel source tree (for checkpatch.pl now, the guest kernel later),

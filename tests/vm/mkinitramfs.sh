@@ -5,8 +5,8 @@
 # x86 selftests, build/vm/x86-selftests/*, in /tests/x86); nothing from
 # the build machine's own root is copied (but see LGTEST_EXTRA_ROOT).
 # Host kernel modules among the PROGs (*.ko, *.ko.xz: tun and bridge for
-# t_net) go to /lib/net/ as plain .ko, since busybox's insmod and older
-# kernels cannot unpack xz.
+# t_net, msr for t_msr) go to /lib/net/ as plain .ko, since busybox's
+# insmod and older kernels cannot unpack xz.
 set -euo pipefail
 out=$1 ko=$2
 shift 2

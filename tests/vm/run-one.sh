@@ -26,5 +26,5 @@ tests/vm/mkinitramfs.sh "$img" "$BUILD/module/$kver/lg.ko" "$P/lgexit" "${progs[
 	"$P"/*.bin "$BUILD"/vm/guests/*.elf "$vmlinux" "$P/linux-initrd.cpio" \
 	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-userland.img" "$P/lguestctl" "$P/hostile" \
 	"$BUILD"/vm/x86-selftests/*_64 \
-	$(host_net_modules "$kver") "$BUILD"/bench/progs/vb_*
+	$(host_test_modules "$kver") "$BUILD"/bench/progs/vb_*
 exec tests/vm/run-vm.sh one "$(host_vmlinuz "$kver")" "$img" "$append"
