@@ -75,4 +75,25 @@ static int flatguest_start(struct flatguest *g, const char *image)
 	return g->run == MAP_FAILED ? -1 : 0;
 }
 
+/*
+ * One LGUEST_RUN of hello.bin, answering the MMIO read it checks.
+ * Returns 1 to run on, 0 once it stopped (exit_reason says how).
+ */
+static inline int flatguest_hello_step(struct flatguest *g)
+{
+	if (ioctl(g->fd, LGUEST_RUN, 0))
+		return 0;
+	if (g->run->exit_reason == LGUEST_EXIT_MMIO && !g->run->mmio.is_write)
+		g->run->mmio.data = 0x55aa55aa;	/* what hello.S expects */
+	return g->run->exit_reason == LGUEST_EXIT_HCALL ||
+	       g->run->exit_reason == LGUEST_EXIT_MMIO;
+}
+
+/* hello.bin ran to its poweroff. */
+static inline int flatguest_powered_off(const struct flatguest *g)
+{
+	return g->run->exit_reason == LGUEST_EXIT_SHUTDOWN &&
+	       g->run->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF;
+}
+
 #endif

@@ -63,17 +63,9 @@ static void bad_regs(int fd, struct lguest_regs r, const char *name)
 /* Runs hello.bin to its poweroff: 1 if it got there. */
 static int run_hello(struct flatguest *g)
 {
-	for (int i = 0; i < 100; i++) {
-		if (ioctl(g->fd, LGUEST_RUN, 0))
-			return 0;
-		if (g->run->exit_reason == LGUEST_EXIT_MMIO && !g->run->mmio.is_write)
-			g->run->mmio.data = 0x55aa55aa;	/* what hello.S expects */
-		else if (g->run->exit_reason != LGUEST_EXIT_HCALL &&
-			 g->run->exit_reason != LGUEST_EXIT_MMIO)
-			break;
-	}
-	return g->run->exit_reason == LGUEST_EXIT_SHUTDOWN &&
-	       g->run->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF;
+	for (int i = 0; i < 100 && flatguest_hello_step(g); i++)
+		;
+	return flatguest_powered_off(g);
 }
 
 static void close_guest(struct flatguest *g)

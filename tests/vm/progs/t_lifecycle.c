@@ -47,16 +47,10 @@ static int run_hello(int migrate)
 			sched_setaffinity(0, sizeof(set), &set);
 			cpu ^= 1;
 		}
-		if (ioctl(g.fd, LGUEST_RUN, 0))
-			break;
-		if (g.run->exit_reason == LGUEST_EXIT_MMIO && !g.run->mmio.is_write)
-			g.run->mmio.data = 0x55aa55aa;	/* what hello.S expects */
-		else if (g.run->exit_reason != LGUEST_EXIT_HCALL &&
-			 g.run->exit_reason != LGUEST_EXIT_MMIO)
+		if (!flatguest_hello_step(&g))
 			break;
 	}
-	ok = g.run->exit_reason == LGUEST_EXIT_SHUTDOWN &&
-	     g.run->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF;
+	ok = flatguest_powered_off(&g);
 	close(g.fd);
 	munmap(g.run, 4096);
 	munmap(g.mem, FG_MEM);
@@ -66,17 +60,9 @@ static int run_hello(int migrate)
 /* Runs @g (hello.bin) on to its poweroff: 1 if it got there. */
 static int run_to_poweroff(struct flatguest *g)
 {
-	for (int i = 0; i < 100; i++) {
-		if (ioctl(g->fd, LGUEST_RUN, 0))
-			return 0;
-		if (g->run->exit_reason == LGUEST_EXIT_MMIO && !g->run->mmio.is_write)
-			g->run->mmio.data = 0x55aa55aa;	/* what hello.S expects */
-		else if (g->run->exit_reason != LGUEST_EXIT_HCALL &&
-			 g->run->exit_reason != LGUEST_EXIT_MMIO)
-			break;
-	}
-	return g->run->exit_reason == LGUEST_EXIT_SHUTDOWN &&
-	       g->run->shutdown.kind == LGUEST_SHUTDOWN_POWEROFF;
+	for (int i = 0; i < 100 && flatguest_hello_step(g); i++)
+		;
+	return flatguest_powered_off(g);
 }
 
 /* rmmod lg, as rmmod does it: never wait for the users to go. */

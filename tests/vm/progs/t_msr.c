@@ -71,14 +71,9 @@ static int run_guest(const char *image, int spin)
 		alarm(1);
 		ok = ioctl(g.fd, LGUEST_RUN, 0) == -1 && errno == EINTR;
 	} else {
-		while (ioctl(g.fd, LGUEST_RUN, 0) == 0) {
-			if (g.run->exit_reason == LGUEST_EXIT_MMIO && !g.run->mmio.is_write)
-				g.run->mmio.data = 0x55aa55aa;	/* what hello.S expects */
-			else if (g.run->exit_reason != LGUEST_EXIT_HCALL &&
-				 g.run->exit_reason != LGUEST_EXIT_MMIO)
-				break;
-		}
-		ok = g.run->exit_reason == LGUEST_EXIT_SHUTDOWN;
+		for (int i = 0; i < 100 && flatguest_hello_step(&g); i++)
+			;
+		ok = flatguest_powered_off(&g);
 	}
 	close(g.fd);
 	return ok;
