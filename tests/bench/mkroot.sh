@@ -45,17 +45,20 @@ cp "$TOP"/tests/guests/*.h "$cc/src/"
 cp "$TOP"/tests/guests/rt/rt.[ch] "$cc/src/rt/"
 : >"$cc/src/FILES"
 rejected=""
+# Not -o /dev/null: tcc unlinks its output first, and we may be root.
+obj=$(mktemp)
 for f in "$TOP"/tests/guests/*.c rt/rt.c; do
 	f=${f#"$TOP"/tests/guests/}
 	[ "$f" = rt/rt.c ] || cp "$TOP/tests/guests/$f" "$cc/src/"
 	if (cd "$cc/src" && "$cc/bin/tcc" -nostdinc -w -I"$cc/tccinc" -I"$cc/inc" -O2 -c "$f" \
-		-o /dev/null) >/dev/null 2>&1; then
+		-o "$obj") >/dev/null 2>&1; then
 		echo "$f" >>"$cc/src/FILES"
 	else
 		rm -f "$cc/src/$f"
 		rejected="$rejected $f"
 	fi
 done
+rm -f "$obj"
 echo "compile job: $(wc -l <"$cc/src/FILES") C files; tcc rejects:${rejected:- none}" >&2
 [ -s "$cc/src/FILES" ] || { echo "mkroot.sh: tcc accepts none of the job's files" >&2; exit 1; }
 
