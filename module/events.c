@@ -41,8 +41,8 @@ void lg_deliver_event(struct lguest *lg, u64 vector, u64 errcode)
 
 	sp = ((lg->user_mode ? lg->kernel_stack : r->rsp) & ~15ULL) - sizeof(ev);
 	if (!lg_canonical(sp) || lg_write_guest(lg, sp, &ev, sizeof(ev))) {
-		lg_kill(lg, "cannot deliver event %llu: kernel stack %#llx not writable",
-			vector, sp);
+		lg_kill(lg, "cannot deliver event %llu at %#llx: kernel stack %#llx not writable",
+			vector, r->rip, sp);
 		return;
 	}
 	if (put_user(0, &lgdata(lg)->irq_enabled)) {

@@ -66,20 +66,48 @@ static const u8 lg_empty_ring[LGUEST_RING_SIZE] = {
 	[0 ... LGUEST_RING_SIZE - 1] = 0xff
 };
 
-/* Flush hypercalls: from a register, or queued in the ring. */
-static bool do_flush(struct lguest *lg, u64 nr, u64 arg)
+/*
+ * The hypercalls that may also be queued in the ring: the TLB's, and the
+ * two a context switch makes (the CR3 load and the kernel stack), which
+ * the guest sends together.  False if the guest had to die.
+ */
+static bool do_queueable(struct lguest *lg, u64 nr, u64 arg0, u64 arg1)
 {
-	if (nr == LHCALL_FLUSH_TLB_ONE) {
-		lg_pt_flush_one(lg, arg);
-	} else if (arg == LGUEST_FLUSH_ALL) {
-		lg_pt_flush_all(lg);
-	} else if (!arg) {
-		lg_pt_flush(lg);
-	} else {
-		lg_kill(lg, "bad flush scope %llu", arg);
-		return false;
+	switch (nr) {
+	case LHCALL_FLUSH_TLB_ONE:
+		lg_pt_flush_one(lg, arg0);
+		return true;
+	case LHCALL_FLUSH_TLB:
+		if (arg0 == LGUEST_FLUSH_ALL) {
+			lg_pt_flush_all(lg);
+		} else if (!arg0) {
+			lg_pt_flush(lg);
+		} else {
+			lg_kill(lg, "bad flush scope %llu", arg0);
+			return false;
+		}
+		return true;
+	case LHCALL_NEW_PGTABLE:
+		if (!PAGE_ALIGNED(arg0) || arg0 >= lg->mem_size ||
+		    (arg1 & ~LGUEST_PGTABLE_NOFLUSH) >= LGUEST_NR_ASIDS) {
+			lg_kill(lg, "bad page table root %#llx (asid %#llx)", arg0, arg1);
+			return false;
+		}
+		lg->regs.cr3 = arg0;
+		lg_pt_switch(lg, arg1 & ~LGUEST_PGTABLE_NOFLUSH,
+			     !(arg1 & LGUEST_PGTABLE_NOFLUSH));
+		STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
+		return true;
+	case LHCALL_SET_STACK:
+		if (!lg_canonical(arg0)) {
+			lg_kill(lg, "non-canonical kernel stack %#llx", arg0);
+			return false;
+		}
+		lg->kernel_stack = arg0;
+		return true;
 	}
-	return true;
+	lg_kill(lg, "hypercall %llu may not be queued", nr);
+	return false;
 }
 
 /*
@@ -90,7 +118,7 @@ static void run_ring(struct lguest *lg)
 {
 	struct lguest_data __user *d = lgdata(lg);
 	struct lguest_hcall_slot slot;
-	bool flushed = false;
+	bool ran = false;
 	unsigned int n;
 	u8 status;
 
@@ -107,22 +135,18 @@ static void run_ring(struct lguest *lg)
 			lg_kill(lg, "shared page unreadable");
 			return;
 		}
-		if (slot.nr != LHCALL_FLUSH_TLB && slot.nr != LHCALL_FLUSH_TLB_ONE) {
-			lg_kill(lg, "hypercall %llu may not be queued", slot.nr);
+		if (!do_queueable(lg, slot.nr, slot.args[0], slot.args[1]))
 			return;
-		}
 		lg_count(&lg->stats.ring_hcalls);
 		lg_count(&lg->stats.hcall[slot.nr]);
-		if (!do_flush(lg, slot.nr, slot.args[0]))
-			return;
-		flushed = true;
+		ran = true;
 		if (put_user(0xff, &d->ring_status[i])) {
 			lg_kill(lg, "shared page unwritable");
 			return;
 		}
 		lg->ring_next = (i + 1) % LGUEST_RING_SIZE;
 	}
-	if (flushed)
+	if (ran)
 		update_fast_path(lg);
 }
 
@@ -220,7 +244,9 @@ bool lg_do_hcall(struct lguest *lg)
 		return true;
 	case LHCALL_FLUSH_TLB:
 	case LHCALL_FLUSH_TLB_ONE:
-		if (!do_flush(lg, nr, r->rdi))
+	case LHCALL_NEW_PGTABLE:
+	case LHCALL_SET_STACK:
+		if (!do_queueable(lg, nr, r->rdi, r->rsi))
 			return true;
 		update_fast_path(lg);
 		return false;
@@ -228,14 +254,6 @@ bool lg_do_hcall(struct lguest *lg)
 		return false;
 	case LHCALL_INIT:
 		return hcall_init(lg, r->rdi, r->rsi) != 0;
-	case LHCALL_SET_STACK:
-		if (!lg_canonical(r->rdi)) {
-			lg_kill(lg, "non-canonical kernel stack %#llx", r->rdi);
-			return true;
-		}
-		lg->kernel_stack = r->rdi;
-		update_fast_path(lg);
-		return false;
 	case LHCALL_HALT:
 		if (r->rdi & ~(u64)LGUEST_HALT_STI) {
 			lg_kill(lg, "bad halt flags %#llx", r->rdi);
@@ -258,18 +276,6 @@ bool lg_do_hcall(struct lguest *lg)
 				      HRTIMER_MODE_REL);
 		return false;
 	case LHCALL_SEND_INTERRUPTS:
-		return false;
-	case LHCALL_NEW_PGTABLE:
-		if (!PAGE_ALIGNED(r->rdi) || r->rdi >= lg->mem_size ||
-		    (r->rsi & ~LGUEST_PGTABLE_NOFLUSH) >= LGUEST_NR_ASIDS) {
-			lg_kill(lg, "bad page table root %#llx (asid %#llx)", r->rdi, r->rsi);
-			return true;
-		}
-		r->cr3 = r->rdi;
-		lg_pt_switch(lg, r->rsi & ~LGUEST_PGTABLE_NOFLUSH,
-			     !(r->rsi & LGUEST_PGTABLE_NOFLUSH));
-		STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
-		update_fast_path(lg);
 		return false;
 	default:
 		lg_kill(lg, "unknown hypercall %llu", nr);

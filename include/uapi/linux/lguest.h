@@ -312,8 +312,9 @@ struct lguest_stats {
  *	slot, then sets its status to 0.  The host runs filled slots in
  *	order before every hypercall, and sets them back to 0xff.
  * @ring: hypercalls the guest queues instead of making them one by one
- *	(batched TLB flushes); only LHCALL_FLUSH_TLB and LHCALL_FLUSH_TLB_ONE
- *	may be queued.
+ *	(batched TLB flushes, a context switch's page tables and stack);
+ *	only LHCALL_FLUSH_TLB, LHCALL_FLUSH_TLB_ONE, LHCALL_NEW_PGTABLE and
+ *	LHCALL_SET_STACK may be queued.
  */
 #define LGUEST_RING_SIZE	64
 #ifndef __ASSEMBLY__

@@ -128,6 +128,10 @@ static const struct guest guests[] = {
 	G("hostile.bad_entry", "hostile", "case=bad_entry", KILLED, "cannot deliver event", 0,
 	  NULL),
 	G("hostile.ring_bad", "ring", "case=bad", KILLED, "may not be queued", 0, NULL),
+	G("hostile.ring_bad_pgtable", "ring", "case=bad_pgtable", KILLED, "bad page table root", 0,
+	  NULL),
+	G("hostile.ring_bad_stack", "ring", "case=bad_stack", KILLED, "non-canonical kernel stack", 0,
+	  NULL),
 	G("hostile.kernel_gs_bad", "gs", "case=bad", KILLED, "shared page", 0, NULL),
 	/* Only the mov forms of Linux's accessors are decoded ("MMIO" in docs/abi.md). */
 	G("hostile.mmio_imm", "hostile", "case=mmio_imm", KILLED, "unsupported instruction",
