@@ -522,7 +522,8 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	sflags = shadow_flags(lg, va, w.writable && w.dirty, w.user, w.nx, w.global);
 	/*
 	 * Already so: the CPU faulted for a reason of the guest's own (SMEP
-	 * in ring 1, say), not for a missing shadow entry.
+	 * in ring 1, or SMAP for a guest kernel that cleared RFLAGS.AC), not
+	 * for a missing shadow entry.
 	 */
 	if (table[(va >> 12) & 511] == (page_to_phys(page) | sflags))
 		return 1;

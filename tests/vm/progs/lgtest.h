@@ -9,8 +9,11 @@
 #define LGTEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static int lgtest_failed;
 
@@ -34,5 +37,24 @@ static int lgtest_failed;
 	      "returned %ld errno %d (%s), wanted errno %d (%s)",	\
 	      _r, _e, strerror(_e), want, strerror(want));		\
 } while (0)
+
+/*
+ * Load a host kernel module the initramfs carries in /lib/net/ (tun and
+ * bridge for t_net, msr for t_msr): 0 once it is loaded (already there,
+ * or built in, is fine), else -errno.
+ */
+static inline int lgtest_load_module(const char *name)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/lib/net/%s.ko", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST ? -errno : 0;
+	close(fd);
+	return r;
+}
 
 #endif

@@ -80,6 +80,18 @@ static long load_lg(void)
 	return ret;
 }
 
+/* An unload that must be refused; should it happen, load lg.ko again. */
+static void unload_refused(const char *check)
+{
+	long ret = unload_lg();
+	int err = errno;
+
+	CHECK(ret == -1 && err == EWOULDBLOCK, check, "delete_module returned %ld errno %d (%s)",
+	      ret, err, strerror(err));
+	if (ret == 0)
+		load_lg();	/* for the tests after this one */
+}
+
 /*
  * Every open file of /dev/lguest, and every mapping of its run page,
  * holds lg.ko: the Switcher and the guest's state live there.
@@ -94,25 +106,13 @@ static void unload_while_guest(void)
 	      "lifecycle: a guest for the unload checks starts", "%s", strerror(errno));
 	if (g.run == MAP_FAILED)
 		return;
-	ret = unload_lg();
-	err = errno;
-	CHECK(ret == -1 && err == EWOULDBLOCK,
-	      "lifecycle: lg.ko cannot be unloaded while a guest exists",
-	      "delete_module returned %ld errno %d (%s)", ret, err, strerror(err));
-	if (ret == 0)
-		load_lg();	/* for the tests after this one */
+	unload_refused("lifecycle: lg.ko cannot be unloaded while a guest exists");
 	CHECK(access("/dev/lguest", F_OK) == 0 && run_to_poweroff(&g),
 	      "lifecycle: the guest runs to poweroff after the refused unload", "exit %u",
 	      g.run->exit_reason);
 
 	close(g.fd);
-	ret = unload_lg();
-	err = errno;
-	CHECK(ret == -1 && err == EWOULDBLOCK,
-	      "lifecycle: nor while only the closed guest's run page is mapped",
-	      "delete_module returned %ld errno %d (%s)", ret, err, strerror(err));
-	if (ret == 0)
-		load_lg();
+	unload_refused("lifecycle: nor while only the closed guest's run page is mapped");
 	munmap(g.run, 4096);
 	munmap(g.mem, FG_MEM);
 

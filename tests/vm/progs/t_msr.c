@@ -79,17 +79,6 @@ static int run_guest(const char *image, int spin)
 	return ok;
 }
 
-static int load_msr_module(void)
-{
-	int fd = open("/lib/net/msr.ko", O_RDONLY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -97,7 +86,7 @@ int main(void)
 	char path[64], bad[256] = "";
 	int fd, err, hello, spin;
 
-	err = load_msr_module();
+	err = lgtest_load_module("msr");
 	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", CPU);
 	fd = open(path, O_RDONLY);
 	CHECK(!err && fd >= 0, "msr: the host's MSRs can be read", "msr.ko: %s, %s: %s",

@@ -63,21 +63,6 @@ static void ifr_init(struct ifreq *ifr, const char *name)
 	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
 }
 
-/* Loads /lib/net/@name.ko; already there (or built in) is fine. */
-static int load_module(const char *name)
-{
-	char path[64];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "/lib/net/%s.ko", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 /* A persistent tap, as "ip tuntap add NAME mode tap" makes it. */
 static int tap_persist(const char *name, int on)
 {
@@ -449,11 +434,11 @@ int main(void)
 		printf("LGTEST SKIP net: no /tests/vmlinux or linux-net.cpio in this initramfs\n");
 		return 0;
 	}
-	err = load_module("tun");
+	err = lgtest_load_module("tun");
 	CHECK(!err, "net: the host's tun module loads", "tun.ko: %s", strerror(-err));
 	for (unsigned int i = 0; i < 3 && !err; i++) {
 		what = bridge_mods[i];
-		err = load_module(what);
+		err = lgtest_load_module(what);
 	}
 	CHECK(!err, "net: the host's bridge modules load", "%s.ko: %s", what, strerror(-err));
 	if (err)
