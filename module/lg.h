@@ -80,11 +80,14 @@ struct lguest {
 	} shadows[LG_NR_ASIDS];
 	unsigned int asid;		/* the one in use */
 	unsigned long *shadow_pml4;	/* shadows[asid].pml4 */
+	/* 8 KiB aligned: PTI's entry code may see it in CR3 (page_tables.c). */
 	unsigned long *trans_root;
 	/* The page table mapping the Switcher's pages in the guest's root. */
 	unsigned long *hole_pt;
-	/* Every page-table page we allocated, to free them all at the end. */
+	/* The roots and the hole's tables, by page->lru, to free at the end. */
 	struct list_head pt_pages;
+	/* Shadow tables below the roots, capped (page_tables.c). */
+	u64 shadow_tables;
 	/* Guest pages pinned for shadow entries, by guest frame number. */
 	struct xarray pinned;
 

@@ -34,25 +34,45 @@
  * (not _PAGE_GLOBAL: a global shadow entry must never outlive our CR3).
  */
 #define SHADOW_GLOBAL	_PAGE_SOFTW1
+/* A shadow leaf made from a guest 2 MiB page (flush_one_asid()). */
+#define SHADOW_HUGE	_PAGE_SOFTW2
 
-struct lg_pt_page {
-	struct list_head list;
-	unsigned long *table;
-};
+/*
+ * Every table we allocate is charged to the launcher's memory cgroup, and
+ * fails rather than wake the OOM killer: a shadow table can always be
+ * given up (a TLB may forget anything), and a launcher over its limit
+ * gets ENOMEM from LGUEST_INIT.
+ */
+#define LG_GFP		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_ZERO)
 
+/* A table that lives as long as the guest: kept on pt_pages by its page. */
 static unsigned long *alloc_table(struct lguest *lg)
 {
-	struct lg_pt_page *p = kmalloc(sizeof(*p), GFP_KERNEL);
+	struct page *page = alloc_page(LG_GFP);
 
-	if (!p)
+	if (!page)
 		return NULL;
-	p->table = (unsigned long *)get_zeroed_page(GFP_KERNEL);
-	if (!p->table) {
-		kfree(p);
-		return NULL;
-	}
-	list_add(&p->list, &lg->pt_pages);
-	return p->table;
+	list_add(&page->lru, &lg->pt_pages);
+	return page_address(page);
+}
+
+/*
+ * Shadow tables below the PML4 come and go with flushes; they are
+ * counted, and capped in proportion to the guest's memory (lg_pt_fault).
+ */
+static unsigned long *alloc_shadow_table(struct lguest *lg)
+{
+	unsigned long *table = (unsigned long *)get_zeroed_page(LG_GFP);
+
+	if (table)
+		lg->shadow_tables++;
+	return table;
+}
+
+static void free_shadow_table(struct lguest *lg, unsigned long *table)
+{
+	free_page((unsigned long)table);
+	lg->shadow_tables--;
 }
 
 static unsigned int levels(void)
@@ -95,6 +115,33 @@ static int map_hole(struct lguest *lg, unsigned long *root, bool host_side)
 	return 0;
 }
 
+/*
+ * The transition root is in CR3 for a moment with the host's IDT loaded
+ * (lg_switch() before the Switcher runs, the Switcher's exit after it
+ * loads the host's IDT), so a host NMI or machine check may run Linux's
+ * paranoid entry on it.  With PTI that code reads CR3 bit 12 as "the user
+ * half of an 8 KiB PGD pair" and clears it, loading the page below as the
+ * PML4: the root must be the even page of an order-1 block, as Linux's own
+ * PGDs are (pgd_alloc() with PGD_ALLOCATION_ORDER 1).  The buddy allocator
+ * aligns a block to its size; we check anyway, and refuse otherwise.
+ *
+ * The guest's shadow roots need no such care: the Switcher loads one
+ * only after its own IDT and puts the transition root back before the
+ * host's IDT, so an NMI or #MC on a shadow root is always the Switcher's
+ * (IST_ENTRY), which never reads CR3 bit 12.
+ */
+static unsigned long *alloc_trans_root(void)
+{
+	unsigned long root = __get_free_pages(LG_GFP, 1);
+
+	if (root && WARN_ONCE(__pa(root) & PAGE_SIZE,
+			      "lg: transition root %#lx not 8 KiB aligned\n", root)) {
+		free_pages(root, 1);
+		return NULL;
+	}
+	return (unsigned long *)root;
+}
+
 int lg_pt_init(struct lguest *lg)
 {
 	unsigned long *host_top = (unsigned long *)current->mm->pgd;
@@ -104,7 +151,7 @@ int lg_pt_init(struct lguest *lg)
 	xa_init(&lg->pinned);
 
 	/* The host's kernel half, plus the hole the host never uses. */
-	lg->trans_root = alloc_table(lg);
+	lg->trans_root = alloc_trans_root();
 	if (!lg->trans_root)
 		return -ENOMEM;
 	if (host_top[HOLE_SLOT])
@@ -156,17 +203,29 @@ static void unpin_all(struct lguest *lg)
 	xa_destroy(&lg->pinned);
 }
 
+/*
+ * Free everything lg_pt_init() and the faults since made, and forget it
+ * all: a failed LGUEST_INIT frees what it had, and a retry must find
+ * nothing of it (nor must the file's release).
+ */
 void lg_pt_free(struct lguest *lg)
 {
-	struct lg_pt_page *p, *n;
+	struct page *page, *n;
 
 	if (lg->shadows[0].root)
 		lg_pt_flush_all(lg);
-	list_for_each_entry_safe(p, n, &lg->pt_pages, list) {
-		free_page((unsigned long)p->table);
-		kfree(p);
+	list_for_each_entry_safe(page, n, &lg->pt_pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
 	}
-	INIT_LIST_HEAD(&lg->pt_pages);
+	free_pages((unsigned long)lg->trans_root, 1);
+	lg->trans_root = NULL;
+	lg->hole_pt = NULL;
+	memset(lg->shadows, 0, sizeof(lg->shadows));
+	lg->shadow_pml4 = NULL;
+	lg->asid = 0;
+	WARN_ON_ONCE(lg->shadow_tables);
+	lg->shadow_tables = 0;
 	unpin_all(lg);
 }
 
@@ -175,7 +234,7 @@ void lg_pt_free(struct lguest *lg)
  * entries if @keep_global; free the tables left empty.  Returns true if
  * @table itself is left empty.
  */
-static bool flush_subtree(unsigned long *table, int level, bool keep_global)
+static bool flush_subtree(struct lguest *lg, unsigned long *table, int level, bool keep_global)
 {
 	bool empty = true;
 	int i;
@@ -193,9 +252,9 @@ static bool flush_subtree(unsigned long *table, int level, bool keep_global)
 			continue;
 		}
 		child = __va(e & PTE_ADDR);
-		if (flush_subtree(child, level - 1, keep_global)) {
+		if (flush_subtree(lg, child, level - 1, keep_global)) {
 			table[i] = 0;
-			free_page((unsigned long)child);
+			free_shadow_table(lg, child);
 		} else {
 			empty = false;
 		}
@@ -224,9 +283,9 @@ static void flush_asid(struct lguest *lg, unsigned int asid, bool keep_global)
 		if (keep_global && !test_bit(i, sh->nonglobal))
 			continue;
 		child = __va(sh->pml4[i] & PTE_ADDR);
-		if (flush_subtree(child, 3, keep_global)) {
+		if (flush_subtree(lg, child, 3, keep_global)) {
 			sh->pml4[i] = 0;
-			free_page((unsigned long)child);
+			free_shadow_table(lg, child);
 		}
 	}
 	bitmap_zero(sh->nonglobal, PTRS_PER_PGD);
@@ -470,6 +529,46 @@ static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sfla
 }
 
 /*
+ * The most shadow tables below the PML4s a guest may hold at once: for
+ * each address-space id, enough to map all of its memory twice with
+ * 4 KiB leaves (one table per 2 MiB: a Linux guest maps its RAM in the
+ * direct map and again in its processes), plus 512 for the levels above
+ * and for sparse mappings.  In memory that is 1/32 of the guest's plus
+ * 2 MiB: 6 MiB for a 128 MiB guest, 2 GiB for the largest (64 GiB).  A
+ * guest that aliases its memory over more address space than that, in
+ * ids it never flushes, reaches the cap; every shadow is then emptied,
+ * as a TLB may forget anything at any time, and the guest faults back in
+ * what it uses.
+ */
+#define SHADOW_SLACK	512
+
+static u64 shadow_cap(struct lguest *lg)
+{
+	return LG_NR_ASIDS * 2 * (lg->mem_size >> PMD_SHIFT) + SHADOW_SLACK;
+}
+
+/* The current shadow's page table for @va, made if need be; NULL: no memory. */
+static unsigned long *shadow_pt(struct lguest *lg, u64 va)
+{
+	unsigned long *table = lg->shadow_pml4;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		unsigned int idx = (va >> (12 + 9 * (level - 1))) & 511;
+
+		if (!(table[idx] & _PAGE_PRESENT)) {
+			unsigned long *next = alloc_shadow_table(lg);
+
+			if (!next)
+				return NULL;
+			table[idx] = __pa(next) | TABLE_FLAGS;
+		}
+		table = __va(table[idx] & PTE_ADDR);
+	}
+	return table;
+}
+
+/*
  * The guest faulted at @va.  If its page tables allow the access, fill
  * the shadow.  Returns 0 when the guest can retry, 1 when the fault is
  * the guest's own (to reflect, with *@errcode as the guest's tables
@@ -478,11 +577,11 @@ static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sfla
  */
 int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 {
-	unsigned long *table = lg->shadow_pml4;
+	unsigned long *table;
 	struct gwalk w;
 	struct page *page;
 	u64 sflags;
-	int level, ret;
+	int ret;
 
 	ret = guest_walk(lg, va, *errcode, &w);
 	/* The guest's own fault: P as its tables, not the shadow, say. */
@@ -504,22 +603,20 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 		return -EFAULT;
 	}
 
-	/* Down the shadow, making tables as needed. */
-	for (level = 4; level > 1; level--) {
-		unsigned int idx = (va >> (12 + 9 * (level - 1))) & 511;
-
-		if (!(table[idx] & _PAGE_PRESENT)) {
-			unsigned long *next = (unsigned long *)get_zeroed_page(GFP_KERNEL);
-
-			if (!next) {
-				lg_kill(lg, "out of memory for shadow page tables");
-				return -ENOMEM;
-			}
-			table[idx] = __pa(next) | TABLE_FLAGS;
-		}
-		table = __va(table[idx] & PTE_ADDR);
+	/* Down the shadow, making tables as needed; a TLB may forget. */
+	if (lg->shadow_tables + 3 > shadow_cap(lg))
+		lg_pt_flush_all(lg);
+	table = shadow_pt(lg, va);
+	if (!table) {
+		lg_pt_flush_all(lg);
+		table = shadow_pt(lg, va);
 	}
-	sflags = shadow_flags(lg, va, w.writable && w.dirty, w.user, w.nx, w.global);
+	if (!table) {
+		lg_kill(lg, "out of memory for shadow page tables");
+		return -ENOMEM;
+	}
+	sflags = shadow_flags(lg, va, w.writable && w.dirty, w.user, w.nx, w.global) |
+		 (w.huge ? SHADOW_HUGE : 0);
 	/*
 	 * Already so: the CPU faulted for a reason of the guest's own (SMEP
 	 * in ring 1, or SMAP for a guest kernel that cleared RFLAGS.AC), not
@@ -549,10 +646,18 @@ int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn)
 	return 0;
 }
 
-/* Drop one page's entry from one shadow, if it has one. */
+/*
+ * Drop one page's translation from one shadow, if it has one.  invlpg
+ * drops whatever translation covers @va, a 2 MiB one too (Linux flushes
+ * a huge page's unmap with one invlpg): if the entry came from a guest
+ * 2 MiB page, or there is none and one may cover @va, drop every entry
+ * made from a 2 MiB page in this table (they can only be that page's,
+ * in this or an older version), or the other 511 would outlive the flush.
+ */
 static void flush_one_asid(struct lguest *lg, unsigned int asid, u64 va)
 {
-	unsigned long *table = lg->shadows[asid].pml4;
+	unsigned long *table = lg->shadows[asid].pml4, old;
+	unsigned int i;
 	int level;
 
 	if (!table)
@@ -564,7 +669,13 @@ static void flush_one_asid(struct lguest *lg, unsigned int asid, u64 va)
 			return;
 		table = __va(e & PTE_ADDR);
 	}
+	old = table[(va >> 12) & 511];
 	table[(va >> 12) & 511] = 0;
+	if ((old & _PAGE_PRESENT) && !(old & SHADOW_HUGE))
+		return;
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		if (table[i] & SHADOW_HUGE)
+			table[i] = 0;
 }
 
 /*

@@ -53,9 +53,9 @@ int lg_vcpu_init(struct lguest *lg)
 	lg->fpu_ready = fpu_alloc_guest_fpstate(&lg->fpu);
 	if (!lg->fpu_ready)
 		return -ENOMEM;
-	lg->regs_page = (void *)get_zeroed_page(GFP_KERNEL);
-	lg->state_page = (void *)get_zeroed_page(GFP_KERNEL);
-	lg->host_page = (void *)get_zeroed_page(GFP_KERNEL);
+	lg->regs_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	lg->state_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	lg->host_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (!lg->regs_page || !lg->state_page || !lg->host_page)
 		return -ENOMEM;
 	err = lg_pt_init(lg);
@@ -85,10 +85,16 @@ int lg_vcpu_init(struct lguest *lg)
 	return 0;
 }
 
+/*
+ * Undo lg_vcpu_init(), all or the part it did, and forget it: a failed
+ * LGUEST_INIT calls this and may be retried, and nothing of the first
+ * try may be freed twice.
+ */
 void lg_vcpu_free(struct lguest *lg)
 {
 	if (lg->fpu_ready)
 		fpu_free_guest_fpstate(&lg->fpu);
+	lg->fpu_ready = false;
 	if (lg->timer.function)
 		hrtimer_cancel(&lg->timer);
 	if (lg->pt_pages.next)
@@ -96,6 +102,9 @@ void lg_vcpu_free(struct lguest *lg)
 	free_page((unsigned long)lg->regs_page);
 	free_page((unsigned long)lg->state_page);
 	free_page((unsigned long)lg->host_page);
+	lg->regs_page = NULL;
+	lg->state_page = NULL;
+	lg->host_page = NULL;
 }
 
 /* Hand a host interrupt that arrived in the guest to the host (replay.S). */
