@@ -36,6 +36,8 @@ static void lg_free_switcher(void)
  * Copy the Switcher's text into pages of its own, and build the one IDT
  * every guest runs with: vector N goes to stub N, all ring 0 only but the
  * hypercall (ring 1) and int3 (so guest code can break into itself).
+ * NMI, #DF, #MC and #DB have stacks of their own (IST): they can arrive
+ * in the Switcher itself (switcher.S).
  */
 static int lg_setup_switcher(void)
 {
@@ -73,6 +75,8 @@ static int lg_setup_switcher(void)
 			ist = 2;
 		else if (i == X86_TRAP_MC)
 			ist = 3;
+		else if (i == X86_TRAP_DB)
+			ist = 4;
 		pack_gate(&idt[i], GATE_INTERRUPT, stub, dpl, ist, SW_CS);
 	}
 	return 0;

@@ -68,6 +68,12 @@ static void handle_trap(struct lguest *lg)
 	case X86_TRAP_DF:
 		lg_kill(lg, "double fault at rip %#llx", r->rip);
 		return;
+	case LG_TRAP_BAD:
+		lg_kill(lg, "exception in the Switcher on the guest's stack");
+		return;
+	case LG_TRAP_COMPAT:
+		lg_kill(lg, "compatibility-mode syscall");
+		return;
 	}
 	if (trap >= FIRST_EXTERNAL_VECTOR) {
 		lg_count(&lg->stats.host_irqs);	/* already handled */

@@ -26,6 +26,25 @@ static const u64 lg_gdt[SW_GDT_ENTRIES - 2] = {
 	[LG_KERNEL_DS >> 3]	= 0x00cfb3000000ffffULL,
 };
 
+/*
+ * Does this CPU want its buffers cleared (VERW) before less privileged
+ * code runs?  Linux says so per return to user mode and (kernels since
+ * the 2025 TSA fixes, stable ones included) separately per VM entry; a
+ * guest entry is both.
+ */
+static bool lg_clear_cpu_buffers(void)
+{
+	bool clear = false;
+
+#ifdef X86_FEATURE_CLEAR_CPU_BUF
+	clear |= cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF);
+#endif
+#ifdef X86_FEATURE_CLEAR_CPU_BUF_VM
+	clear |= cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF_VM);
+#endif
+	return clear;
+}
+
 /* The guest that last ran on each CPU, by lguest.id. */
 static DEFINE_PER_CPU(u64, lg_last_guest);
 
@@ -82,6 +101,12 @@ int lg_vcpu_init(struct lguest *lg)
 	STATE(lg, SP_TRANS_CR3, u64) = __pa(lg->trans_root);
 	STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
 	STATE(lg, SP_SW_LSTAR, u64) = SW_ADDR(lg_sw_syscall - lg_switcher_start);
+	tss->ist[3] = SW_ADDR(SW_REGS_OFF + RP_DB_STACK_TOP);
+	STATE(lg, SP_EXIT_RSP, u64) = SW_ADDR(SW_REGS_OFF + RP_FRAME +
+					     offsetof(struct lg_frame, trapnum));
+	/* What Linux does on every return to user mode, before guest code runs. */
+	if (lg_clear_cpu_buffers())
+		STATE(lg, SP_VERW_SEL, u16) = SW_DS;
 	return 0;
 }
 
@@ -115,6 +140,20 @@ static void replay_vector(unsigned int vec)
 	lg_replay_table[vec]();
 }
 
+/* The LDT register, as KVM keeps it: a launcher's LDT must not follow the guest. */
+static inline u16 lg_read_ldt(void)
+{
+	u16 ldt;
+
+	asm volatile("sldt %0" : "=g"(ldt));
+	return ldt;
+}
+
+static inline void lg_load_ldt(u16 sel)
+{
+	asm volatile("lldt %0" : : "rm"(sel));
+}
+
 static bool lg_user_shstk(void)
 {
 #ifdef X86_FEATURE_USER_SHSTK
@@ -129,9 +168,10 @@ void lg_switch(struct lguest *lg)
 {
 	struct lg_frame *f = lg_frame(lg);
 	struct lguest_regs *r = &lg->regs;
-	u64 host_fs, host_lstar, host_cr3, host_sysenter_cs = 0, host_u_cet = 0;
-	bool host_dr7 = false;
-	bool intel = boot_cpu_data.x86_vendor == X86_VENDOR_INTEL;
+	u64 host_fs, host_lstar, host_cstar, host_cr3, host_sysenter_cs, host_u_cet = 0;
+	bool host_dr7 = false, pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
+	u32 host_pkru = 0;
+	u16 host_ldt;
 	unsigned long cr4;
 	lg_sw_fn enter = (lg_sw_fn)SW_ADDR(lg_sw_enter - lg_switcher_start);
 	u64 seen;
@@ -158,18 +198,20 @@ void lg_switch(struct lguest *lg)
 	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
 	REGS(lg, RP_FS_BASE, u64) = r->fs_base;
 	REGS(lg, RP_GS_BASE, u64) = r->gs_base;
+	REGS(lg, RP_CR2, u64) = r->cr2;
 
 	local_irq_disable();
 	/* The guest's FPU state must be in the registers, not just saved. */
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	/*
-	 * A global TLB entry of the host's would survive our CR3 loads and
-	 * show host memory to the guest: no global pages while we run here.
+	 * The Switcher turns global pages and protection keys off for the
+	 * guest's world and back on for ours (switcher.S says why): Linux's
+	 * CR4 stays exactly as Linux believes it is.
 	 */
 	cr4 = __read_cr4();
-	if (cr4 & X86_CR4_PGE)
-		cr4_clear_bits_irqsoff(X86_CR4_PGE);
+	HOST(lg, HP_CR4, u64) = cr4;
+	HOST(lg, HP_GUEST_CR4, u64) = cr4 & ~(X86_CR4_PGE | X86_CR4_PKE);
 
 	host_cr3 = __native_read_cr3();
 	if (cr4 & X86_CR4_PCIDE)
@@ -188,14 +230,35 @@ void lg_switch(struct lguest *lg)
 	rdmsrl(MSR_FS_BASE, host_fs);
 	rdmsrl(MSR_LSTAR, host_lstar);
 	wrmsrl(MSR_LSTAR, STATE(lg, SP_SW_LSTAR, u64));
+	rdmsrl(MSR_CSTAR, host_cstar);
+	wrmsrl(MSR_CSTAR, SW_ADDR(lg_sw_cstar - lg_switcher_start));
 	/*
-	 * Intel CPUs allow sysenter in 64-bit mode: with SYSENTER_CS 0 it
-	 * raises #GP instead of jumping to the host's entry on a stack the
-	 * guest's page tables do not map.
+	 * Intel, Centaur and Zhaoxin CPUs allow sysenter in 64-bit mode: with
+	 * SYSENTER_CS 0 it raises #GP instead of jumping to the host's entry
+	 * on a stack the guest's page tables do not map.  Every vendor, so no
+	 * CPU we did not think of is left out.
 	 */
-	if (intel) {
-		rdmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
-		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	rdmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+	wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	/*
+	 * A launcher that called modify_ldt() has LDTR pointing at a host
+	 * address, which descriptor loads would read through the guest's
+	 * page tables, where the guest decides what is there.  No LDT while
+	 * the guest runs; the launcher's comes back below.
+	 */
+	host_ldt = lg_read_ldt();
+	if (host_ldt)
+		lg_load_ldt(0);
+	/*
+	 * PKRU is the launcher's (the guest-FPU swap leaves it out).  The guest
+	 * cannot use it (no CR4.PKE in its world), but XRSTOR from guest user
+	 * mode can still load it, and XSAVE read it: the guest sees 0, and the
+	 * launcher gets its own back.
+	 */
+	if (pku) {
+		host_pkru = rdpkru();
+		if (host_pkru)
+			wrpkru(0);
 	}
 	/* The host's hardware breakpoints must not fire on guest accesses. */
 	if (hw_breakpoint_active()) {
@@ -227,8 +290,12 @@ void lg_switch(struct lguest *lg)
 	native_write_cr3(host_cr3);
 
 	wrmsrl(MSR_LSTAR, host_lstar);
-	if (intel)
-		wrmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+	wrmsrl(MSR_CSTAR, host_cstar);
+	wrmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+	if (host_ldt)
+		lg_load_ldt(host_ldt);
+	if (pku && rdpkru() != host_pkru)
+		wrpkru(host_pkru);
 	if (host_u_cet)
 		wrmsrl(MSR_IA32_U_CET, host_u_cet);
 	if (host_dr7)
@@ -274,6 +341,8 @@ void lg_switch(struct lguest *lg)
 	r->rflags = f->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
 	r->fs_base = REGS(lg, RP_FS_BASE, u64);
 	r->gs_base = REGS(lg, RP_GS_BASE, u64);
-	r->cr2 = REGS(lg, RP_CR2, u64);
+	/* CR2 is news only after a page fault; otherwise it is what we loaded. */
+	if (f->trapnum == X86_TRAP_PF)
+		r->cr2 = REGS(lg, RP_CR2, u64);
 	lg->user_mode = (f->cs & 3) == 3;
 }

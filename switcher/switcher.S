@@ -27,11 +27,25 @@
 #include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
+#include <asm/segment.h>
+#include <uapi/asm/debugreg.h>
 #include "switcher.h"
 
 #define REGS	(lg_switcher_start + SW_REGS_OFF)
 #define STATE	(lg_switcher_start + SW_STATE_OFF)
 #define HOST	(lg_switcher_start + SW_HOST_OFF)
+
+/*
+ * Clear the CPU's buffers before guest code runs, where the host needs it
+ * (MDS and its kin: Linux does the same on every return to user mode).
+ * VERW wants a writable data selector; lg.ko leaves 0 when it is not needed.
+ */
+.macro LG_CLEAR_CPU_BUFFERS
+	cmpw	$0, STATE + SP_VERW_SEL(%rip)
+	je	.Lno_verw_\@
+	verw	STATE + SP_VERW_SEL(%rip)
+.Lno_verw_\@:
+.endm
 
 	.section .rodata.lg_switcher, "a"
 	.balign 4096
@@ -58,6 +72,18 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	ltr	%ax
 
 	/*
+	 * CR4 as the guest's world wants it: no global pages (a global host
+	 * translation would survive the CR3 load below and show the guest
+	 * host memory; changing PGE flushes them all, in every PCID) and no
+	 * protection keys (PKRU is the launcher's: the guest's WRPKRU must
+	 * fault, as on a CPU whose kernel left keys off).  The exit puts the
+	 * host's back before anything of the host's runs, so Linux's idea of
+	 * CR4 is never wrong where Linux can look.
+	 */
+	mov	HOST + HP_GUEST_CR4(%rip), %rax
+	mov	%rax, %cr4
+
+	/*
 	 * The guest's FS and GS bases: its selectors are null in 64-bit mode,
 	 * and loading a null selector clears the base on Intel CPUs, so the
 	 * bases are written after.
@@ -80,6 +106,9 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	%rax, %cr3
 
 	lea	REGS + RP_FRAME(%rip), %rsp
+	/* The guest's own CR2: the host's last fault address is none of its business. */
+	mov	REGS + RP_CR2(%rip), %rax
+	mov	%rax, %cr2
 	/* An NMI during the switch: leave before the guest runs at all. */
 	cmpq	$0, STATE + SP_NMI_SEEN(%rip)
 	jne	.Lenter_abort
@@ -99,14 +128,24 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	pop	%rbx
 	pop	%rax
 	add	$16, %rsp		/* trapnum, errcode */
+	LG_CLEAR_CPU_BUFFERS
 	iretq
 	/* The frame still holds the guest's registers, untouched. */
 .Lenter_abort:
 	movq	$LG_TRAP_NONE, REGS + RP_FRAME + 15 * 8(%rip)
 	jmp	.Lregs_saved
 
-/* Every trap, interrupt and hypercall from the guest ends up here. */
+/*
+ * Every trap, interrupt and hypercall from the guest ends up here, on the
+ * regs page's stack with the vector and error code just pushed.  Anything
+ * else is an exception in the Switcher itself on a stack that is not ours
+ * (only a guest could have arranged that): then the frame in the regs page
+ * is whatever the guest wrote there, so it must not be believed -- the
+ * guest dies, and no vector of its choosing is replayed on the host.
+ */
 lg_sw_common:
+	cmp	STATE + SP_EXIT_RSP(%rip), %rsp
+	jne	.Lforeign_stack
 	/*
 	 * The CPU kept the guest's DF, AC and ID: the host's C code must run
 	 * with DF and AC clear.  (The guest's RFLAGS is safe in the frame.)
@@ -143,6 +182,9 @@ lg_sw_common:
 
 	mov	STATE + SP_TRANS_CR3(%rip), %rax
 	mov	%rax, %cr3
+	/* The host's CR4: global pages again (flushing the guest's), keys on. */
+	mov	HOST + HP_CR4(%rip), %rax
+	mov	%rax, %cr4
 
 	/*
 	 * The host's TSS descriptor is still marked busy, and LTR wants it
@@ -162,6 +204,12 @@ lg_sw_common:
 	mov	HOST + HP_ES(%rip), %es
 	mov	HOST + HP_FS(%rip), %fs
 	mov	HOST + HP_GS(%rip), %gs
+	/*
+	 * The interrupt that brought us here left SS null; the kernel's
+	 * SS, as Linux keeps it for AMD's SYSRET quirk (X86_BUG_SYSRET_SS_ATTRS).
+	 */
+	mov	$__KERNEL_DS, %eax
+	mov	%eax, %ss
 	mov	$MSR_GS_BASE, %ecx
 	mov	HOST + HP_GS_BASE(%rip), %eax
 	mov	HOST + HP_GS_BASE + 4(%rip), %edx
@@ -200,14 +248,23 @@ lg_sw_common:
 	ret
 	int3
 
+.Lforeign_stack:
+	/*
+	 * Guest code that jumped here in ring 1 takes its #GP now, on its own
+	 * stack; in ring 0 this only costs the dying guest its RAX.
+	 */
+	mov	%cr0, %rax
+	lea	REGS + RP_FRAME + 17 * 8(%rip), %rsp
+	push	$0
+	push	$LG_TRAP_BAD
+	jmp	lg_sw_common
+
 /*
  * An NMI or machine check, on its IST stack.  From the guest it is an
  * exit like any other: move the CPU's frame to where lg_sw_common wants
  * it.  In the Switcher itself, note it and go back to what we were doing.
  */
-.macro IST_ENTRY vec, bit
-	testb	$3, 8(%rsp)
-	jz	1f
+.macro IST_FROM_GUEST vec
 	push	%rax
 	.irp n, 5, 4, 3, 2, 1
 	mov	\n * 8(%rsp), %rax
@@ -218,6 +275,12 @@ lg_sw_common:
 	push	$0
 	push	$\vec
 	jmp	lg_sw_common
+.endm
+
+.macro IST_ENTRY vec, bit
+	testb	$3, 8(%rsp)
+	jz	1f
+	IST_FROM_GUEST \vec
 	/*
 	 * In the Switcher.  The note goes in the state page, which the guest
 	 * cannot write (it could forge anything in the regs page): through
@@ -245,6 +308,24 @@ lg_sw_mce:
 	IST_ENTRY 18, 2
 
 /*
+ * A debug exception, on its own IST stack.  At CPL 0 it can only be the
+ * single step a guest armed with MOV SS (or POP SS) just before syscall,
+ * delivered on the first instruction of lg_sw_syscall while RSP is still
+ * the guest's (CVE-2018-8897): without the IST the CPU would push its
+ * frame there and lg_sw_common would run on a stack of the guest's.
+ * Linux drops such a #DB in its own entry code; so do we, leaving DR6 clean.
+ */
+lg_sw_db:
+	testb	$3, 8(%rsp)
+	jz	1f
+	IST_FROM_GUEST 1
+1:	push	%rax
+	mov	$DR6_RESERVED, %eax
+	mov	%rax, %db6
+	pop	%rax
+	iretq
+
+/*
  * syscall from guest user.  The CPU left RSP as the guest's, so take the
  * regs page's stack before anything else.
  *
@@ -269,13 +350,18 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 
 	mov	%rax, REGS + RP_SCRATCH(%rip)
 	mov	%rdx, REGS + RP_SCRATCH + 8(%rip)
-	/* The kernel's GS base must be canonical, or wrgsbase would fault. */
+	/*
+	 * The kernel's GS base must be canonical, or wrgsbase would fault.
+	 * Read it once: the guest owns that page and could change it between
+	 * a check and a second read.
+	 */
 	mov	DATA + LD_KERNEL_GS(%rip), %rax
 	mov	%rax, %rdx
 	shl	$16, %rdx
 	sar	$16, %rdx
 	cmp	%rax, %rdx
 	jne	.Lfast_abort
+	mov	%rax, REGS + RP_SCRATCH + 16(%rip)
 
 	mov	STATE + SP_FAST_FRAME_ALIAS(%rip), %rdx
 	movq	$LG_TRAP_SYSCALL, (%rdx)
@@ -296,7 +382,7 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	/* As swapgs: ring 3's GS base to lguest_data, the kernel's in. */
 	rdgsbase %rax
 	mov	%rax, DATA + LD_USER_GS(%rip)
-	mov	DATA + LD_KERNEL_GS(%rip), %rax
+	mov	REGS + RP_SCRATCH + 16(%rip), %rax
 	wrgsbase %rax
 
 	/* The iretq frame, where an exit would want it; AC as lg_switch() sets it. */
@@ -309,6 +395,7 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	mov	REGS + RP_SCRATCH + 8(%rip), %rdx
 	cmpq	$0, STATE + SP_NMI_SEEN(%rip)
 	jne	2f
+	LG_CLEAR_CPU_BUFFERS
 	iretq
 2:	push	$0
 	push	$LG_TRAP_NONE
@@ -328,6 +415,20 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 	jmp	lg_sw_common
 
 /*
+ * A compatibility-mode syscall (CSTAR).  The guest has no 32-bit code
+ * segment to make one from (our GDT holds none and its LDT is null), so
+ * this cannot happen; if a CPU ever finds a way, the guest dies rather
+ * than reach the host's compat entry on its own stack.
+ */
+SYM_INNER_LABEL(lg_sw_cstar, SYM_L_GLOBAL)
+	endbr64
+	mov	%cr0, %rax		/* as .Lforeign_stack: ring 1 faults here */
+	lea	REGS + RP_FRAME + 17 * 8(%rip), %rsp
+	push	$0
+	push	$LG_TRAP_COMPAT
+	jmp	lg_sw_common
+
+/*
  * One 16-byte stub per vector; lg.ko points IDT entry N at stub N.  The
  * longest (endbr64, push $0, push $imm32, jmp rel32) is exactly 16 bytes.
  */
@@ -337,7 +438,9 @@ SYM_INNER_LABEL(lg_sw_vectors, SYM_L_GLOBAL)
 	.rept 256
 	.balign 16
 	endbr64				/* event delivery is an indirect branch under IBT */
-	.if vector == 2
+	.if vector == 1
+	jmp	lg_sw_db
+	.elseif vector == 2
 	jmp	lg_sw_nmi
 	.elseif vector == 8
 	jmp	lg_sw_df

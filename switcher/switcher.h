@@ -50,6 +50,10 @@
 #define LG_TRAP_SYSCALL		0x100
 /* trapnum of an exit with nothing to handle (an NMI was noted). */
 #define LG_TRAP_NONE		0x101
+/* trapnum of an exception the Switcher took on a stack not its own. */
+#define LG_TRAP_BAD		0x102
+/* trapnum of a compatibility-mode syscall (CSTAR): never a guest's to make. */
+#define LG_TRAP_COMPAT		0x103
 
 /* Offsets in struct lguest_data (checked against the C struct). */
 #define LD_IRQ_ENABLED		0
@@ -64,7 +68,8 @@
 #define RP_FS_BASE		0xc10
 #define RP_GS_BASE		0xc18
 #define RP_SYSCALL_RSP		0xc20
-#define RP_SCRATCH		0xc28	/* two words */
+#define RP_SCRATCH		0xc28	/* three words */
+#define RP_DB_STACK_TOP		0xd40	/* IST4, from 0xc40 */
 /* struct lg_frame lives at the very top, so RSP0 = page end. */
 #define RP_FRAME		(0x1000 - LG_FRAME_SIZE)
 #define LG_FRAME_SIZE		(22 * 8)
@@ -83,6 +88,10 @@
 #define SP_EVENT_ENTRY		0x188
 /* An NMI (1), machine check (2) or double fault (4) hit the Switcher. */
 #define SP_NMI_SEEN		0x190
+/* A writable data selector for VERW, or 0 when the CPU needs no clearing. */
+#define SP_VERW_SEL		0x198
+/* Where RSP is when lg_sw_common starts an honest exit (&frame.trapnum). */
+#define SP_EXIT_RSP		0x1a0
 
 /* The host page (offsets), read and written on the transition root only. */
 #define HP_RSP			0x000
@@ -95,6 +104,8 @@
 #define HP_ES			0x04a
 #define HP_FS			0x04c
 #define HP_GS			0x04e
+#define HP_CR4			0x050	/* the host's, as Linux believes it is */
+#define HP_GUEST_CR4		0x058	/* the same less PGE and PKE */
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
@@ -112,7 +123,7 @@ struct lg_frame {
 };
 
 extern const char lg_switcher_start[], lg_switcher_end[];
-extern const char lg_sw_enter[], lg_sw_vectors[], lg_sw_syscall[];
+extern const char lg_sw_enter[], lg_sw_vectors[], lg_sw_syscall[], lg_sw_cstar[];
 #endif
 
 #endif /* _LG_SWITCHER_H */

@@ -29,9 +29,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <asm/ldt.h>
 #include <linux/lguest.h>
 
 #include "internal.h"
@@ -58,6 +60,12 @@ enum expect {
 #define F_MMIO_RANGE	0x40	/* the device window exists, without the script */
 #define F_TIME		0x20	/* "LGTIME begin", "LGTIME end N NS": N periods of NS took that long */
 #define F_IDLE		0x80	/* SPIN_SIGKILL halted: the launcher must sleep, using no CPU */
+#define F_LDT		0x100	/* the launcher has an LDT (modify_ldt), and keeps it */
+#define F_PKRU		0x200	/* the launcher's PKRU must survive every RUN */
+#define F_CR2		0x400	/* the launcher's page faults never show as the guest's CR2 */
+
+/* F_CR2: the launcher faults in one page of this many bytes before each run. */
+#define TOUCH_SIZE	((size_t)4 << 20)
 
 struct guest {
 	const char *id;		/* LGTEST name, and lgtest.name= for the guest */
@@ -223,6 +231,10 @@ static const struct guest guests[] = {
 	G("traps", "traps", NULL, POWEROFF, NULL, 0, NULL),
 	G("privileged", "privileged", NULL, POWEROFF, NULL, 0, NULL),
 	G("selectors", "selectors", NULL, POWEROFF, NULL, 0, NULL),
+	/* A launcher's LDT must not be the guest's: its selectors raise #GP. */
+	G("selectors.ldt", "selectors", NULL, POWEROFF, NULL, F_LDT, NULL),
+	G("pkru", "pkru", NULL, POWEROFF, NULL, F_PKRU, NULL),
+	G("flood.cr2", "flood", NULL, POWEROFF, NULL, F_CR2, NULL),
 	G("noncanon", "noncanon", NULL, POWEROFF, NULL, 0, NULL),
 	G("user", "user", NULL, POWEROFF, NULL, 0, NULL),
 	G("user.smap", "user", "case=smap", POWEROFF, NULL, 0, NULL),
@@ -300,6 +312,14 @@ struct child {
 	unsigned long long time_n, time_ns;
 	/* F_FPU: how many runs found our registers changed. */
 	unsigned int fpu_runs, fpu_clobbered;
+	/* F_PKRU: ours, and how many runs changed it. */
+	int pku;
+	uint32_t pkru;
+	unsigned int pkru_runs, pkru_changed;
+	/* F_CR2: pages we fault in before each run; runs whose CR2 was one. */
+	char *touch;
+	unsigned int cr2_runs, cr2_leaked;
+	unsigned long long cr2_seen;
 };
 
 static void guest_line(struct child *c)
@@ -486,6 +506,67 @@ static long run_fpu_checked(struct child *c)
 	return 0;
 }
 
+/* Protection keys usable here: the CPU has them and the kernel turned them on. */
+static int host_pku(void)
+{
+	unsigned int a = 7, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return (int)((c >> 4) & 1);	/* OSPKE */
+}
+
+static uint32_t rdpkru(void)
+{
+	uint32_t eax, edx;
+
+	__asm__ volatile("rdpkru" : "=a"(eax), "=d"(edx) : "c"(0));
+	return eax;
+}
+
+/* F_LDT: one 32-bit data segment in our LDT, selector 0x7. */
+static int ldt_install(void)
+{
+	struct user_desc d = { .entry_number = 0, .limit = 0xfffff, .seg_32bit = 1,
+			       .limit_in_pages = 1, .useable = 1 };
+
+	return (int)syscall(SYS_modify_ldt, 1, &d, sizeof(d));
+}
+
+/* F_LDT: load our LDT selector; without our LDT this is a SIGSEGV. */
+static void ldt_use(void)
+{
+	__asm__ volatile("mov %0, %%es\n\tmov %1, %%es" : : "r"(0x7), "r"(0));
+}
+
+/* Around every RUN: F_PKRU and F_CR2's checks. */
+static long run_checked(struct child *c)
+{
+	const struct guest *g = c->g;
+	struct lguest_regs regs;
+	long ret;
+
+	if (c->touch) {
+		/* A fresh page each run: its address is this CPU's CR2 now. */
+		c->touch[(size_t)(c->cr2_runs % (TOUCH_SIZE / 4096)) * 4096] = 1;
+	}
+	ret = (g->flags & F_FPU) ? run_fpu_checked(c) : ioctl(c->fd, LGUEST_RUN, 0);
+	if (c->pku) {
+		c->pkru_runs++;
+		if (rdpkru() != c->pkru)
+			c->pkru_changed++;
+	}
+	if (c->touch && !ioctl(c->fd, LGUEST_GET_REGS, &regs)) {
+		uintptr_t a = (uintptr_t)regs.cr2, t = (uintptr_t)c->touch;
+
+		c->cr2_runs++;
+		if (a >= t && a < t + TOUCH_SIZE) {
+			c->cr2_leaked++;
+			c->cr2_seen = regs.cr2;
+		}
+	}
+	return ret;
+}
+
 static int load(struct child *c, struct lguest_regs *regs)
 {
 	const struct guest *g = c->g;
@@ -595,6 +676,23 @@ static int child_main(const struct guest *g)
 	if (load(&c, &regs))
 		return 1;
 
+	if ((g->flags & F_LDT) && ldt_install()) {
+		result(g, 0, "has an LDT", "modify_ldt: %s", strerror(errno));
+		return 1;
+	}
+	if (g->flags & F_CR2) {
+		c.touch = mmap(NULL, TOUCH_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (c.touch == MAP_FAILED) {
+			result(g, 0, "starts", "mmap: %s", strerror(errno));
+			return 1;
+		}
+		/* One fault per 4 KiB page, not one per huge page. */
+		madvise(c.touch, TOUCH_SIZE, MADV_NOHUGEPAGE);
+	}
+	c.pku = (g->flags & F_PKRU) && host_pku();
+	if (c.pku)
+		c.pkru = rdpkru();
 	c.fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
 	init.mem_uaddr = (uintptr_t)c.mem.base;
 	if (g->flags & (F_MMIO | F_MMIO_RANGE)) {
@@ -649,7 +747,7 @@ static int child_main(const struct guest *g)
 	}
 
 	for (;;) {
-		ret = (g->flags & F_FPU) ? run_fpu_checked(&c) : ioctl(c.fd, LGUEST_RUN, 0);
+		ret = run_checked(&c);
 		if (ret) {
 			if (errno == EINTR)
 				continue;
@@ -756,6 +854,22 @@ static int child_main(const struct guest *g)
 		       "changed after %u of %u runs", c.fpu_clobbered, c.fpu_runs);
 	if (g->flags & F_REGS)
 		check_regs(&c);
+	if (g->flags & F_LDT) {
+		ldt_use();	/* a SIGSEGV here fails the test: "the launcher child died" */
+		result(g, 1, "the launcher's LDT still works after the guest", "-");
+	}
+	if ((g->flags & F_PKRU) && !c.pku)
+		printf("    %s| no protection keys on this host: PKRU not checked\n", g->id);
+	else if (g->flags & F_PKRU)
+		result(g, c.pkru_runs > 1 && !c.pkru_changed,
+		       "the launcher's PKRU survives LGUEST_RUN",
+		       "changed after %u of %u runs (was %#x, now %#x)", c.pkru_changed,
+		       c.pkru_runs, c.pkru, rdpkru());
+	if (g->flags & F_CR2)
+		result(g, c.cr2_runs > 1 && !c.cr2_leaked,
+		       "the guest's CR2 never holds the launcher's fault address",
+		       "%u of %u runs ended with CR2 in the launcher's pages (%#llx)",
+		       c.cr2_leaked, c.cr2_runs, c.cr2_seen);
 	if (g->flags & F_TIME) {
 		double want = (double)c.time_n * (double)c.time_ns / 1e9;
 		double took = c.time_end - c.time_begin;
