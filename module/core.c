@@ -116,6 +116,15 @@ static int __init lg_init(void)
 		return -ENODEV;
 	}
 #endif
+	/*
+	 * The hypercall is int $0x80 in our IDT.  A device interrupt on that
+	 * vector would arrive as a hypercall: only a kernel that keeps 0x80
+	 * for its own int $0x80 entry (IA32 emulation) never hands it out.
+	 */
+	if (!IS_ENABLED(CONFIG_IA32_EMULATION)) {
+		pr_err("lguest: needs a host kernel with CONFIG_IA32_EMULATION (vector 0x80 reserved)\n");
+		return -ENODEV;
+	}
 
 	err = lg_setup_switcher();
 	if (err)

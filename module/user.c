@@ -10,26 +10,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <asm/tlbflush.h>
 #include "lg.h"
-
-/*
- * While any guest exists, CPUs that ran one have global pages off
- * (run.c); when the last guest goes, give them back.
- */
-static atomic_t lg_nr_guests = ATOMIC_INIT(0);
-
-static void lg_pge_on(void *unused)
-{
-	if (boot_cpu_has(X86_FEATURE_PGE))
-		cr4_set_bits_irqsoff(X86_CR4_PGE);
-}
-
-static void lg_guest_gone(void)
-{
-	if (atomic_dec_and_test(&lg_nr_guests))
-		on_each_cpu(lg_pge_on, NULL, 1);
-}
 
 static bool all_zero(const void *p, size_t len)
 {
@@ -119,7 +100,6 @@ static long lg_init(struct lguest *lg, struct lguest_init __user *uarg)
 	lg->mm = current->mm;
 	/* Publish the guest to lockless LGUEST_IRQ callers. */
 	smp_store_release(&lg->initialised, true);
-	atomic_inc(&lg_nr_guests);
 	return 0;
 }
 
@@ -305,7 +285,6 @@ int lg_release(struct inode *inode, struct file *file)
 	if (lg->initialised) {
 		lg_vcpu_free(lg);
 		mmdrop(lg->mm);
-		lg_guest_gone();
 	}
 	free_page((unsigned long)lg->run);
 	kfree(lg);
