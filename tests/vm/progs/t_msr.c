@@ -3,8 +3,8 @@
  * The host state a world switch changes and must put back exactly, read
  * through /dev/cpu/N/msr on the CPU the guest ran on: before, then after
  * a guest that makes hypercalls and MMIO accesses to its poweroff and one
- * that a signal interrupts while it spins.  lg.ko points LSTAR at the
- * Switcher and (on Intel) SYSENTER_CS at 0 while a guest runs, and loads
+ * that a signal interrupts while it spins.  lg.ko points LSTAR and CSTAR
+ * at the Switcher and SYSENTER_CS at 0 while a guest runs, and loads
  * the guest's FS and GS bases; if any of them leaked back, the host's
  * next system call would go astray, or this process would lose its TLS.
  */
@@ -29,6 +29,7 @@ static const struct {
 	{ 0xc0000080, "EFER" },
 	{ 0xc0000081, "STAR" },
 	{ 0xc0000082, "LSTAR" },
+	{ 0xc0000083, "CSTAR" },
 	{ 0xc0000084, "SFMASK" },
 	{ 0x00000174, "SYSENTER_CS" },
 	{ 0xc0000100, "FS_BASE" },
