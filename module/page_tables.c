@@ -534,17 +534,34 @@ static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sfla
  * 4 KiB leaves (one table per 2 MiB: a Linux guest maps its RAM in the
  * direct map and again in its processes), plus 512 for the levels above
  * and for sparse mappings.  In memory that is 1/32 of the guest's plus
- * 2 MiB: 6 MiB for a 128 MiB guest, 2 GiB for the largest (64 GiB).  A
- * guest that aliases its memory over more address space than that, in
- * ids it never flushes, reaches the cap; every shadow is then emptied,
- * as a TLB may forget anything at any time, and the guest faults back in
- * what it uses.
+ * 2 MiB: 6 MiB for a 128 MiB guest, 2 GiB for the largest (64 GiB); KVM's
+ * default is 1/50 (KVM_PERMILLE_MMU_PAGES).  A guest that aliases its
+ * memory over more address space than that, in ids it never flushes,
+ * reaches the cap; the other ids' shadows are then emptied, and the
+ * current one's if need be, as a TLB may forget anything at any time,
+ * and the guest faults back in what it uses.
  */
 #define SHADOW_SLACK	512
 
 static u64 shadow_cap(struct lguest *lg)
 {
 	return LG_NR_ASIDS * 2 * (lg->mem_size >> PMD_SHIFT) + SHADOW_SLACK;
+}
+
+/*
+ * At the cap: forget the other ids' translations, all of them, and if
+ * that is not enough the current id's too.  The guest's working set is
+ * usually in the id it runs on.
+ */
+static void shadow_reclaim(struct lguest *lg)
+{
+	unsigned int i;
+
+	for (i = 0; i < LG_NR_ASIDS; i++)
+		if (i != lg->asid)
+			flush_asid(lg, i, false);
+	if (lg->shadow_tables + 3 > shadow_cap(lg))
+		flush_asid(lg, lg->asid, false);
 }
 
 /* The current shadow's page table for @va, made if need be; NULL: no memory. */
@@ -605,7 +622,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 
 	/* Down the shadow, making tables as needed; a TLB may forget. */
 	if (lg->shadow_tables + 3 > shadow_cap(lg))
-		lg_pt_flush_all(lg);
+		shadow_reclaim(lg);
 	table = shadow_pt(lg, va);
 	if (!table) {
 		lg_pt_flush_all(lg);
