@@ -215,7 +215,8 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib
 	-fno-asynchronous-unwind-tables -fcf-protection=none -fno-builtin \
 	-fno-tree-loop-distribute-patterns -Iinclude/uapi -Itests/guests
 GUEST_RT_SRCS := $(wildcard tests/guests/rt/*.c tests/guests/rt/*.S)
-GUEST_RT_HDRS := $(wildcard tests/guests/rt/*.h tests/guests/*.h) include/uapi/linux/lguest.h
+GUEST_RT_HDRS := $(wildcard tests/guests/rt/*.h tests/guests/*.h) include/uapi/linux/lguest.h \
+	switcher/switcher.h
 GUEST_RT_OBJS := $(patsubst tests/guests/rt/%,$(BUILD)/vm/guests/rt/%.o,$(GUEST_RT_SRCS))
 GUESTS := $(patsubst tests/guests/%.c,$(BUILD)/vm/guests/%.elf,$(wildcard tests/guests/*.c))
 guest_regs = $(if $(filter fpu,$(1)),-mxsave,-mgeneral-regs-only)

@@ -46,7 +46,7 @@ static void update_fast_path(struct lguest *lg)
 	u64 frame = (lg->kernel_stack & ~15ULL) - sizeof(struct lguest_event_frame), gfn;
 	struct page *page;
 
-	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = 0;
+	lg->state_page->fast_frame_alias = 0;
 	set_alias(lg, SW_STACK_OFF, NULL);
 	if (!lg->kernel_stack || !lg->data_gpa || !boot_cpu_has(X86_FEATURE_FSGSBASE))
 		return;
@@ -58,8 +58,8 @@ static void update_fast_path(struct lguest *lg)
 	if (!page)
 		return;
 	set_alias(lg, SW_STACK_OFF, page);
-	STATE(lg, SP_FAST_FRAME_VA, u64) = frame;
-	STATE(lg, SP_FAST_FRAME_ALIAS, u64) = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
+	lg->state_page->fast_frame_va = frame;
+	lg->state_page->fast_frame_alias = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
 }
 
 static const u8 lg_empty_ring[LGUEST_RING_SIZE] = {
@@ -96,7 +96,7 @@ static bool do_queueable(struct lguest *lg, u64 nr, u64 arg0, u64 arg1)
 		lg->regs.cr3 = arg0;
 		lg_pt_switch(lg, arg1 & ~LGUEST_PGTABLE_NOFLUSH,
 			     !(arg1 & LGUEST_PGTABLE_NOFLUSH));
-		STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
+		lg->host_page->guest_cr3 = lg_pt_root(lg);
 		return true;
 	case LHCALL_SET_STACK:
 		if (!lg_canonical(arg0)) {
@@ -191,7 +191,7 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 	lg->data_gpa = data_gpa;
 	lg->tsc_khz = lg_guest_tsc_khz();
 	lg->event_entry = entry;
-	STATE(lg, SP_EVENT_ENTRY, u64) = entry;
+	lg->state_page->event_entry = entry;
 	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
 	    copy_to_user(lgdata(lg)->ring_status, lg_empty_ring, LGUEST_RING_SIZE) ||
 	    put_user(lg->tsc_khz, &lgdata(lg)->tsc_khz) ||

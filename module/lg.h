@@ -68,9 +68,9 @@ struct lguest {
 	u64 id;
 
 	/* This vCPU's Switcher pages (switcher.h), by their kernel address. */
-	void *regs_page;
-	void *state_page;
-	void *host_page;
+	struct lg_regs_page *regs_page;
+	struct lg_state_page *state_page;
+	struct lg_host_page *host_page;
 	/* Roots: the guest's shadow, and the host's way into the hole. */
 	struct lg_shadow {
 		unsigned long *root;
@@ -126,15 +126,12 @@ int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len);
 int lg_mmio_exit(struct lguest *lg, u64 gpa);
 void lg_mmio_complete(struct lguest *lg);
 
-/* The Switcher's pages, by offset (switcher.h), as the host sees them. */
+/* An address in the hole, where the Switcher's pages are (switcher.h). */
 #define SW_ADDR(off)		(lg_switcher_va + (off))
-#define STATE(lg, off, type)	(*(type *)((lg)->state_page + (off)))
-#define HOST(lg, off, type)	(*(type *)((lg)->host_page + (off)))
-#define REGS(lg, off, type)	(*(type *)((lg)->regs_page + (off)))
 
 static inline struct lg_frame *lg_frame(struct lguest *lg)
 {
-	return lg->regs_page + RP_FRAME;
+	return &lg->regs_page->frame;
 }
 
 static inline bool lg_canonical(u64 addr)

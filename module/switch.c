@@ -63,8 +63,8 @@ int lg_vcpu_init(struct lguest *lg)
 	BUILD_BUG_ON(offsetof(struct lguest_data, kernel_gs) != LD_KERNEL_GS);
 	BUILD_BUG_ON(offsetof(struct lguest_data, user_gs) != LD_USER_GS);
 
+	struct lg_state_page *sp;
 	struct x86_hw_tss *tss;
-	struct desc_ptr *dp;
 	int err;
 
 	lg->id = atomic64_inc_return(&ids);
@@ -81,32 +81,30 @@ int lg_vcpu_init(struct lguest *lg)
 	if (err)
 		return err;
 
-	memcpy(lg->state_page + SP_GDT, lg_gdt, sizeof(lg_gdt));
-	tss = lg->state_page + SP_TSS;
-	set_tssldt_descriptor(lg->state_page + SP_GDT + SW_TSS, SW_ADDR(SW_STATE_OFF + SP_TSS),
-			      DESC_TSS, sizeof(*tss) - 1);
+	sp = lg->state_page;
+	memcpy(sp->gdt, lg_gdt, sizeof(lg_gdt));
+	tss = &sp->tss;
+	set_tssldt_descriptor(&sp->gdt[SW_TSS / 8], SW_ADDR(SW_STATE_OFF + SP_TSS), DESC_TSS,
+			      sizeof(*tss) - 1);
 	tss->sp0 = SW_ADDR(SW_REGS_OFF + PAGE_SIZE);
 	tss->ist[0] = SW_ADDR(SW_REGS_OFF + RP_NMI_STACK_TOP);
 	tss->ist[1] = SW_ADDR(SW_REGS_OFF + RP_DF_STACK_TOP);
 	tss->ist[2] = SW_ADDR(SW_REGS_OFF + RP_MC_STACK_TOP);
+	tss->ist[3] = SW_ADDR(SW_REGS_OFF + RP_DB_STACK_TOP);
 	/* No I/O bitmap: every port is refused to rings 1 and 3. */
 	tss->io_bitmap_base = sizeof(*tss);
 
-	dp = lg->state_page + SP_GDT_DESC;
-	dp->size = SW_GDT_ENTRIES * 8 - 1;
-	dp->address = SW_ADDR(SW_STATE_OFF + SP_GDT);
-	dp = lg->state_page + SP_IDT_DESC;
-	dp->size = 256 * 16 - 1;
-	dp->address = SW_ADDR(SW_IDT_OFF);
-	STATE(lg, SP_TRANS_CR3, u64) = __pa(lg->trans_root);
-	STATE(lg, SP_GUEST_CR3, u64) = lg_pt_root(lg);
-	STATE(lg, SP_SW_LSTAR, u64) = SW_ADDR(lg_sw_syscall - lg_switcher_start);
-	tss->ist[3] = SW_ADDR(SW_REGS_OFF + RP_DB_STACK_TOP);
-	STATE(lg, SP_EXIT_RSP, u64) = SW_ADDR(SW_REGS_OFF + RP_FRAME +
-					     offsetof(struct lg_frame, trapnum));
+	sp->gdt_desc.d.size = sizeof(sp->gdt) - 1;
+	sp->gdt_desc.d.address = SW_ADDR(SW_STATE_OFF + SP_GDT);
+	sp->idt_desc.d.size = 256 * sizeof(gate_desc) - 1;
+	sp->idt_desc.d.address = SW_ADDR(SW_IDT_OFF);
+	sp->trans_cr3 = __pa(lg->trans_root);
+	sp->exit_rsp = SW_ADDR(SW_REGS_OFF + RP_FRAME + LGF_TRAPNUM);
+	sp->sw_lstar = SW_ADDR(lg_sw_syscall - lg_switcher_start);
 	/* What Linux does on every return to user mode, before guest code runs. */
 	if (lg_clear_cpu_buffers())
-		STATE(lg, SP_VERW_SEL, u16) = SW_DS;
+		sp->verw_sel = SW_DS;
+	lg->host_page->guest_cr3 = lg_pt_root(lg);
 	return 0;
 }
 
@@ -166,7 +164,10 @@ static bool lg_user_shstk(void)
 /* One trip into the guest and back: interrupts off all the way. */
 void lg_switch(struct lguest *lg)
 {
-	struct lg_frame *f = lg_frame(lg);
+	struct lg_regs_page *rp = lg->regs_page;
+	struct lg_state_page *sp = lg->state_page;
+	struct lg_host_page *hp = lg->host_page;
+	struct lg_frame *f = &rp->frame;
 	struct lguest_regs *r = &lg->regs;
 	u64 host_fs, host_lstar, host_cstar, host_cr3, host_sysenter_cs, host_u_cet = 0;
 	bool host_dr7 = false, pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
@@ -196,9 +197,9 @@ void lg_switch(struct lguest *lg)
 		f->rflags |= X86_EFLAGS_AC;
 	f->cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
 	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
-	REGS(lg, RP_FS_BASE, u64) = r->fs_base;
-	REGS(lg, RP_GS_BASE, u64) = r->gs_base;
-	REGS(lg, RP_CR2, u64) = r->cr2;
+	rp->fs_base = r->fs_base;
+	rp->gs_base = r->gs_base;
+	rp->cr2 = r->cr2;
 
 	local_irq_disable();
 	/* The guest's FPU state must be in the registers, not just saved. */
@@ -210,26 +211,26 @@ void lg_switch(struct lguest *lg)
 	 * CR4 stays exactly as Linux believes it is.
 	 */
 	cr4 = __read_cr4();
-	HOST(lg, HP_CR4, u64) = cr4;
-	HOST(lg, HP_GUEST_CR4, u64) = cr4 & ~(X86_CR4_PGE | X86_CR4_PKE);
+	hp->cr4 = cr4;
+	hp->guest_cr4 = cr4 & ~(X86_CR4_PGE | X86_CR4_PKE);
 
 	host_cr3 = __native_read_cr3();
 	if (cr4 & X86_CR4_PCIDE)
 		host_cr3 |= X86_CR3_PCID_NOFLUSH;
-	native_store_gdt(lg->host_page + HP_GDT_DESC);
-	store_idt(lg->host_page + HP_IDT_DESC);
-	HOST(lg, HP_GDT_RW_DESC, u16) = HOST(lg, HP_GDT_DESC, u16);
-	HOST(lg, HP_GDT_RW_DESC + 2, u64) = (u64)get_cpu_gdt_rw(smp_processor_id());
-	HOST(lg, HP_TR, u16) = GDT_ENTRY_TSS * 8;
-	savesegment(ds, HOST(lg, HP_DS, u16));
-	savesegment(es, HOST(lg, HP_ES, u16));
-	savesegment(fs, HOST(lg, HP_FS, u16));
-	savesegment(gs, HOST(lg, HP_GS, u16));
-	rdmsrl(MSR_GS_BASE, HOST(lg, HP_GS_BASE, u64));
+	native_store_gdt(&hp->gdt_desc.d);
+	store_idt(&hp->idt_desc.d);
+	hp->gdt_rw_desc.d.size = hp->gdt_desc.d.size;
+	hp->gdt_rw_desc.d.address = (unsigned long)get_cpu_gdt_rw(smp_processor_id());
+	hp->tr = GDT_ENTRY_TSS * 8;
+	savesegment(ds, hp->ds);
+	savesegment(es, hp->es);
+	savesegment(fs, hp->fs);
+	savesegment(gs, hp->gs);
+	rdmsrl(MSR_GS_BASE, hp->gs_base);
 	/* The Switcher loads the guest's FS base (after its null selector). */
 	rdmsrl(MSR_FS_BASE, host_fs);
 	rdmsrl(MSR_LSTAR, host_lstar);
-	wrmsrl(MSR_LSTAR, STATE(lg, SP_SW_LSTAR, u64));
+	wrmsrl(MSR_LSTAR, sp->sw_lstar);
 	rdmsrl(MSR_CSTAR, host_cstar);
 	wrmsrl(MSR_CSTAR, SW_ADDR(lg_sw_cstar - lg_switcher_start));
 	/*
@@ -281,9 +282,9 @@ void lg_switch(struct lguest *lg)
 		indirect_branch_prediction_barrier();
 		this_cpu_write(lg_last_guest, lg->id);
 	}
-	STATE(lg, SP_NMI_SEEN, u64) = 0;
+	sp->nmi_seen = 0;
 	/* Our last LTR marked our TSS busy; LTR wants it available. */
-	STATE(lg, SP_GDT + SW_TSS + 5, u8) &= ~2;
+	((struct ldttss_desc *)&sp->gdt[SW_TSS / 8])->type = DESC_TSS;
 
 	native_write_cr3(__pa(lg->trans_root));
 	enter();
@@ -314,14 +315,14 @@ void lg_switch(struct lguest *lg)
 	}
 	wrmsrl(MSR_FS_BASE, host_fs);
 
-	seen = STATE(lg, SP_NMI_SEEN, u64);
+	seen = sp->nmi_seen;
 	/*
 	 * An NMI or #MC in lg_sw_enter, still on the host's stack, left the
 	 * host's RSP and RBX in its IST frame, in the regs page the guest
 	 * reads; such an entry always aborts, so wipe them before the next.
 	 */
 	if (seen)
-		memset(lg->regs_page, 0, RP_MC_STACK_TOP);
+		memset(rp, 0, offsetof(struct lg_regs_page, cr2));
 	if (seen & 1)
 		replay_vector(X86_TRAP_NMI);
 	if (seen & 2)
@@ -339,10 +340,10 @@ void lg_switch(struct lguest *lg)
 	r->rip = f->rip;
 	r->rsp = f->rsp;
 	r->rflags = f->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
-	r->fs_base = REGS(lg, RP_FS_BASE, u64);
-	r->gs_base = REGS(lg, RP_GS_BASE, u64);
+	r->fs_base = rp->fs_base;
+	r->gs_base = rp->gs_base;
 	/* CR2 is news only after a page fault; otherwise it is what we loaded. */
 	if (f->trapnum == X86_TRAP_PF)
-		r->cr2 = REGS(lg, RP_CR2, u64);
+		r->cr2 = rp->cr2;
 	lg->user_mode = (f->cs & 3) == 3;
 }

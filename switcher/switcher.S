@@ -102,7 +102,7 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	REGS + RP_GS_BASE + 4(%rip), %edx
 	wrmsr
 
-	mov	STATE + SP_GUEST_CR3(%rip), %rax
+	mov	HOST + HP_GUEST_CR3(%rip), %rax
 	mov	%rax, %cr3
 
 	lea	REGS + RP_FRAME(%rip), %rsp
@@ -132,7 +132,7 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	iretq
 	/* The frame still holds the guest's registers, untouched. */
 .Lenter_abort:
-	movq	$LG_TRAP_NONE, REGS + RP_FRAME + 15 * 8(%rip)
+	movq	$LG_TRAP_NONE, REGS + RP_FRAME + LGF_TRAPNUM(%rip)
 	jmp	.Lregs_saved
 
 /*
@@ -191,10 +191,10 @@ lg_sw_common:
 	 * available: clear the bit through the GDT's writable alias (the
 	 * GDT the host runs on is a read-only mapping), then load it.
 	 */
-	mov	HOST + HP_GDT_RW_DESC + 2(%rip), %rax
+	mov	HOST + HP_GDT_RW_BASE(%rip), %rax
 	movzwl	HOST + HP_TR(%rip), %ecx
 	andl	$~7, %ecx
-	andb	$~2, 5(%rax, %rcx)
+	andb	$~2, DESC_TYPE_BYTE(%rax, %rcx)
 	lgdt	HOST + HP_GDT_RW_DESC(%rip)
 	ltr	%cx
 	lgdt	HOST + HP_GDT_DESC(%rip)
@@ -254,7 +254,7 @@ lg_sw_common:
 	 * stack; in ring 0 this only costs the dying guest its RAX.
 	 */
 	mov	%cr0, %rax
-	lea	REGS + RP_FRAME + 17 * 8(%rip), %rsp
+	lea	REGS + RP_FRAME + LGF_RIP(%rip), %rsp
 	push	$0
 	push	$LG_TRAP_BAD
 	jmp	lg_sw_common
@@ -268,10 +268,10 @@ lg_sw_common:
 	push	%rax
 	.irp n, 5, 4, 3, 2, 1
 	mov	\n * 8(%rsp), %rax
-	mov	%rax, REGS + RP_FRAME + (16 + \n) * 8(%rip)
+	mov	%rax, REGS + RP_FRAME + LGF_RIP + (\n - 1) * 8(%rip)
 	.endr
 	pop	%rax
-	lea	REGS + RP_FRAME + 17 * 8(%rip), %rsp
+	lea	REGS + RP_FRAME + LGF_RIP(%rip), %rsp
 	push	$0
 	push	$\vec
 	jmp	lg_sw_common
@@ -423,7 +423,7 @@ SYM_INNER_LABEL(lg_sw_syscall, SYM_L_GLOBAL)
 SYM_INNER_LABEL(lg_sw_cstar, SYM_L_GLOBAL)
 	endbr64
 	mov	%cr0, %rax		/* as .Lforeign_stack: ring 1 faults here */
-	lea	REGS + RP_FRAME + 17 * 8(%rip), %rsp
+	lea	REGS + RP_FRAME + LGF_RIP(%rip), %rsp
 	push	$0
 	push	$LG_TRAP_COMPAT
 	jmp	lg_sw_common

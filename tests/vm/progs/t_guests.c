@@ -234,7 +234,7 @@ static const struct guest guests[] = {
 	/* A launcher's LDT must not be the guest's: its selectors raise #GP. */
 	G("selectors.ldt", "selectors", NULL, POWEROFF, NULL, F_LDT, NULL),
 	G("pkru", "pkru", NULL, POWEROFF, NULL, F_PKRU, NULL),
-	G("flood.cr2", "flood", NULL, POWEROFF, NULL, F_CR2, NULL),
+	G("flood.cr2", "flood", "case=console", POWEROFF, NULL, F_CR2, NULL),
 	G("noncanon", "noncanon", NULL, POWEROFF, NULL, 0, NULL),
 	G("user", "user", NULL, POWEROFF, NULL, 0, NULL),
 	G("user.smap", "user", "case=smap", POWEROFF, NULL, 0, NULL),
