@@ -191,8 +191,9 @@ $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
 	rm -f $@ && mke2fs -q -t ext4 -d $(BUILD)/vm/guests/linux-root $@ 8M
 
 # The Linux guest's Debian user land (t_userland): busybox-static,
-# stress-ng and its libraries from the archive, our static battery and
-# hostile user space, and an init script, in an ext4 image
+# stress-ng, bash, coreutils and their libraries from the archive, our
+# static battery and hostile user space, the pipeline script, and an init
+# script, in an ext4 image
 # (tests/lib/mkrootfs.sh, .debs cached).  hostile also goes into the VM
 # host's /tests, to run natively for comparison.
 $(BUILD)/vm/guests/battery: tests/guests/linux/battery.c
@@ -202,9 +203,9 @@ $(BUILD)/vm/progs/hostile: tests/guests/linux/hostile.c
 	@mkdir -p $(BUILD)/vm/progs
 	$(CC) $(USER_CFLAGS) -static $< -o $@
 $(BUILD)/vm/progs/linux-userland.img: tests/lib/mkrootfs.sh tests/guests/linux/rootfs-init \
-		$(BUILD)/vm/guests/battery $(BUILD)/vm/progs/hostile
+		$(BUILD)/vm/guests/battery $(BUILD)/vm/progs/hostile tests/guests/linux/pipeline
 	tests/lib/mkrootfs.sh $@ tests/guests/linux/rootfs-init $(BUILD)/vm/guests/battery \
-		$(BUILD)/vm/progs/hostile
+		$(BUILD)/vm/progs/hostile tests/guests/linux/pipeline
 
 # Freestanding test guests (tests/guests/, docs/testing.md): one C file
 # each, linked with the runtime in tests/guests/rt/ into an lguest ELF

@@ -3,10 +3,15 @@
 # an ext4 image made with mke2fs -d from Debian packages and our programs.
 #
 #   /bin/busybox and its applets    busybox-static's .deb
-#   /usr/bin/stress-ng              stress-ng's .deb, plus every shared
-#   /lib/x86_64-linux-gnu/...       library it needs, found by walking the
-#   /lib64/ld-linux-x86-64.so.2     ELF NEEDED entries through the .debs
-#                                   of its dependency closure
+#   /usr/bin/stress-ng              stress-ng's .deb,
+#   /bin/bash                       bash's and
+#   /usr/local/bin/{tee,cat,head}   coreutils' (dynamically linked, so
+#                                   glibc picks its string functions by
+#                                   the CPU: AVX2 where it has it), plus
+#   /lib/x86_64-linux-gnu/...       every shared library they need, found
+#   /lib64/ld-linux-x86-64.so.2     by walking the ELF NEEDED entries
+#                                   through the .debs of their
+#                                   dependency closure
 #   /sbin/init                      INIT (a busybox sh script)
 #   /usr/libexec/lguest/PROG        our static test programs
 #
@@ -29,10 +34,11 @@ trap 'rm -rf "$stage"' EXIT
 pool=$stage/pool root=$stage/root
 mkdir -p "$pool" "$root"
 
-# The packages: busybox-static, and stress-ng with its Depends closure
-# (libraries only come from there; recommends and the rest are left out).
+# The packages: busybox-static, and stress-ng, bash and coreutils with
+# their Depends closure (libraries only come from there; recommends and
+# the rest are left out).
 mapfile -t pkgs < <( { echo busybox-static; apt-cache depends --recurse --no-recommends \
-	--no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances stress-ng |
+	--no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances stress-ng bash coreutils |
 	grep -v -e '^ ' -e '^<'; } | sort -u)
 # Each .deb's URL and file name, as the archive's candidate version.
 mapfile -t uris < <(cd "$stage" && apt-get download --print-uris -qq "${pkgs[@]}")
@@ -61,11 +67,22 @@ for a in $("$pool/bin/busybox" --list-full); do
 	[ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
 done
 
-# stress-ng and, transitively, each library named by a NEEDED entry,
-# looked up in the pool's library directories (symlinks resolved).
+# stress-ng, bash, a few coreutils (beside busybox's applets of the same
+# names, which stay the default) and, transitively, each library named by
+# a NEEDED entry, looked up in the pool's library directories (symlinks
+# resolved).
+mkdir -p "$root/usr/local/bin"
 cp "$pool/usr/bin/stress-ng" "$root/usr/bin/stress-ng"
+cp "$pool/bin/bash" "$root/bin/bash"
+todo=("$root/usr/bin/stress-ng" "$root/bin/bash")
+for c in tee cat head; do
+	for d in bin usr/bin; do
+		[ -f "$pool/$d/$c" ] && cp "$pool/$d/$c" "$root/usr/local/bin/$c"
+	done
+	[ -f "$root/usr/local/bin/$c" ] || { log "error: coreutils has no $c"; exit 1; }
+	todo+=("$root/usr/local/bin/$c")
+done
 libdirs=("$pool/lib/x86_64-linux-gnu" "$pool/usr/lib/x86_64-linux-gnu")
-todo=("$root/usr/bin/stress-ng")
 while [ ${#todo[@]} -gt 0 ]; do
 	f=${todo[0]}
 	todo=("${todo[@]:1}")

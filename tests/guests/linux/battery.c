@@ -6,12 +6,14 @@
  * by t_userland as LGTEST lines.  Static, glibc, -pthread.
  *
  *   battery all             every check below, then "BATTERY DONE n"
+ *   battery vectors [S]     only the vector registers' check, for S seconds
  *   battery persist-write T write T to /data/persist and fsync it
  *   battery persist-check T /data/persist holds T
  *
  * "LGCLOCK n" lines (nine, 250 ms apart) carry CLOCK_MONOTONIC in ns:
  * t_userland compares their spacing with its own clock.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -19,11 +21,13 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -563,6 +567,388 @@ static void t_fpu(void)
 	      handler_fp);
 }
 
+
+/* ---- vector registers across switches, signals, faults, interrupts ---- */
+
+/*
+ * Every register of each width the CPU and XCR0 offer, filled with a
+ * pattern of its own per process and per round, must hold it across
+ * what makes the kernel save and restore it: a sched_yield, a blocking
+ * pipe read (the processes form a ring of pipes), a signal whose handler
+ * fills the registers with other values, a page fault on a fresh page,
+ * and a spin long enough for timer interrupts and preemption.  Fill,
+ * event and check are one asm statement, so no compiled code touches
+ * the registers in between.
+ */
+enum { V_XMM, V_YMM, V_ZMM, V_NWIDTH };
+
+static const char *const vname[V_NWIDTH] = { "xmm0-15", "ymm0-15", "zmm0-31 and k0-7" };
+static const unsigned int vreg[V_NWIDTH] = { 16, 16, 40 };	/* registers */
+static const unsigned int vlen[V_NWIDTH] = { 16, 32, 64 };	/* bytes each (k: 8) */
+
+#define VBUF	(32 * 64 + 8 * 8)	/* the largest: zmm0-31, k0-7 */
+
+/* The event between fill and check; offsets are used by VSTEP below. */
+struct vstep {
+	long nr1, a1, a2, a3;	/* 0: a system call */
+	long nr2, b1, b2, b3;	/* 32: another */
+	char *touch;		/* 64: a byte to increment, or NULL */
+	long spin;		/* 72: turns of an empty loop, >= 1 */
+	long r1, r2;		/* 80: the calls' results */
+};
+_Static_assert(offsetof(struct vstep, touch) == 64 && offsetof(struct vstep, r2) == 88,
+	       "VSTEP's offsets");
+
+#define VSTEP								\
+	"mov 0(%[s]), %%rax\n\t mov 8(%[s]), %%rdi\n\t"			\
+	"mov 16(%[s]), %%rsi\n\t mov 24(%[s]), %%rdx\n\t"		\
+	"syscall\n\t mov %%rax, 80(%[s])\n\t"				\
+	"mov 32(%[s]), %%rax\n\t mov 40(%[s]), %%rdi\n\t"		\
+	"mov 48(%[s]), %%rsi\n\t mov 56(%[s]), %%rdx\n\t"		\
+	"syscall\n\t mov %%rax, 88(%[s])\n\t"				\
+	"mov 64(%[s]), %%rax\n\t test %%rax, %%rax\n\t jz 1f\n\t"	\
+	"incb (%%rax)\n"						\
+	"1:\t mov 72(%[s]), %%r8\n"					\
+	"2:\t dec %%r8\n\t jnz 2b\n\t"
+
+#define R8(m, a)	m(a, 0) m(a, 1) m(a, 2) m(a, 3) m(a, 4) m(a, 5) m(a, 6) m(a, 7)
+#define R16(m, a)	R8(m, a) m(a, 8) m(a, 9) m(a, 10) m(a, 11) m(a, 12) m(a, 13) \
+			m(a, 14) m(a, 15)
+#define R32(m, a)	R16(m, a) m(a, 16) m(a, 17) m(a, 18) m(a, 19) m(a, 20) m(a, 21) \
+			m(a, 22) m(a, 23) m(a, 24) m(a, 25) m(a, 26) m(a, 27) m(a, 28) \
+			m(a, 29) m(a, 30) m(a, 31)
+#define XLD(p, n)	"movdqu " #n "*16(%[" #p "]), %%xmm" #n "\n\t"
+#define XST(p, n)	"movdqu %%xmm" #n ", " #n "*16(%[" #p "])\n\t"
+#define YLD(p, n)	"vmovdqu " #n "*32(%[" #p "]), %%ymm" #n "\n\t"
+#define YST(p, n)	"vmovdqu %%ymm" #n ", " #n "*32(%[" #p "])\n\t"
+#define ZLD(p, n)	"vmovdqu64 " #n "*64(%[" #p "]), %%zmm" #n "\n\t"
+#define ZST(p, n)	"vmovdqu64 %%zmm" #n ", " #n "*64(%[" #p "])\n\t"
+#define KLD(p, n)	"kmovq 2048+" #n "*8(%[" #p "]), %%k" #n "\n\t"
+#define KST(p, n)	"kmovq %%k" #n ", 2048+" #n "*8(%[" #p "])\n\t"
+
+#define VCLOBBER16	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", \
+			"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+#define VCLOBBER32	VCLOBBER16, "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", \
+			"xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", \
+			"xmm29", "xmm30", "xmm31", "k0", "k1", "k2", "k3", "k4", "k5", \
+			"k6", "k7"
+#define VCLOBBER	"rax", "rcx", "rdx", "rsi", "rdi", "r8", "r11", "memory", "cc"
+
+static void vround_xmm(const void *in, void *out, struct vstep *s)
+{
+	__asm__ volatile(R16(XLD, in) VSTEP R16(XST, out)
+			 : : [in] "r" (in), [out] "r" (out), [s] "r" (s)
+			 : VCLOBBER, VCLOBBER16);
+}
+
+__attribute__((target("avx")))
+static void vround_ymm(const void *in, void *out, struct vstep *s)
+{
+	__asm__ volatile(R16(YLD, in) VSTEP R16(YST, out) "vzeroupper\n\t"
+			 : : [in] "r" (in), [out] "r" (out), [s] "r" (s)
+			 : VCLOBBER, VCLOBBER16);
+}
+
+__attribute__((target("avx512f,avx512bw")))
+static void vround_zmm(const void *in, void *out, struct vstep *s)
+{
+	__asm__ volatile(R32(ZLD, in) R8(KLD, in) VSTEP R32(ZST, out) R8(KST, out)
+			 "vzeroupper\n\t"
+			 : : [in] "r" (in), [out] "r" (out), [s] "r" (s)
+			 : VCLOBBER, VCLOBBER32);
+}
+
+/* The signal handler's own values, in every register of the widest kind. */
+static int vwidest;
+static volatile sig_atomic_t vsignals;
+static uint8_t vjunk[VBUF] __attribute__((aligned(64)));
+
+__attribute__((target("avx512f,avx512bw")))
+static void vclobber_zmm(void)
+{
+	__asm__ volatile(R32(ZLD, in) R8(KLD, in) "vzeroupper\n\t"
+			 : : [in] "r" (vjunk) : "memory", VCLOBBER32);
+}
+
+__attribute__((target("avx")))
+static void vclobber_ymm(void)
+{
+	__asm__ volatile(R16(YLD, in) : : [in] "r" (vjunk) : "memory", VCLOBBER16);
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	if (vwidest == V_ZMM)
+		vclobber_zmm();
+	else if (vwidest == V_YMM)
+		vclobber_ymm();
+	else
+		__asm__ volatile(R16(XLD, in) : : [in] "r" (vjunk) : "memory", VCLOBBER16);
+	vsignals++;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ULL;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2e72a5ULL;
+	return x ^ (x >> 33);
+}
+
+/* The widest registers this CPU and XCR0 give user space. */
+static int vwidth_max(void)
+{
+	unsigned int a, b, c, d;
+	uint32_t lo, hi;
+	uint64_t xcr0;
+
+	__cpuid(1, a, b, c, d);
+	if (!(c & (1u << 27)) || !(c & (1u << 28)))	/* OSXSAVE, AVX */
+		return V_XMM;
+	__asm__ volatile("xgetbv" : "=a" (lo), "=d" (hi) : "c" (0));
+	xcr0 = (uint64_t)hi << 32 | lo;
+	if ((xcr0 & 0x6) != 0x6)
+		return V_XMM;
+	__cpuid_count(7, 0, a, b, c, d);
+	/* AVX512F and AVX512BW (kmovq), opmask and both zmm components */
+	if ((b & (1u << 16)) && (b & (1u << 30)) && (xcr0 & 0xe6) == 0xe6)
+		return V_ZMM;
+	return V_YMM;
+}
+
+struct vresult {
+	int width;
+	long rounds, mode[5], regs, bad, upper_only, zeroed, signals;
+	long nivcsw, nvcsw, minflt;
+	char first[160];
+};
+
+#define VPROCS		6
+#define VMODES		5	/* yield, pipe, signal, fault, spin */
+#define VFAULT_PAGES	512
+
+/* One process: rounds of fill, event, check until the deadline. */
+static void vworker(int me, int width, uint64_t deadline, int rd, int wr, long spin,
+		    struct vresult *res)
+{
+	static uint8_t in[VBUF] __attribute__((aligned(64)));
+	static uint8_t out[VBUF] __attribute__((aligned(64)));
+	unsigned int nreg = vreg[width], len = vlen[width], page = VFAULT_PAGES;
+	struct sigaction sa = { .sa_handler = on_usr2 };
+	char *fresh = mmap(NULL, VFAULT_PAGES * 4096UL, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static char tok = 'v', got;
+	struct rusage ru;
+	pid_t self = getpid();
+
+	memset(res, 0, sizeof(*res));
+	res->width = width;
+	sigaction(SIGUSR2, &sa, NULL);
+	for (size_t i = 0; i < sizeof(vjunk); i++)
+		vjunk[i] = (uint8_t)(0xa5 ^ i ^ (unsigned int)self);
+	for (long r = 0; now_ns() < deadline; r++) {
+		struct vstep s = { .nr1 = SYS_getppid, .nr2 = SYS_getppid, .spin = 1 };
+		int mode = (int)(r % VMODES);
+
+		for (size_t i = 0; i < sizeof(in) / 8; i++) {
+			uint64_t v = mix64(((uint64_t)me << 56) ^ ((uint64_t)r << 20) ^ i);
+
+			memcpy(in + i * 8, &v, 8);
+		}
+		memset(out, 0, sizeof(out));
+		switch (mode) {
+		case 0:
+			s.nr1 = SYS_sched_yield;
+			break;
+		case 1:
+			s = (struct vstep){ .nr1 = SYS_write, .a1 = wr, .a2 = (long)&tok, .a3 = 1,
+					    .nr2 = SYS_read, .b1 = rd, .b2 = (long)&got, .b3 = 1,
+					    .spin = 1 };
+			break;
+		case 2:
+			s.nr1 = SYS_kill;
+			s.a1 = self;
+			s.a2 = SIGUSR2;
+			break;
+		case 3:
+			if (fresh == MAP_FAILED)
+				break;
+			if (page == VFAULT_PAGES) {
+				madvise(fresh, VFAULT_PAGES * 4096UL, MADV_DONTNEED);
+				page = 0;
+			}
+			s.touch = fresh + 4096UL * page++;
+			break;
+		default:
+			s.spin = spin;
+			break;
+		}
+		if (width == V_ZMM)
+			vround_zmm(in, out, &s);
+		else if (width == V_YMM)
+			vround_ymm(in, out, &s);
+		else
+			vround_xmm(in, out, &s);
+		res->rounds++;
+		res->mode[mode]++;
+		for (unsigned int k = 0; k < nreg; k++) {
+			unsigned int n = k < 32 ? len : 8, off = k < 32 ? k * len : 2048 + (k - 32) * 8;
+			int upper = n > 16 && !memcmp(in + off, out + off, 16);
+			int zero = 1;
+
+			res->regs++;
+			if (!memcmp(in + off, out + off, n))
+				continue;
+			for (unsigned int j = 0; j < n; j++)
+				zero &= out[off + j] == 0 || out[off + j] == in[off + j];
+			res->bad++;
+			res->upper_only += upper;
+			res->zeroed += zero;
+			if (!res->first[0]) {
+				uint64_t w, g;
+				unsigned int j = 0;
+
+				while (j + 8 < n && !memcmp(in + off + j, out + off + j, 8))
+					j += 8;
+				memcpy(&w, in + off + j, 8);
+				memcpy(&g, out + off + j, 8);
+				snprintf(res->first, sizeof(res->first),
+					 "%s%u bytes %u-%u after a %s: %#llx, want %#llx",
+					 k < 32 ? (width == V_XMM ? "xmm" : width == V_YMM ? "ymm" :
+						   "zmm") : "k", k < 32 ? k : k - 32, j, j + 7,
+					 (const char *const[]){ "sched_yield", "pipe read",
+								 "signal", "page fault", "spin" }[mode],
+					 (unsigned long long)g, (unsigned long long)w);
+			}
+		}
+	}
+	close(wr);
+	res->signals = vsignals;
+	getrusage(RUSAGE_SELF, &ru);
+	res->nivcsw = ru.ru_nivcsw;
+	res->nvcsw = ru.ru_nvcsw;
+	res->minflt = ru.ru_minflt;
+}
+
+/* Turns of VSTEP's empty loop in a millisecond, roughly. */
+static long vspin_per_ms(void)
+{
+	static uint8_t in[VBUF] __attribute__((aligned(64))), out[VBUF] __attribute__((aligned(64)));
+	struct vstep s = { .nr1 = SYS_getppid, .nr2 = SYS_getppid, .spin = 1000000 };
+	uint64_t t0 = now_ns(), ns;
+
+	vround_xmm(in, out, &s);
+	ns = now_ns() - t0;
+	return ns ? (long)(1000000ULL * 1000000ULL / ns) + 1 : 1000000;
+}
+
+static void t_vectors_for(unsigned int seconds)
+{
+	int widest = vwidth_max(), fds[VPROCS][2], res_pipe[2];
+	struct vresult sum[V_NWIDTH] = { 0 };
+	int procs[V_NWIDTH] = { 0 }, died = 0;
+	long spin = 5 * vspin_per_ms();
+	uint64_t deadline = now_ns() + seconds * 1000000000ULL;
+	pid_t pid[VPROCS];
+
+	vwidest = widest;
+	printf("battery: vector registers up to %s (%s), %u s, %d processes\n", vname[widest],
+	       widest == V_ZMM ? "AVX-512" : widest == V_YMM ? "AVX" : "SSE", seconds, VPROCS);
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe(res_pipe)) {
+		check(0, "fpu: vector registers", "pipe: %m");
+		return;
+	}
+	for (int i = 0; i < VPROCS; i++) {
+		if (pipe(fds[i])) {
+			check(0, "fpu: vector registers", "pipe: %m");
+			return;
+		}
+	}
+	/* Process i reads pipe i and writes pipe i+1: a ring in lockstep. */
+	for (int i = 0; i < VPROCS; i++) {
+		int width = i % (widest + 1);
+
+		procs[width]++;
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			static struct vresult r;
+			int wr = fds[(i + 1) % VPROCS][1], rd = fds[i][0];
+
+			for (int j = 0; j < VPROCS; j++) {
+				if (fds[j][0] != rd)
+					close(fds[j][0]);
+				if (fds[j][1] != wr)
+					close(fds[j][1]);
+			}
+			close(res_pipe[0]);
+			vworker(i + 1, width, deadline, rd, wr, spin, &r);
+			_exit(write(res_pipe[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < VPROCS; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	close(res_pipe[1]);
+	for (int i = 0; i < VPROCS; i++) {
+		struct vresult r;
+		struct vresult *s;
+
+		if (read(res_pipe[0], &r, sizeof(r)) != sizeof(r) || r.width < 0 ||
+		    r.width >= V_NWIDTH) {
+			died++;
+			continue;
+		}
+		s = &sum[r.width];
+		s->rounds += r.rounds;
+		for (int m = 0; m < VMODES; m++)
+			s->mode[m] += r.mode[m];
+		s->regs += r.regs;
+		s->bad += r.bad;
+		s->upper_only += r.upper_only;
+		s->zeroed += r.zeroed;
+		s->signals += r.signals;
+		s->nivcsw += r.nivcsw;
+		s->nvcsw += r.nvcsw;
+		s->minflt += r.minflt;
+		if (!s->first[0])
+			memcpy(s->first, r.first, sizeof(s->first));
+	}
+	close(res_pipe[0]);
+	for (int i = 0; i < VPROCS; i++)
+		died += reap(pid[i]) != 0;
+	for (int w = 0; w <= widest; w++) {
+		const struct vresult *s = &sum[w];
+		char what[200];
+		int seen = s->mode[0] > 0 && s->mode[1] > 0 && s->signals == s->mode[2] &&
+			   s->signals > 0 && s->minflt >= s->mode[3] && s->mode[4] > 0;
+
+		printf("battery: %s: %d processes, %ld rounds (%ld yields, %ld pipe reads, "
+		       "%ld signals handled, %ld fresh pages, %ld spins), %ld registers checked, "
+		       "%ld voluntary and %ld involuntary switches, %ld wrong\n",
+		       vname[w], procs[w], s->rounds, s->mode[0], s->mode[1], s->signals,
+		       s->mode[3], s->mode[4], s->regs, s->nvcsw, s->nivcsw, s->bad);
+		snprintf(what, sizeof(what), "fpu: %s of %d processes keep their values across "
+			 "switches, pipes, signals, page faults and preemption", vname[w], procs[w]);
+		check(!died && s->bad == 0 && seen && s->nivcsw > 0, what,
+		      "%ld of %ld registers wrong (%ld only in the upper half, %ld zeroed), "
+		      "first: %s; %d processes died; rounds %ld/%ld/%ld/%ld/%ld, signals %ld, "
+		      "involuntary switches %ld",
+		      s->bad, s->regs, s->upper_only, s->zeroed, s->first[0] ? s->first : "none",
+		      died, s->mode[0], s->mode[1], s->mode[2], s->mode[3], s->mode[4],
+		      s->signals, s->nivcsw);
+	}
+}
+
+/* Every vector register width the CPU has, for a few seconds. */
+static void t_vectors(void)
+{
+	t_vectors_for(4);
+}
+
 /* ---- time ------------------------------------------------------------- */
 
 #define LGCLOCKS	9	/* t_userland expects as many */
@@ -632,8 +1018,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strncmp(argv[1], "persist-", 8) == 0)
 		return persist(argv[1], argv[2]);
+	if (argc >= 2 && argc <= 3 && !strcmp(argv[1], "vectors")) {
+		t_vectors_for(argc == 3 ? (unsigned int)atoi(argv[2]) : 4);
+		printf("BATTERY DONE %d\n", checks);
+		return failed != 0;
+	}
 	if (argc != 2 || strcmp(argv[1], "all") != 0) {
-		fprintf(stderr, "usage: battery all | persist-write T | persist-check T\n");
+		fprintf(stderr, "usage: battery all | vectors [SECONDS] | persist-write T | "
+			"persist-check T\n");
 		return 2;
 	}
 	{
@@ -643,7 +1035,8 @@ int main(int argc, char **argv)
 		} parts[] = {
 			{ "fork/exec", t_fork_exec }, { "pipes", t_pipes },
 			{ "signals", t_signals }, { "threads", t_threads },
-			{ "memory", t_memory }, { "fpu", t_fpu }, { "time", t_time },
+			{ "memory", t_memory }, { "fpu", t_fpu }, { "vectors", t_vectors },
+			{ "time", t_time },
 		};
 
 		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
