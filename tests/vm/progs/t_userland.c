@@ -193,6 +193,22 @@ static int relay_tag(const char *out, const char *tag, const char *prefix)
 	return n == done ? n : -1;
 }
 
+/* Echo the guest's "TAG..." information lines (timings, counts) into our log. */
+static void echo_lines(const struct run *r, const char *tag)
+{
+	const char *s = r->out;
+	size_t t = strlen(tag);
+
+	while (s && *s) {
+		const char *e = strchr(s, '\n');
+		int len = e ? (int)(e - s) : (int)strlen(s);
+
+		if (!strncmp(s, tag, t))
+			printf("t_userland: guest %.*s\n", len, s);
+		s = e ? e + 1 : NULL;
+	}
+}
+
 static int relay(const struct run *r, const char *prefix)
 {
 	return relay_tag(r->out, "BATTERY", prefix);
@@ -231,6 +247,7 @@ static void battery(void)
 	int n, nw = vector_widths(widths);
 
 	boot(&r, "battery", NULL, 150);
+	echo_lines(&r, "battery: ");
 	n = relay(&r, "userland: ");
 	CHECK(n > 0 && exited(&r, 0) && strstr(r.out, "battery exit status 0"),
 	      "userland: the battery runs to its end in the guest and lguestctl exits 0",
@@ -292,6 +309,7 @@ static void pipeline(void)
 	int n, before = lgtest_failed;
 
 	boot(&r, "pipeline", NULL, 200);
+	echo_lines(&r, "pipeline: ");
 	n = relay_tag(r.out, "PIPELINE", "userland: ");
 	CHECK(n == 2 && exited(&r, 0) && strstr(r.out, "pipeline exit status 0"),
 	      "userland: the pipelines run to their end in the guest and lguestctl exits 0",
