@@ -1545,6 +1545,8 @@ struct race {
 	uint64_t seed;
 	int close_at, nth;
 	unsigned long ops;
+	unsigned long runs, kicks;	/* the runner's LGUEST_RUNs, SIGUSR1s sent to it */
+	double longest;			/* its longest LGUEST_RUN, s */
 };
 
 /* spin.elf or flood.elf, with liblguest's loader (as t_guests does). */
@@ -1588,9 +1590,13 @@ static void *runner(void *p)
 
 	x->tid[0] = gettid();
 	while (!x->stop) {
+		double t0 = now();
 		long ret = ioctl(x->fd, LGUEST_RUN, 0);
 		int e = errno;
 
+		if (now() - t0 > x->longest)
+			x->longest = now() - t0;
+		x->runs++;
 		INC(race_runs);
 		if (ret == 0) {
 			if (x->run->exit_reason == LGUEST_EXIT_HCALL) {
@@ -1798,7 +1804,12 @@ static void *chaos(void *p)
 			break;
 		case 7:
 			INC(signals);
-			pthread_kill(x->runner, one_in(r, 4) ? SIGURG : SIGUSR1);
+			if (one_in(r, 4)) {
+				pthread_kill(x->runner, SIGURG);
+			} else {
+				__atomic_add_fetch(&x->kicks, 1, __ATOMIC_RELAXED);
+				pthread_kill(x->runner, SIGUSR1);
+			}
 			break;
 		case 8:
 			if (one_in(r, 4))
@@ -1991,6 +2002,10 @@ static void part_races(uint64_t seed, double secs)
 			_exit(1);
 		}
 		INC(rounds);
+		printf("t_fuzz: races: round %lu: %s, %lu runs, the longest %.0f ms, %lu signals to it, %s\n",
+		       round, gnames[x->guest], x->runs, x->longest * 1000, x->kicks,
+		       x->run->exit_reason == LGUEST_EXIT_SHUTDOWN ? "shut down" :
+		       x->run->exit_reason == LGUEST_EXIT_KILLED ? x->run->killed.reason : "alive");
 		/* The guest is at rest now: a child still may not run it. */
 		if (x->close_at < 0 || (long)x->ops < x->close_at) {
 			struct lguest_stats st = { .size = LGUEST_STATS_SIZE_VER0 };
