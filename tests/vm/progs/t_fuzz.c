@@ -1963,6 +1963,37 @@ static int race_stop(struct race *x)
 	return 0;
 }
 
+/* Where the runner was each time we looked (/proc/.../wchan): "0" is running. */
+#define NR_WCHAN	12
+static char wchan_name[NR_WCHAN][48];
+static unsigned long wchan_count[NR_WCHAN];
+
+static void sample_wchan(pid_t tid)
+{
+	char path[96], buf[48];
+	ssize_t n;
+	int fd, i;
+
+	if (!tid)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (i = 0; i < NR_WCHAN; i++) {
+		if (!wchan_name[i][0])
+			snprintf(wchan_name[i], sizeof(wchan_name[i]), "%s", buf);
+		if (!strcmp(wchan_name[i], buf)) {
+			wchan_count[i]++;
+			return;
+		}
+	}
+}
+
 static void part_races(uint64_t seed, double secs)
 {
 	double end = now() + secs;
@@ -1995,7 +2026,14 @@ static void part_races(uint64_t seed, double secs)
 			bad("races: pthread_create failed");
 			_exit(1);
 		}
-		usleep(ms * 1000);
+		{
+			double until = now() + ms / 1000.0;
+
+			while (now() < until) {
+				sample_wchan(__atomic_load_n(&x->tid[0], __ATOMIC_RELAXED));
+				usleep(10000);
+			}
+		}
 		if (race_stop(x)) {
 			bad("races: round %lu (%s, seed %" PRIu64 "): a thread is stuck (in LGUEST_RUN?) 20 s after the stop",
 			    round, gnames[x->guest], x->seed);
@@ -2038,6 +2076,11 @@ static void part_races(uint64_t seed, double secs)
 			close(x->memfd);
 		free(x);
 	}
+	printf("t_fuzz: races: where the runner was (wchan, every 10 ms; 0 is running):%s",
+	       wchan_name[0][0] ? "" : " nowhere\n");
+	for (round = 0; round < NR_WCHAN && wchan_name[round][0]; round++)
+		printf(" %s %lu%s", wchan_name[round], wchan_count[round],
+		       round + 1 < NR_WCHAN && wchan_name[round + 1][0] ? "," : "\n");
 }
 
 /* ---- part 4: create-run-destroy cycles ----------------------------------- */
