@@ -2101,16 +2101,18 @@ static long meminfo_kib(const char *key)
 }
 
 /*
- * Free memory once the host has settled: caches dropped, three looks a
- * third of a second apart.  Pages on their way back (per-CPU lists, RCU)
- * move MemFree by a MiB or more under TCG, so before the cycles take the
- * lowest look and after them the highest: only a loss beyond that counts.
+ * Free memory once the host has settled: a second's pause, then caches
+ * dropped and four looks a third of a second apart.  Pages on their way
+ * back (per-CPU lists, RCU) move MemFree by a MiB or two under TCG, so
+ * before the cycles take the lowest look and after them the highest:
+ * only a loss beyond that counts.
  */
 static void settle(long *free_kib, long *slab_kib, int after)
 {
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	sleep(1);
+	for (i = 0; i < 4; i++) {
 		int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
 		long f, s;
 
