@@ -28,11 +28,23 @@ static void guest_string(struct lguest *lg, u64 gpa, char *buf, size_t len)
 /* A guest asking for faster than this gets this: it cannot flood us. */
 #define LG_MIN_CLOCKEVENT_NS	10000
 
-/* Give the Switcher a view of a guest page, for the syscall fast path. */
-static void set_alias(struct lguest *lg, unsigned int off, struct page *page)
+/*
+ * Give the Switcher a view of a guest page, for the syscall fast path
+ * (NULL: none).  Like a shadow entry it holds no reference to the page:
+ * false if the launcher's memory changed since @seq, and then the vCPU
+ * makes the aliases again before the guest runs (lg_pt_resync()).
+ */
+static bool set_alias(struct lguest *lg, unsigned int off, struct page *page,
+		      unsigned long seq)
 {
-	lg->hole_pt[off >> PAGE_SHIFT] = page ? page_to_phys(page) | _PAGE_PRESENT | _PAGE_RW |
-					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX : 0;
+	unsigned long *pte = &lg->hole_pt[off >> PAGE_SHIFT];
+
+	if (!page) {
+		*pte = 0;
+		return true;
+	}
+	return lg_pt_install(lg, pte, page, _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
+			     _PAGE_DIRTY | _PAGE_NX, seq);
 }
 
 /*
@@ -44,20 +56,20 @@ static void set_alias(struct lguest *lg, unsigned int off, struct page *page)
 static void update_fast_path(struct lguest *lg)
 {
 	u64 frame = (lg->kernel_stack & ~15ULL) - sizeof(struct lguest_event_frame), gfn;
+	unsigned long seq = lg_pt_seq(lg);
 	struct page *page;
 
 	lg->state_page->fast_frame_alias = 0;
-	set_alias(lg, SW_STACK_OFF, NULL);
+	set_alias(lg, SW_STACK_OFF, NULL, 0);
 	if (!lg->kernel_stack || !lg->data_gpa || !boot_cpu_has(X86_FEATURE_FSGSBASE))
 		return;
 	if ((frame ^ (frame + sizeof(struct lguest_event_frame) - 1)) & PAGE_MASK)
 		return;
 	if (lg_va_to_gfn(lg, frame, X86_PF_WRITE, &gfn))
 		return;
-	page = lg_guest_page(lg, gfn);
-	if (!page)
+	page = lg_get_guest_page(lg, gfn);
+	if (!page || !set_alias(lg, SW_STACK_OFF, page, seq))
 		return;
-	set_alias(lg, SW_STACK_OFF, page);
 	lg->state_page->fast_frame_va = frame;
 	lg->state_page->fast_frame_alias = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
 }
@@ -163,10 +175,32 @@ static u64 lg_guest_tsc_khz(void)
 	return tsc_khz;
 }
 
+/* lguest_data's alias, for the fast path: only the vCPU changes it. */
+static int set_data_alias(struct lguest *lg)
+{
+	unsigned long seq = lg_pt_seq(lg);
+	struct page *data = lg_get_guest_page(lg, lg->data_gpa >> PAGE_SHIFT);
+
+	if (!data) {
+		lg_kill(lg, "shared page %#llx is not the launcher's writable memory",
+			lg->data_gpa);
+		return -EFAULT;
+	}
+	set_alias(lg, SW_DATA_OFF, data, seq);
+	return 0;
+}
+
+/* After guest memory changed (lg_pt_resync()): both aliases anew. */
+void lg_set_aliases(struct lguest *lg)
+{
+	lg->state_page->fast_frame_alias = 0;
+	set_alias(lg, SW_DATA_OFF, NULL, 0);
+	if (lg->data_gpa && !set_data_alias(lg))
+		update_fast_path(lg);
+}
+
 static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 {
-	struct page *data;
-
 	if (lg->data_gpa) {
 		lg_kill(lg, "LHCALL_INIT called twice");
 		return -EINVAL;
@@ -182,13 +216,11 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 		lg_kill(lg, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
 		return -EINVAL;
 	}
-	data = lg_guest_page(lg, data_gpa >> PAGE_SHIFT);
-	if (!data) {
-		lg_kill(lg, "shared page %#llx cannot be pinned", data_gpa);
+	lg->data_gpa = data_gpa;
+	if (set_data_alias(lg)) {
+		lg->data_gpa = 0;
 		return -EFAULT;
 	}
-	set_alias(lg, SW_DATA_OFF, data);
-	lg->data_gpa = data_gpa;
 	lg->tsc_khz = lg_guest_tsc_khz();
 	lg->event_entry = entry;
 	lg->state_page->event_entry = entry;

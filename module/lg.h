@@ -12,7 +12,8 @@
 #include <linux/hrtimer.h>
 #include <asm/fpu/api.h>
 #include <linux/list.h>
-#include <linux/xarray.h>
+#include <linux/mmu_notifier.h>
+#include <linux/spinlock.h>
 #include "switcher.h"
 
 /* Shadow roots kept per guest address-space id (LHCALL_NEW_PGTABLE). */
@@ -88,8 +89,16 @@ struct lguest {
 	struct list_head pt_pages;
 	/* Shadow tables below the roots, capped (page_tables.c). */
 	u64 shadow_tables;
-	/* Guest pages pinned for shadow entries, by guest frame number. */
-	struct xarray pinned;
+	/*
+	 * Guest memory is the launcher's, not pinned: this notifier hears of
+	 * every change to its mapping (munmap, swap, migration, ...) and the
+	 * shadow is emptied before the guest runs again (page_tables.c).
+	 */
+	struct mmu_interval_notifier mn;
+	bool mn_active;
+	spinlock_t mn_lock;		/* orders a new shadow entry with mn's sequence */
+	bool mm_changed;		/* set by the notifier, cleared by the vCPU */
+	int guest_cpu;			/* where the guest runs now, or -1 */
 
 	/*
 	 * Why the guest came back to us (LGUEST_GET_STATS).  Only the thread
@@ -110,14 +119,20 @@ extern struct page *lg_switcher_text[SW_TEXT_PAGES], *lg_idt_page;
 
 /* page_tables.c: the shadow MMU and the Switcher's mappings. */
 int lg_pt_init(struct lguest *lg);
+int lg_pt_watch(struct lguest *lg);
 void lg_pt_free(struct lguest *lg);
+void lg_pt_resync(struct lguest *lg);
+void lg_pt_kick(struct lguest *lg);
 void lg_pt_flush(struct lguest *lg);
 void lg_pt_flush_all(struct lguest *lg);
 void lg_pt_switch(struct lguest *lg, unsigned int asid, bool flush);
 u64 lg_pt_root(struct lguest *lg);
 int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa);
 void lg_pt_flush_one(struct lguest *lg, u64 va);
-struct page *lg_guest_page(struct lguest *lg, unsigned long gfn);
+unsigned long lg_pt_seq(struct lguest *lg);
+struct page *lg_get_guest_page(struct lguest *lg, unsigned long gfn);
+bool lg_pt_install(struct lguest *lg, unsigned long *pte, struct page *page, u64 flags,
+		   unsigned long seq);
 int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn);
 int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len);
 int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len);
@@ -152,7 +167,7 @@ void lg_kill(struct lguest *lg, const char *fmt, ...) __printf(2, 3);
 /* switch.c: the world switch. */
 int lg_vcpu_init(struct lguest *lg);
 void lg_vcpu_free(struct lguest *lg);
-void lg_switch(struct lguest *lg);
+bool lg_switch(struct lguest *lg);
 
 /* events.c: exceptions, interrupts, the timer, halt. */
 void lg_events_init(struct lguest *lg);
@@ -163,6 +178,7 @@ void lg_halt(struct lguest *lg);
 
 /* hypercalls.c */
 bool lg_do_hcall(struct lguest *lg);
+void lg_set_aliases(struct lguest *lg);
 
 long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int lg_open(struct inode *inode, struct file *file);

@@ -16,6 +16,17 @@
  * second, host-side "transition" root maps the host kernel plus the hole,
  * so the Switcher can run while the CPU changes from one world to the
  * other.  The host's own page tables are never touched.
+ *
+ * Guest memory is the launcher's ordinary memory, never pinned: a shadow
+ * entry holds no reference to its page.  An MMU notifier on the range
+ * hears of every change to the launcher's mapping (munmap, mremap,
+ * mprotect, MADV_DONTNEED, swap, migration, compaction, KSM) before the
+ * page can go; it marks every shadow stale, makes sure the guest is not
+ * running on it (lg_pt_kick()), and the vCPU empties them all before it
+ * enters the guest again (lg_pt_resync()).  A new entry goes in only if
+ * no such change came since its page was looked up (lg_pt_install()), as
+ * KVM does it.  So guest memory swaps, migrates and is charged like any
+ * other memory of the launcher's.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -148,7 +159,6 @@ int lg_pt_init(struct lguest *lg)
 	int i, err;
 
 	INIT_LIST_HEAD(&lg->pt_pages);
-	xa_init(&lg->pinned);
 
 	/* The host's kernel half, plus the hole the host never uses. */
 	lg->trans_root = alloc_trans_root();
@@ -193,16 +203,6 @@ int lg_pt_init(struct lguest *lg)
 	return 0;
 }
 
-static void unpin_all(struct lguest *lg)
-{
-	struct page *page;
-	unsigned long gfn;
-
-	xa_for_each(&lg->pinned, gfn, page)
-		unpin_user_page(page);
-	xa_destroy(&lg->pinned);
-}
-
 /*
  * Free everything lg_pt_init() and the faults since made, and forget it
  * all: a failed LGUEST_INIT frees what it had, and a retry must find
@@ -212,6 +212,10 @@ void lg_pt_free(struct lguest *lg)
 {
 	struct page *page, *n;
 
+	if (lg->mn_active) {
+		mmu_interval_notifier_remove(&lg->mn);
+		lg->mn_active = false;
+	}
 	if (lg->shadows[0].root)
 		lg_pt_flush_all(lg);
 	list_for_each_entry_safe(page, n, &lg->pt_pages, lru) {
@@ -226,7 +230,105 @@ void lg_pt_free(struct lguest *lg)
 	lg->asid = 0;
 	WARN_ON_ONCE(lg->shadow_tables);
 	lg->shadow_tables = 0;
-	unpin_all(lg);
+}
+
+/* A CPU the guest ran on when its memory changed: an IPI is an exit. */
+static void lg_kicked(void *unused)
+{
+}
+
+/*
+ * Make sure the guest is not running on translations from before now:
+ * if it is in the guest's world (lg_switch()), interrupt it and wait,
+ * and its next entry finds mm_changed.  lg_switch() sets guest_cpu, then
+ * reads mm_changed; we set mm_changed, then read guest_cpu: one of us
+ * sees the other's store.
+ */
+void lg_pt_kick(struct lguest *lg)
+{
+	int cpu;
+
+	smp_mb();	/* mm_changed before guest_cpu; lg_switch() the other way */
+	cpu = READ_ONCE(lg->guest_cpu);
+	if (cpu >= 0)
+		smp_call_function_single(cpu, lg_kicked, NULL, 1);
+}
+
+/*
+ * The launcher's mapping of guest memory is changing: no shadow entry
+ * may be used once we return, since the page behind it may be freed.
+ * The shadows are the vCPU's to change, so we only mark them stale and
+ * kick the guest out; nothing here sleeps, so any caller is fine.
+ */
+static bool lg_mn_invalidate(struct mmu_interval_notifier *mn,
+			     const struct mmu_notifier_range *range, unsigned long cur_seq)
+{
+	struct lguest *lg = container_of(mn, struct lguest, mn);
+
+	spin_lock(&lg->mn_lock);
+	mmu_interval_set_seq(mn, cur_seq);
+	WRITE_ONCE(lg->mm_changed, true);
+	spin_unlock(&lg->mn_lock);
+	lg_pt_kick(lg);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops lg_mn_ops = {
+	.invalidate = lg_mn_invalidate,
+};
+
+/* From LGUEST_INIT, once the guest's memory is known: watch it. */
+int lg_pt_watch(struct lguest *lg)
+{
+	int err;
+
+	spin_lock_init(&lg->mn_lock);
+	lg->guest_cpu = -1;
+	err = mmu_interval_notifier_insert(&lg->mn, current->mm, lg->mem_uaddr, lg->mem_size,
+					   &lg_mn_ops);
+	lg->mn_active = !err;
+	return err;
+}
+
+/*
+ * The vCPU, before it enters the guest after a change to guest memory:
+ * forget every shadow entry and the Switcher's aliases of guest pages,
+ * and make the aliases again from the launcher's mapping as it is now.
+ * A change while we do this sets mm_changed again, for the next entry.
+ */
+void lg_pt_resync(struct lguest *lg)
+{
+	WRITE_ONCE(lg->mm_changed, false);
+	smp_mb();	/* cleared before we look at the launcher's mapping again */
+	lg_pt_flush_all(lg);
+	lg_set_aliases(lg);
+}
+
+/* Before looking up guest pages for new shadow entries: see lg_pt_install(). */
+unsigned long lg_pt_seq(struct lguest *lg)
+{
+	return mmu_interval_read_begin(&lg->mn);
+}
+
+/*
+ * Put @page in the shadow entry @pte with @flags, unless the launcher's
+ * mapping changed since @seq (lg_pt_seq(), before the page was looked
+ * up): then the page may already be on its way out, and the guest will
+ * fault again.  Our reference to the page goes either way: from here on
+ * the notifier keeps the entry honest.
+ */
+bool lg_pt_install(struct lguest *lg, unsigned long *pte, struct page *page, u64 flags,
+		   unsigned long seq)
+{
+	bool ok;
+
+	spin_lock(&lg->mn_lock);
+	ok = !mmu_interval_read_retry(&lg->mn, seq);
+	if (ok)
+		*pte = page_to_phys(page) | flags;
+	spin_unlock(&lg->mn_lock);
+	put_page(page);
+	return ok;
 }
 
 /*
@@ -336,22 +438,17 @@ static int write_gpte(struct lguest *lg, u64 gpa, u64 val)
 	return put_user(val, (u64 __user *)(lg->mem_uaddr + gpa));
 }
 
-/* The host page behind a guest frame, pinned for as long as we live. */
-struct page *lg_guest_page(struct lguest *lg, unsigned long gfn)
+/*
+ * The host page behind a guest frame, faulted in writable if need be,
+ * with a reference for lg_pt_install() to drop; NULL if the launcher
+ * has no writable memory there any more.
+ */
+struct page *lg_get_guest_page(struct lguest *lg, unsigned long gfn)
 {
-	struct page *page = xa_load(&lg->pinned, gfn);
-	int n;
+	struct page *page;
 
-	if (page)
-		return page;
-	n = pin_user_pages_fast(lg->mem_uaddr + (gfn << PAGE_SHIFT), 1,
-				FOLL_WRITE | FOLL_LONGTERM, &page);
-	if (n != 1)
+	if (get_user_pages_fast(lg->mem_uaddr + (gfn << PAGE_SHIFT), 1, FOLL_WRITE, &page) != 1)
 		return NULL;
-	if (xa_err(xa_store(&lg->pinned, gfn, page, GFP_KERNEL))) {
-		unpin_user_page(page);
-		return NULL;
-	}
 	return page;
 }
 
@@ -481,7 +578,8 @@ static u64 shadow_flags(struct lguest *lg, u64 va, bool writable, bool user, boo
  */
 #define AROUND	16
 
-static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const struct gwalk *w)
+static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const struct gwalk *w,
+			unsigned long seq)
 {
 	unsigned int first = ((va >> 12) & 511) & ~(AROUND - 1), i;
 	u64 gpte[AROUND], at = (w->leaf_gpa & PAGE_MASK) + first * 8;
@@ -497,12 +595,13 @@ static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const s
 		    (e & (_PAGE_PRESENT | _PAGE_ACCESSED)) != (_PAGE_PRESENT | _PAGE_ACCESSED) ||
 		    gfn >= lg->mem_size >> PAGE_SHIFT || in_mmio(lg, gfn << PAGE_SHIFT))
 			continue;
-		page = lg_guest_page(lg, gfn);
-		if (page)
-			table[first + i] = page_to_phys(page) |
-				shadow_flags(lg, va, w->up_writable && (e & _PAGE_RW) &&
-					     (e & _PAGE_DIRTY), w->up_user && (e & _PAGE_USER),
-					     w->up_nx || (e & _PAGE_NX), e & _PAGE_GLOBAL);
+		page = lg_get_guest_page(lg, gfn);
+		if (page &&
+		    !lg_pt_install(lg, &table[first + i], page,
+				   shadow_flags(lg, va, w->up_writable && (e & _PAGE_RW) &&
+						(e & _PAGE_DIRTY), w->up_user && (e & _PAGE_USER),
+						w->up_nx || (e & _PAGE_NX), e & _PAGE_GLOBAL), seq))
+			return;
 	}
 }
 
@@ -513,7 +612,8 @@ static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const s
  * that just set its dirty bit makes them all writable).  What cannot be
  * filled (device memory, pages that will not pin) is left to fault.
  */
-static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sflags)
+static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sflags,
+		      unsigned long seq)
 {
 	struct page *page;
 	unsigned int i;
@@ -522,9 +622,9 @@ static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sfla
 	for (i = 0; i < PTRS_PER_PTE; i++, gfn++) {
 		if (gfn >= lg->mem_size >> PAGE_SHIFT || in_mmio(lg, gfn << PAGE_SHIFT))
 			continue;
-		page = lg_guest_page(lg, gfn);
-		if (page)
-			table[i] = page_to_phys(page) | sflags;
+		page = lg_get_guest_page(lg, gfn);
+		if (page && !lg_pt_install(lg, &table[i], page, sflags, seq))
+			return;
 	}
 }
 
@@ -596,6 +696,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 {
 	unsigned long *table;
 	struct gwalk w;
+	unsigned long seq = lg_pt_seq(lg), *pte;
 	struct page *page;
 	u64 sflags;
 	int ret;
@@ -614,9 +715,10 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, w.gfn);
 		return -EFAULT;
 	}
-	page = lg_guest_page(lg, w.gfn);
+	page = lg_get_guest_page(lg, w.gfn);
 	if (!page) {
-		lg_kill(lg, "guest memory at %#llx cannot be pinned", w.gfn << PAGE_SHIFT);
+		lg_kill(lg, "guest memory at %#llx is not the launcher's writable memory",
+			w.gfn << PAGE_SHIFT);
 		return -EFAULT;
 	}
 
@@ -629,6 +731,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 		table = shadow_pt(lg, va);
 	}
 	if (!table) {
+		put_page(page);
 		lg_kill(lg, "out of memory for shadow page tables");
 		return -ENOMEM;
 	}
@@ -639,13 +742,18 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	 * in ring 1, or SMAP for a guest kernel that cleared RFLAGS.AC), not
 	 * for a missing shadow entry.
 	 */
-	if (table[(va >> 12) & 511] == (page_to_phys(page) | sflags))
+	pte = &table[(va >> 12) & 511];
+	if (*pte == (page_to_phys(page) | sflags)) {
+		put_page(page);
 		return 1;
-	table[(va >> 12) & 511] = page_to_phys(page) | sflags;
+	}
+	/* The launcher's mapping changed meanwhile: the guest faults again. */
+	if (!lg_pt_install(lg, pte, page, sflags, seq))
+		return 0;
 	if (w.huge)
-		fill_huge(lg, table, w.gfn, sflags);
+		fill_huge(lg, table, w.gfn, sflags, seq);
 	else
-		fill_around(lg, table, va, &w);
+		fill_around(lg, table, va, &w, seq);
 	return 0;
 }
 

@@ -92,12 +92,16 @@ static long lg_run_loop(struct lguest *lg)
 			lg_halt(lg);
 			continue;
 		}
+		if (READ_ONCE(lg->mm_changed))
+			lg_pt_resync(lg);
 		lg_deliver_interrupts(lg);
 		if (lg->dead)
 			return 0;
 
+		/* False: guest memory changed at the last moment; resync first. */
+		if (!lg_switch(lg))
+			continue;
 		lg_count(&lg->stats.world_switches);
-		lg_switch(lg);
 		handle_trap(lg);
 		if (lg->dead || lg->pending_exit)
 			return 0;

@@ -161,8 +161,12 @@ static bool lg_user_shstk(void)
 #endif
 }
 
-/* One trip into the guest and back: interrupts off all the way. */
-void lg_switch(struct lguest *lg)
+/*
+ * One trip into the guest and back: interrupts off all the way.  False
+ * if guest memory changed since the run loop last looked: the shadow may
+ * then hold pages the launcher no longer has (page_tables.c).
+ */
+bool lg_switch(struct lguest *lg)
 {
 	struct lg_regs_page *rp = lg->regs_page;
 	struct lg_state_page *sp = lg->state_page;
@@ -202,6 +206,14 @@ void lg_switch(struct lguest *lg)
 	rp->cr2 = r->cr2;
 
 	local_irq_disable();
+	/* Announce where we run, then look for a change: lg_pt_kick() pairs. */
+	WRITE_ONCE(lg->guest_cpu, smp_processor_id());
+	smp_mb();	/* guest_cpu before mm_changed; lg_pt_kick() the other way */
+	if (READ_ONCE(lg->mm_changed)) {
+		WRITE_ONCE(lg->guest_cpu, -1);
+		local_irq_enable();
+		return false;
+	}
 	/* The guest's FPU state must be in the registers, not just saved. */
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
@@ -253,14 +265,13 @@ void lg_switch(struct lguest *lg)
 	/*
 	 * PKRU is the launcher's (the guest-FPU swap leaves it out).  The guest
 	 * cannot use it (no CR4.PKE in its world), but XRSTOR from guest user
-	 * mode can still load it, and XSAVE read it: the guest sees 0, and the
-	 * launcher gets its own back.
+	 * mode can still load it: the launcher gets its own back below.  (It
+	 * could also read it with XSAVE: a mask of key permissions, Linux's
+	 * default in most launchers.  Hiding it would take a WRPKRU each way,
+	 * which QEMU's software CPU pays for with a TLB flush: see security.md.)
 	 */
-	if (pku) {
+	if (pku)
 		host_pkru = rdpkru();
-		if (host_pkru)
-			wrpkru(0);
-	}
 	/* The host's hardware breakpoints must not fire on guest accesses. */
 	if (hw_breakpoint_active()) {
 		host_dr7 = true;
@@ -289,6 +300,7 @@ void lg_switch(struct lguest *lg)
 	native_write_cr3(__pa(lg->trans_root));
 	enter();
 	native_write_cr3(host_cr3);
+	WRITE_ONCE(lg->guest_cpu, -1);
 
 	wrmsrl(MSR_LSTAR, host_lstar);
 	wrmsrl(MSR_CSTAR, host_cstar);
@@ -346,4 +358,5 @@ void lg_switch(struct lguest *lg)
 	if (f->trapnum == X86_TRAP_PF)
 		r->cr2 = rp->cr2;
 	lg->user_mode = (f->cs & 3) == 3;
+	return true;
 }

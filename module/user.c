@@ -94,6 +94,13 @@ static long lg_init(struct lguest *lg, struct lguest_init __user *uarg)
 	}
 	lg->mem_uaddr = init.mem_uaddr;
 	lg->mem_size = init.mem_size;
+	err = lg_pt_watch(lg);
+	if (err) {
+		lg_vcpu_free(lg);
+		lg->mem_uaddr = 0;
+		lg->mem_size = 0;
+		return err;
+	}
 	lg->nr_mmio = init.nr_mmio;
 	memcpy(lg->mmio, init.mmio, sizeof(lg->mmio));
 	mmgrab(current->mm);

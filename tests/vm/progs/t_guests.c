@@ -63,6 +63,7 @@ enum expect {
 #define F_LDT		0x100	/* the launcher has an LDT (modify_ldt), and keeps it */
 #define F_PKRU		0x200	/* the launcher's PKRU must survive every RUN */
 #define F_CR2		0x400	/* the launcher's page faults never show as the guest's CR2 */
+#define F_MM		0x800	/* private guest memory; "LGMM ..." lines change it (mmchange.c) */
 
 /* F_CR2: the launcher faults in one page of this many bytes before each run. */
 #define TOUCH_SIZE	((size_t)4 << 20)
@@ -235,6 +236,8 @@ static const struct guest guests[] = {
 	G("selectors.ldt", "selectors", NULL, POWEROFF, NULL, F_LDT, NULL),
 	G("pkru", "pkru", NULL, POWEROFF, NULL, F_PKRU, NULL),
 	G("flood.cr2", "flood", "case=console", POWEROFF, NULL, F_CR2, NULL),
+	/* Guest memory is not pinned: the launcher's changes reach the guest. */
+	G("mmchange", "mmchange", NULL, KILLED, "not the launcher's writable memory", F_MM, NULL),
 	G("noncanon", "noncanon", NULL, POWEROFF, NULL, 0, NULL),
 	G("user", "user", NULL, POWEROFF, NULL, 0, NULL),
 	G("user.smap", "user", "case=smap", POWEROFF, NULL, 0, NULL),
@@ -359,6 +362,51 @@ static void *irq_main(void *arg)
 	return NULL;
 }
 
+/* MemFree in /proc/meminfo, in KiB. */
+static unsigned long long mem_free_kib(void)
+{
+	unsigned long long kib = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %llu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* F_MM: what mmchange.c asks of us (it says why). */
+static void mm_command(struct child *c)
+{
+	const struct guest *g = c->g;
+	unsigned long long gpa, len;
+	volatile uint64_t *p;
+
+	if (sscanf(c->line, "LGMM replace %llx", &gpa) == 1 && gpa < c->mem.size - 8) {
+		p = (volatile uint64_t *)(c->mem.base + gpa);
+		result(g, *p == 0x1111, "the launcher sees the guest's write", "read %#llx",
+		       (unsigned long long)*p);
+		madvise((char *)c->mem.base + (gpa & ~4095ULL), 4096, MADV_DONTNEED);
+		*p = 0x2222;
+	} else if (sscanf(c->line, "LGMM unmap %llx %llx", &gpa, &len) == 2 &&
+		   gpa < c->mem.size && len <= c->mem.size - gpa) {
+		unsigned long long before = mem_free_kib(), after;
+
+		munmap((char *)c->mem.base + gpa, len);
+		usleep(100000);
+		after = mem_free_kib();
+		/* Half: freed pages may wait in per-CPU lists, outside MemFree. */
+		result(g, after > before && (after - before) * 1024 >= len / 2,
+		       "munmap of guest memory the guest used gives it back to the host at once",
+		       "MemFree went from %llu to %llu KiB for %llu KiB unmapped", before, after,
+		       len / 1024);
+	} else {
+		result(g, 0, "LGMM command", "cannot parse '%s'", c->line);
+	}
+}
+
 /* Console bytes: whole lines are judged, commands from the guest obeyed. */
 static int console(struct child *c, uint64_t gpa, uint64_t len)
 {
@@ -377,6 +425,12 @@ static int console(struct child *c, uint64_t gpa, uint64_t len)
 		if ((c->g->flags & F_IRQ) && !c->irq_started &&
 		    sscanf(c->line, "LGIRQ %u %u", &c->irq_count, &c->irq_line) == 2) {
 			c->irq_started = !pthread_create(&c->irq_thread, NULL, irq_main, c);
+			c->len = 0;
+			continue;
+		}
+		if ((c->g->flags & F_MM) && !strncmp(c->line, "LGMM ", 5)) {
+			c->line[c->len] = '\0';
+			mm_command(c);
 			c->len = 0;
 			continue;
 		}
@@ -667,8 +721,9 @@ static int child_main(const struct guest *g)
 	int ok;
 
 	c.mem.size = MEM_SIZE;
-	c.mem.base = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			  -1, 0);
+	/* F_MM: private memory, so a discarded or unmapped page is gone. */
+	c.mem.base = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+			  ((g->flags & F_MM) ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS, -1, 0);
 	if (c.mem.base == MAP_FAILED) {
 		result(g, 0, "loads", "guest memory: %s", strerror(errno));
 		return 1;
