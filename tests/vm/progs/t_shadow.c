@@ -8,6 +8,8 @@
  *   shadowcap       a guest that aliases one 2 MiB page over 512 GiB in
  *                   all 8 address-space ids: the host's free memory must
  *                   not drop by more than a bound, and the guest runs on
+ *   nmistorm        by name only: sysrq-l NMIs at a guest that exits all the
+ *                   time (exitloop.elf), for the transition root's CR3 bit 12
  *   init_retry      LGUEST_INIT made to fail part-way by the launcher's
  *                   memory cgroup, at every point, and retried on the same
  *                   file until it works: the guest then runs, the host
@@ -17,6 +19,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -459,6 +463,144 @@ static void init_retry(void)
 	rmdir(CGDIR);
 }
 
+/* ---- nmistorm ----------------------------------------------------------- */
+
+/* The NMI count of one CPU, from /proc/interrupts; -1 if unreadable. */
+static long long nmi_count(int cpu)
+{
+	char line[512], *p;
+	long long n = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "NMI:", 4) != 0)
+			continue;
+		p += 4;
+		for (int i = 0; i <= cpu; i++)
+			n = strtoll(p, &p, 10);
+		break;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static volatile sig_atomic_t storm_over;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	storm_over = 1;
+}
+
+/* The child: exitloop.elf on CPU 1 until SIGUSR1; 0 if it never stopped. */
+static int storm_guest(void)
+{
+	struct run run = { .id = "nmistorm", .fd = -1 };
+	struct lguest_init init = { .mem_size = 32ULL << 20 };
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	struct lguest_regs regs;
+	struct lguest_run *r;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	pin(1);
+	if (load(&run, "exitloop", NULL, init.mem_size, &regs))
+		return 2;
+	init.mem_uaddr = (uintptr_t)run.mem.base;
+	run.fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
+	if (run.fd < 0 || ioctl(run.fd, LGUEST_INIT, &init) ||
+	    ioctl(run.fd, LGUEST_SET_REGS, &regs))
+		return 3;
+	r = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, run.fd, 0);
+	if (r == MAP_FAILED)
+		return 3;
+	while (!storm_over) {
+		if (ioctl(run.fd, LGUEST_RUN, 0)) {
+			if (errno == EINTR)
+				continue;
+			return 4;
+		}
+		if (r->exit_reason != LGUEST_EXIT_HCALL)
+			return 5;	/* killed or shut down: it never does */
+		r->hcall.ret = r->hcall.nr == LHCALL_CONSOLE_WRITE ? 0 : (uint64_t)-ENOSYS;
+	}
+	return 0;
+}
+
+/*
+ * NMIs, as many as sysrq sends, at a guest on CPU 1 that exits as often
+ * as it can: some land while that CPU is on the transition root with the
+ * host's IDT, where a PTI host's NMI entry reads CR3 bit 12
+ * (docs/security.md).  The host must live and the guest run on.  The
+ * backtraces print "Call Trace": the console is quiet and the log has
+ * t_nmi's markers; the pause between two lets each batch reach the log
+ * before the next sysrq header raises the console's level.
+ */
+static void nmistorm(void)
+{
+	int status = 0, n = 0, secs = 5, alive;
+	long long before, after;
+	struct timespec t0, t1;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[4096];
+	pid_t pid;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("LGTEST SKIP nmistorm: needs a second CPU\n");
+		if (f)
+			fclose(f);
+		return;
+	}
+	/* The bit-12 window exists only with PTI: storm longer there. */
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && strstr(line, " pti"))
+			secs = 30;
+	if (f)
+		fclose(f);
+	before = nmi_count(1);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(storm_guest());
+	pin(0);
+	sleep(1);
+	write_str("/proc/sys/kernel/printk", "1");
+	write_str("/dev/kmsg", "LGTEST-NMI begin\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		write_str("/proc/sysrq-trigger", "l");
+		n++;
+		usleep(30000);
+		alive = waitpid(pid, &status, WNOHANG) == 0;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while (alive && t1.tv_sec - t0.tv_sec < secs);
+	usleep(300000);
+	write_str("/dev/kmsg", "LGTEST-NMI end\n");
+	write_str("/proc/sys/kernel/printk", "5");
+	if (alive) {
+		kill(pid, SIGUSR1);
+		waitpid(pid, &status, 0);
+	}
+	after = nmi_count(1);
+	printf("    nmistorm| %d sysrq-l in %ld s, CPU 1 took %lld NMIs\n", n,
+	       (long)(t1.tv_sec - t0.tv_sec), after - before);
+	CHECK(alive && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "nmistorm: a guest exiting all the time runs on through an NMI storm",
+	      "%s, status %#x", alive ? "stopped by us" : "ended by itself", status);
+	CHECK(before >= 0 && after - before >= n / 2,
+	      "nmistorm: CPU 1 took the NMIs", "%lld then %lld for %d sysrq", before, after, n);
+}
+
 static int wanted(int argc, char **argv, const char *name)
 {
 	if (argc < 2)
@@ -478,6 +620,9 @@ int main(int argc, char **argv)
 		hugeflush("hugeflush.ring", "case=ring");
 	if (wanted(argc, argv, "shadowcap"))
 		shadowcap();
+	/* By name only: see docs/security.md, "The transition root and PTI". */
+	if (argc > 1 && wanted(argc, argv, "nmistorm"))
+		nmistorm();
 	if (wanted(argc, argv, "init_retry"))
 		init_retry();
 	return lgtest_failed;
