@@ -14,6 +14,7 @@
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 #include "switcher.h"
 
 /* Shadow roots kept per guest address-space id (LHCALL_NEW_PGTABLE). */
@@ -99,6 +100,9 @@ struct lguest {
 	spinlock_t mn_lock;		/* orders a new shadow entry with mn's sequence */
 	bool mm_changed;		/* set by the notifier, cleared by the vCPU */
 	int guest_cpu;			/* where the guest runs now, or -1 */
+	/* Host frames of guest frames, as of mn's sequence frames_seq. */
+	struct xarray frames;
+	unsigned long frames_seq;
 
 	/*
 	 * Why the guest came back to us (LGUEST_GET_STATS).  Only the thread

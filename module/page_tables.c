@@ -159,6 +159,7 @@ int lg_pt_init(struct lguest *lg)
 	int i, err;
 
 	INIT_LIST_HEAD(&lg->pt_pages);
+	xa_init(&lg->frames);
 
 	/* The host's kernel half, plus the hole the host never uses. */
 	lg->trans_root = alloc_trans_root();
@@ -230,6 +231,7 @@ void lg_pt_free(struct lguest *lg)
 	lg->asid = 0;
 	WARN_ON_ONCE(lg->shadow_tables);
 	lg->shadow_tables = 0;
+	xa_destroy(&lg->frames);
 }
 
 /* A CPU the guest ran on when its memory changed: an IPI is an exit. */
@@ -452,6 +454,50 @@ struct page *lg_get_guest_page(struct lguest *lg, unsigned long gfn)
 	return page;
 }
 
+/*
+ * The host frame behind guest frame @gfn, for a shadow entry, or 0.
+ * Looking it up (get_user_pages_fast) is most of a fault's cost under a
+ * software CPU, so frames found since the last change to the launcher's
+ * mapping are remembered, without references: the whole memo goes with
+ * the next change (a new @seq).  *@page is the page when it was looked
+ * up now, with a reference for install() to drop.
+ */
+static u64 guest_frame(struct lguest *lg, unsigned long gfn, unsigned long seq,
+		       struct page **page)
+{
+	void *e;
+
+	if (lg->frames_seq != seq) {
+		xa_destroy(&lg->frames);
+		lg->frames_seq = seq;
+	}
+	e = xa_load(&lg->frames, gfn);
+	*page = e ? NULL : lg_get_guest_page(lg, gfn);
+	if (e)
+		return (u64)xa_to_value(e) << PAGE_SHIFT;
+	return *page ? page_to_phys(*page) : 0;
+}
+
+/* lg_pt_install() for a frame from guest_frame(), which it then remembers. */
+static bool install(struct lguest *lg, unsigned long *pte, unsigned long gfn, u64 phys,
+		    struct page *page, u64 flags, unsigned long seq)
+{
+	bool ok;
+
+	spin_lock(&lg->mn_lock);
+	ok = !mmu_interval_read_retry(&lg->mn, seq);
+	if (ok)
+		*pte = phys | flags;
+	spin_unlock(&lg->mn_lock);
+	if (page) {
+		/* A memo that cannot be stored is only a lookup next time. */
+		if (ok)
+			xa_store(&lg->frames, gfn, xa_mk_value(phys >> PAGE_SHIFT), GFP_KERNEL);
+		put_page(page);
+	}
+	return ok;
+}
+
 static bool in_mmio(struct lguest *lg, u64 gpa)
 {
 	unsigned int i;
@@ -582,7 +628,7 @@ static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const s
 			unsigned long seq)
 {
 	unsigned int first = ((va >> 12) & 511) & ~(AROUND - 1), i;
-	u64 gpte[AROUND], at = (w->leaf_gpa & PAGE_MASK) + first * 8;
+	u64 gpte[AROUND], at = (w->leaf_gpa & PAGE_MASK) + first * 8, phys;
 	struct page *page;
 
 	if (at > lg->mem_size - sizeof(gpte) ||
@@ -595,12 +641,12 @@ static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const s
 		    (e & (_PAGE_PRESENT | _PAGE_ACCESSED)) != (_PAGE_PRESENT | _PAGE_ACCESSED) ||
 		    gfn >= lg->mem_size >> PAGE_SHIFT || in_mmio(lg, gfn << PAGE_SHIFT))
 			continue;
-		page = lg_get_guest_page(lg, gfn);
-		if (page &&
-		    !lg_pt_install(lg, &table[first + i], page,
-				   shadow_flags(lg, va, w->up_writable && (e & _PAGE_RW) &&
-						(e & _PAGE_DIRTY), w->up_user && (e & _PAGE_USER),
-						w->up_nx || (e & _PAGE_NX), e & _PAGE_GLOBAL), seq))
+		phys = guest_frame(lg, gfn, seq, &page);
+		if (phys &&
+		    !install(lg, &table[first + i], gfn, phys, page,
+			     shadow_flags(lg, va, w->up_writable && (e & _PAGE_RW) &&
+					  (e & _PAGE_DIRTY), w->up_user && (e & _PAGE_USER),
+					  w->up_nx || (e & _PAGE_NX), e & _PAGE_GLOBAL), seq))
 			return;
 	}
 }
@@ -617,13 +663,14 @@ static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sfla
 {
 	struct page *page;
 	unsigned int i;
+	u64 phys;
 
 	gfn &= ~511ULL;
 	for (i = 0; i < PTRS_PER_PTE; i++, gfn++) {
 		if (gfn >= lg->mem_size >> PAGE_SHIFT || in_mmio(lg, gfn << PAGE_SHIFT))
 			continue;
-		page = lg_get_guest_page(lg, gfn);
-		if (page && !lg_pt_install(lg, &table[i], page, sflags, seq))
+		phys = guest_frame(lg, gfn, seq, &page);
+		if (phys && !install(lg, &table[i], gfn, phys, page, sflags, seq))
 			return;
 	}
 }
@@ -698,7 +745,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	struct gwalk w;
 	unsigned long seq = lg_pt_seq(lg), *pte;
 	struct page *page;
-	u64 sflags;
+	u64 sflags, phys;
 	int ret;
 
 	ret = guest_walk(lg, va, *errcode, &w);
@@ -715,8 +762,8 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, w.gfn);
 		return -EFAULT;
 	}
-	page = lg_get_guest_page(lg, w.gfn);
-	if (!page) {
+	phys = guest_frame(lg, w.gfn, seq, &page);
+	if (!phys) {
 		lg_kill(lg, "guest memory at %#llx is not the launcher's writable memory",
 			w.gfn << PAGE_SHIFT);
 		return -EFAULT;
@@ -731,7 +778,8 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 		table = shadow_pt(lg, va);
 	}
 	if (!table) {
-		put_page(page);
+		if (page)
+			put_page(page);
 		lg_kill(lg, "out of memory for shadow page tables");
 		return -ENOMEM;
 	}
@@ -743,12 +791,13 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	 * for a missing shadow entry.
 	 */
 	pte = &table[(va >> 12) & 511];
-	if (*pte == (page_to_phys(page) | sflags)) {
-		put_page(page);
+	if (*pte == (phys | sflags)) {
+		if (page)
+			put_page(page);
 		return 1;
 	}
 	/* The launcher's mapping changed meanwhile: the guest faults again. */
-	if (!lg_pt_install(lg, pte, page, sflags, seq))
+	if (!install(lg, pte, w.gfn, phys, page, sflags, seq))
 		return 0;
 	if (w.huge)
 		fill_huge(lg, table, w.gfn, sflags, seq);
