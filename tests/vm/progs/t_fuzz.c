@@ -186,6 +186,7 @@ static void bad(const char *fmt, ...)
 	char why[320];
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above */
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (n < NR_BAD)
@@ -205,6 +206,7 @@ static void trace(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above */
 	vsnprintf(sh->trace[n % NR_TRACE], sizeof(sh->trace[0]), fmt, ap);
 	va_end(ap);
 }

@@ -382,10 +382,10 @@ static void mm_command(struct child *c)
 {
 	const struct guest *g = c->g;
 	unsigned long long gpa, len;
-	volatile uint64_t *p;
 
 	if (sscanf(c->line, "LGMM replace %llx", &gpa) == 1 && gpa < c->mem.size - 8) {
-		p = (volatile uint64_t *)(c->mem.base + gpa);
+		volatile uint64_t *p = (volatile uint64_t *)(c->mem.base + gpa);
+
 		result(g, *p == 0x1111, "the launcher sees the guest's write", "read %#llx",
 		       (unsigned long long)*p);
 		madvise((char *)c->mem.base + (gpa & ~4095ULL), 4096, MADV_DONTNEED);
