@@ -395,10 +395,18 @@ static void mm_command(struct child *c)
 		unsigned long long before = mem_free_kib(), after;
 
 		munmap((char *)c->mem.base + gpa, len);
-		usleep(100000);
-		after = mem_free_kib();
-		/* Half: freed pages may wait in per-CPU lists, outside MemFree. */
-		result(g, after > before && (after - before) * 1024 >= len / 2,
+		/*
+		 * A quarter, after up to a second: freed pages may wait in the
+		 * per-CPU lists, outside MemFree (on 6.1 with PTI about half
+		 * did).  Pinned, as guest memory once was, MemFree did not move.
+		 */
+		for (int i = 0; i < 10; i++) {
+			usleep(100000);
+			after = mem_free_kib();
+			if (after > before && (after - before) * 1024 >= len / 2)
+				break;
+		}
+		result(g, after > before && (after - before) * 1024 >= len / 4,
 		       "munmap of guest memory the guest used gives it back to the host at once",
 		       "MemFree went from %llu to %llu KiB for %llu KiB unmapped", before, after,
 		       len / 1024);
