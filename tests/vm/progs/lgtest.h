@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -55,6 +56,27 @@ static inline int lgtest_load_module(const char *name)
 	r = syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST ? -errno : 0;
 	close(fd);
 	return r;
+}
+
+/* The NMI count of one CPU (t_nmi, t_shadow), from /proc/interrupts; -1 if unreadable. */
+static inline long long lgtest_nmi_count(int cpu)
+{
+	char line[512], *p;
+	long long n = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "NMI:", 4) != 0)
+			continue;
+		p += 4;
+		for (int i = 0; i <= cpu; i++)
+			n = strtoll(p, &p, 10);
+		break;
+	}
+	if (f)
+		fclose(f);
+	return n;
 }
 
 #endif

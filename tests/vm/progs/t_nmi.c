@@ -33,27 +33,6 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/* The NMI count of one CPU, from /proc/interrupts; -1 if unreadable. */
-static long long nmi_count(int cpu)
-{
-	char line[512], *p;
-	long long n = -1;
-	FILE *f = fopen("/proc/interrupts", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		p = line + strspn(line, " ");
-		if (strncmp(p, "NMI:", 4) != 0)
-			continue;
-		p += 4;
-		for (int i = 0; i <= cpu; i++)
-			n = strtoll(p, &p, 10);
-		break;
-	}
-	if (f)
-		fclose(f);
-	return n;
-}
-
 static int write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY);
@@ -138,7 +117,7 @@ int main(void)
 	}
 	pin(0);
 	sleep(1);
-	before = nmi_count(GUEST_CPU);
+	before = lgtest_nmi_count(GUEST_CPU);
 
 	f = fopen("/proc/sys/kernel/printk", "r");
 	if (!f || fscanf(f, "%d", &console_level) != 1)
@@ -162,7 +141,7 @@ int main(void)
 	}
 	write_file("/dev/kmsg", "LGTEST-NMI end\n");
 	write_file("/proc/sys/kernel/printk", level);
-	after = nmi_count(GUEST_CPU);
+	after = lgtest_nmi_count(GUEST_CPU);
 
 	CHECK(before >= 0 && after > before, "nmi: NMIs reach the guest's CPU",
 	      "NMI count of cpu %d: %lld then %lld", GUEST_CPU, before, after);

@@ -465,27 +465,6 @@ static void init_retry(void)
 
 /* ---- nmistorm ----------------------------------------------------------- */
 
-/* The NMI count of one CPU, from /proc/interrupts; -1 if unreadable. */
-static long long nmi_count(int cpu)
-{
-	char line[512], *p;
-	long long n = -1;
-	FILE *f = fopen("/proc/interrupts", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		p = line + strspn(line, " ");
-		if (strncmp(p, "NMI:", 4) != 0)
-			continue;
-		p += 4;
-		for (int i = 0; i <= cpu; i++)
-			n = strtoll(p, &p, 10);
-		break;
-	}
-	if (f)
-		fclose(f);
-	return n;
-}
-
 static void pin(int cpu)
 {
 	cpu_set_t set;
@@ -567,7 +546,7 @@ static void nmistorm(void)
 			secs = 30;
 	if (f)
 		fclose(f);
-	before = nmi_count(1);
+	before = lgtest_nmi_count(1);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0)
@@ -591,7 +570,7 @@ static void nmistorm(void)
 		kill(pid, SIGUSR1);
 		waitpid(pid, &status, 0);
 	}
-	after = nmi_count(1);
+	after = lgtest_nmi_count(1);
 	printf("    nmistorm| %d sysrq-l in %ld s, CPU 1 took %lld NMIs\n", n,
 	       (long)(t1.tv_sec - t0.tv_sec), after - before);
 	CHECK(alive && WIFEXITED(status) && !WEXITSTATUS(status),
