@@ -7,6 +7,7 @@
 #include <linux/sched/signal.h>
 #include <asm/fpu/api.h>
 #include <asm/traps.h>
+#include "compat.h"
 #include "lg.h"
 
 void lg_kill(struct lguest *lg, const char *fmt, ...)
@@ -82,12 +83,26 @@ static void handle_trap(struct lguest *lg)
 	lg_deliver_event(lg, trap, err);
 }
 
+/*
+ * Has the scheduler asked this task to give up the CPU?  A host timer
+ * interrupt that arrives while the guest runs is replayed with interrupts
+ * off (switch.c), so no preemption point follows it, and cond_resched()
+ * does nothing when the kernel preempts by itself (full or lazy): unless
+ * we look at the request ourselves, a spinning guest owns the CPU.
+ */
+static bool lg_resched_asked(void)
+{
+	return test_thread_flag(TIF_NEED_RESCHED) ||
+	       test_thread_flag(TIF_NEED_RESCHED_LAZY);
+}
+
 static long lg_run_loop(struct lguest *lg)
 {
 	for (;;) {
 		if (signal_pending(current))
 			return -EINTR;
-		cond_resched();
+		if (lg_resched_asked())
+			schedule();
 		if (lg->halted) {
 			lg_halt(lg);
 			continue;

@@ -87,7 +87,7 @@ matrix=(
 	"6.1-5level    $KVER_61  -             paging=5-level pti=off"
 	"6.1-4level-pti $KVER_61 no5lvl,pti=on paging=4-level pti=on"
 	"6.12-5level   $KVER_612 -             paging=5-level pti=off"
-	"6.12-4level   $KVER_612 no5lvl        paging=4-level pti=off"
+	"6.12-4level-full $KVER_612 no5lvl,preempt=full paging=4-level pti=off preempt=full"
 	"6.12-5level-pti $KVER_612 pti=on      paging=5-level pti=on"
 )
 

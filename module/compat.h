@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where Linux changed under us.  lg.ko builds on every kernel from 6.1 on;
+ * each difference it must bridge is here, once, with the kernel version and
+ * commit that made it necessary, so the rest of the module reads as if
+ * there were one Linux.
+ */
+#ifndef LG_COMPAT_H
+#define LG_COMPAT_H
+
+#include <linux/thread_info.h>
+
+/*
+ * 6.13, 26baa1f1c4bd ("sched: Add TIF_NEED_RESCHED_LAZY infrastructure"):
+ * lazy preemption asks a task to reschedule with a flag of its own.
+ * Before it, there is only the one flag.
+ */
+#ifndef TIF_NEED_RESCHED_LAZY
+#define TIF_NEED_RESCHED_LAZY TIF_NEED_RESCHED
+#endif
+
+#endif /* LG_COMPAT_H */
