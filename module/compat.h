@@ -9,6 +9,7 @@
 #define LG_COMPAT_H
 
 #include <linux/thread_info.h>
+#include <asm/msr.h>
 
 /*
  * 6.13, 26baa1f1c4bd ("sched: Add TIF_NEED_RESCHED_LAZY infrastructure"):
@@ -17,6 +18,15 @@
  */
 #ifndef TIF_NEED_RESCHED_LAZY
 #define TIF_NEED_RESCHED_LAZY TIF_NEED_RESCHED
+#endif
+
+/*
+ * 6.16, c435e608cf59 ("x86/msr: Rename 'rdmsrl()' to 'rdmsrq()'") and its
+ * wrmsrq twin; the old names are gone from 7.0.  Before: only the old.
+ */
+#ifndef rdmsrq
+#define rdmsrq(msr, val) rdmsrl(msr, val)
+#define wrmsrq(msr, val) wrmsrl(msr, val)
 #endif
 
 #endif /* LG_COMPAT_H */

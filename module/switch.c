@@ -12,6 +12,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
+#include "compat.h"
 #include "lg.h"
 
 typedef void (*lg_sw_fn)(void);
@@ -238,21 +239,21 @@ bool lg_switch(struct lguest *lg)
 	savesegment(es, hp->es);
 	savesegment(fs, hp->fs);
 	savesegment(gs, hp->gs);
-	rdmsrl(MSR_GS_BASE, hp->gs_base);
+	rdmsrq(MSR_GS_BASE, hp->gs_base);
 	/* The Switcher loads the guest's FS base (after its null selector). */
-	rdmsrl(MSR_FS_BASE, host_fs);
-	rdmsrl(MSR_LSTAR, host_lstar);
-	wrmsrl(MSR_LSTAR, sp->sw_lstar);
-	rdmsrl(MSR_CSTAR, host_cstar);
-	wrmsrl(MSR_CSTAR, SW_ADDR(lg_sw_cstar - lg_switcher_start));
+	rdmsrq(MSR_FS_BASE, host_fs);
+	rdmsrq(MSR_LSTAR, host_lstar);
+	wrmsrq(MSR_LSTAR, sp->sw_lstar);
+	rdmsrq(MSR_CSTAR, host_cstar);
+	wrmsrq(MSR_CSTAR, SW_ADDR(lg_sw_cstar - lg_switcher_start));
 	/*
 	 * Intel, Centaur and Zhaoxin CPUs allow sysenter in 64-bit mode: with
 	 * SYSENTER_CS 0 it raises #GP instead of jumping to the host's entry
 	 * on a stack the guest's page tables do not map.  Every vendor, so no
 	 * CPU we did not think of is left out.
 	 */
-	rdmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
-	wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	rdmsrq(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+	wrmsrq(MSR_IA32_SYSENTER_CS, 0);
 	/*
 	 * A launcher that called modify_ldt() has LDTR pointing at a host
 	 * address, which descriptor loads would read through the guest's
@@ -279,9 +280,9 @@ bool lg_switch(struct lguest *lg)
 	}
 	/* Nor may the launcher's user shadow stack govern guest ring 3. */
 	if (lg_user_shstk()) {
-		rdmsrl(MSR_IA32_U_CET, host_u_cet);
+		rdmsrq(MSR_IA32_U_CET, host_u_cet);
 		if (host_u_cet)
-			wrmsrl(MSR_IA32_U_CET, 0);
+			wrmsrq(MSR_IA32_U_CET, 0);
 	}
 	/*
 	 * Ring 1 is supervisor mode to the branch predictors, so a guest
@@ -302,15 +303,15 @@ bool lg_switch(struct lguest *lg)
 	native_write_cr3(host_cr3);
 	WRITE_ONCE(lg->guest_cpu, -1);
 
-	wrmsrl(MSR_LSTAR, host_lstar);
-	wrmsrl(MSR_CSTAR, host_cstar);
-	wrmsrl(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
+	wrmsrq(MSR_LSTAR, host_lstar);
+	wrmsrq(MSR_CSTAR, host_cstar);
+	wrmsrq(MSR_IA32_SYSENTER_CS, host_sysenter_cs);
 	if (host_ldt)
 		lg_load_ldt(host_ldt);
 	if (pku && rdpkru() != host_pkru)
 		wrpkru(host_pkru);
 	if (host_u_cet)
-		wrmsrl(MSR_IA32_U_CET, host_u_cet);
+		wrmsrq(MSR_IA32_U_CET, host_u_cet);
 	if (host_dr7)
 		hw_breakpoint_restore();
 	/*
@@ -325,7 +326,7 @@ bool lg_switch(struct lguest *lg)
 		f->errcode = dr6 ^ DR6_RESERVED;
 		set_debugreg(DR6_RESERVED, 6);
 	}
-	wrmsrl(MSR_FS_BASE, host_fs);
+	wrmsrq(MSR_FS_BASE, host_fs);
 
 	seen = sp->nmi_seen;
 	/*
