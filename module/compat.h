@@ -9,6 +9,7 @@
 #define LG_COMPAT_H
 
 #include <linux/thread_info.h>
+#include <asm/cpufeatures.h>
 #include <asm/msr.h>
 
 /*
@@ -27,6 +28,16 @@
 #ifndef rdmsrq
 #define rdmsrq(msr, val) rdmsrl(msr, val)
 #define wrmsrq(msr, val) wrmsrl(msr, val)
+#endif
+
+/*
+ * 6.15 ("x86/bugs: Remove X86_FEATURE_USE_IBPB"): whether to issue IBPB
+ * between guests became the CPU feature alone, as KVM has it since.
+ */
+#ifdef X86_FEATURE_USE_IBPB
+#define LG_FEATURE_IBPB X86_FEATURE_USE_IBPB
+#else
+#define LG_FEATURE_IBPB X86_FEATURE_IBPB
 #endif
 
 #endif /* LG_COMPAT_H */

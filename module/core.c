@@ -126,6 +126,7 @@ static int __init lg_init(void)
 		return -ENODEV;
 	}
 
+	lg_fpu_setup();
 	err = lg_setup_switcher();
 	if (err)
 		return err;

@@ -54,9 +54,8 @@ struct lguest {
 	unsigned long irq_pending;
 	/* The guest is asleep in LHCALL_HALT. */
 	bool halted;
-	/* The guest's FPU, SSE and AVX state, apart from the launcher's. */
-	struct fpu_guest fpu;
-	bool fpu_ready;
+	/* The guest's FPU, SSE and AVX state: XSAVE's area (fpu.c). */
+	struct fxregs_state *fpu;
 	/* The guest's clockevent: raises line 0. */
 	struct hrtimer timer;
 	/* The MMIO access the launcher is completing (mmio.c). */
@@ -172,6 +171,14 @@ void lg_kill(struct lguest *lg, const char *fmt, ...) __printf(2, 3);
 int lg_vcpu_init(struct lguest *lg);
 void lg_vcpu_free(struct lguest *lg);
 bool lg_switch(struct lguest *lg);
+
+/* fpu.c: the guest's FPU, in the registers only around lg_switch(). */
+void lg_fpu_setup(void);
+int lg_fpu_init(struct lguest *lg);
+void lg_fpu_free(struct lguest *lg);
+void lg_fpu_load(struct lguest *lg);
+void lg_fpu_save(struct lguest *lg);
+void lg_fpu_put(void);
 
 /* events.c: exceptions, interrupts, the timer, halt. */
 void lg_events_init(struct lguest *lg);

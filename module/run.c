@@ -139,13 +139,7 @@ long lg_run(struct lguest *lg)
 	lg->pending_exit = 0;
 	lg->run->exit_reason = LGUEST_EXIT_NONE;
 
-	/*
-	 * For the whole run the task's FPU state is the guest's: context
-	 * switches save and restore it, and the launcher's stays untouched.
-	 */
-	fpu_swap_kvm_fpstate(&lg->fpu, true);
 	ret = lg_run_loop(lg);
-	fpu_swap_kvm_fpstate(&lg->fpu, false);
 	lg_count(&lg->stats.user_exits);
 	return ret;
 }

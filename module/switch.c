@@ -70,9 +70,9 @@ int lg_vcpu_init(struct lguest *lg)
 
 	lg->id = atomic64_inc_return(&ids);
 	lg_events_init(lg);
-	lg->fpu_ready = fpu_alloc_guest_fpstate(&lg->fpu);
-	if (!lg->fpu_ready)
-		return -ENOMEM;
+	err = lg_fpu_init(lg);
+	if (err)
+		return err;
 	lg->regs_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	lg->state_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	lg->host_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
@@ -116,9 +116,7 @@ int lg_vcpu_init(struct lguest *lg)
  */
 void lg_vcpu_free(struct lguest *lg)
 {
-	if (lg->fpu_ready)
-		fpu_free_guest_fpstate(&lg->fpu);
-	lg->fpu_ready = false;
+	lg_fpu_free(lg);
 	if (lg->timer.function)
 		hrtimer_cancel(&lg->timer);
 	if (lg->pt_pages.next)
@@ -175,7 +173,8 @@ bool lg_switch(struct lguest *lg)
 	struct lg_frame *f = &rp->frame;
 	struct lguest_regs *r = &lg->regs;
 	u64 host_fs, host_lstar, host_cstar, host_cr3, host_sysenter_cs, host_u_cet = 0;
-	bool host_dr7 = false, pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
+	unsigned long host_dr7 = 0;
+	bool pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
 	u32 host_pkru = 0;
 	u16 host_ldt;
 	unsigned long cr4;
@@ -206,6 +205,7 @@ bool lg_switch(struct lguest *lg)
 	rp->gs_base = r->gs_base;
 	rp->cr2 = r->cr2;
 
+	lg_fpu_load(lg);
 	local_irq_disable();
 	/* Announce where we run, then look for a change: lg_pt_kick() pairs. */
 	WRITE_ONCE(lg->guest_cpu, smp_processor_id());
@@ -213,11 +213,9 @@ bool lg_switch(struct lguest *lg)
 	if (READ_ONCE(lg->mm_changed)) {
 		WRITE_ONCE(lg->guest_cpu, -1);
 		local_irq_enable();
+		lg_fpu_put();
 		return false;
 	}
-	/* The guest's FPU state must be in the registers, not just saved. */
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
 	/*
 	 * The Switcher turns global pages and protection keys off for the
 	 * guest's world and back on for ours (switcher.S says why): Linux's
@@ -275,7 +273,7 @@ bool lg_switch(struct lguest *lg)
 		host_pkru = rdpkru();
 	/* The host's hardware breakpoints must not fire on guest accesses. */
 	if (hw_breakpoint_active()) {
-		host_dr7 = true;
+		host_dr7 = this_cpu_read(cpu_dr7);
 		set_debugreg(0, 7);
 	}
 	/* Nor may the launcher's user shadow stack govern guest ring 3. */
@@ -291,7 +289,8 @@ bool lg_switch(struct lguest *lg)
 	 * between VMs (a no-op on CPUs without IBPB or with it turned off).
 	 */
 	if (this_cpu_read(lg_last_guest) != lg->id) {
-		indirect_branch_prediction_barrier();
+		if (cpu_feature_enabled(LG_FEATURE_IBPB))
+			wrmsrq(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
 		this_cpu_write(lg_last_guest, lg->id);
 	}
 	sp->nmi_seen = 0;
@@ -301,6 +300,7 @@ bool lg_switch(struct lguest *lg)
 	native_write_cr3(__pa(lg->trans_root));
 	enter();
 	native_write_cr3(host_cr3);
+	lg_fpu_save(lg);
 	WRITE_ONCE(lg->guest_cpu, -1);
 
 	wrmsrq(MSR_LSTAR, host_lstar);
@@ -312,8 +312,9 @@ bool lg_switch(struct lguest *lg)
 		wrpkru(host_pkru);
 	if (host_u_cet)
 		wrmsrq(MSR_IA32_U_CET, host_u_cet);
+	/* The guest cannot write DR0-3 (ring 1): DR7 alone brings them back. */
 	if (host_dr7)
-		hw_breakpoint_restore();
+		set_debugreg(host_dr7, 7);
 	/*
 	 * A guest's #DB left its status in DR6: it goes to the guest as the
 	 * error code (positive polarity, as FRED's event data), and the
@@ -345,6 +346,7 @@ bool lg_switch(struct lguest *lg)
 	     f->trapnum != LG_HCALL_VECTOR))
 		replay_vector(f->trapnum);
 	local_irq_enable();
+	lg_fpu_put();
 
 	r->r15 = f->r15; r->r14 = f->r14; r->r13 = f->r13; r->r12 = f->r12;
 	r->r11 = f->r11; r->r10 = f->r10; r->r9 = f->r9; r->r8 = f->r8;
