@@ -18,13 +18,15 @@
 typedef void (*lg_sw_fn)(void);
 
 /* The guest's GDT: ring-0 Switcher, ring-1 guest kernel, ring-3 user. */
-static const u64 lg_gdt[SW_GDT_ENTRIES - 2] = {
+static const u64 lg_gdt[SW_GDT_ENTRIES] = {
 	[SW_CS >> 3]		= 0x00af9b000000ffffULL,
 	[SW_DS >> 3]		= 0x00cf93000000ffffULL,
 	[LG_USER_DS >> 3]	= 0x00cff3000000ffffULL,
 	[LG_USER_CS >> 3]	= 0x00affb000000ffffULL,
 	[LG_KERNEL_CS >> 3]	= 0x00afbb000000ffffULL,
 	[LG_KERNEL_DS >> 3]	= 0x00cfb3000000ffffULL,
+	/* Read-only data, DPL 3, limit (node << 12 | CPU): CPU 0, node 0. */
+	[LG_CPUNODE_SEL >> 3]	= 0x0040f50000000000ULL,
 };
 
 /*
@@ -173,6 +175,7 @@ bool lg_switch(struct lguest *lg)
 	struct lg_frame *f = &rp->frame;
 	struct lguest_regs *r = &lg->regs;
 	u64 host_fs, host_lstar, host_cstar, host_cr3, host_sysenter_cs, host_u_cet = 0;
+	u64 host_tsc_aux = 0;
 	unsigned long host_dr7 = 0;
 	bool pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
 	u32 host_pkru = 0;
@@ -283,6 +286,16 @@ bool lg_switch(struct lguest *lg)
 			wrmsrq(MSR_IA32_U_CET, 0);
 	}
 	/*
+	 * RDTSCP and RDPID, which the guest's user space runs directly, read
+	 * TSC_AUX: Linux keeps its CPU (and node) number there for getcpu().
+	 * The guest's is CPU 0; ours would say where it runs.
+	 */
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)) {
+		rdmsrq(MSR_TSC_AUX, host_tsc_aux);
+		if (host_tsc_aux)
+			wrmsrq(MSR_TSC_AUX, 0);
+	}
+	/*
 	 * Ring 1 is supervisor mode to the branch predictors, so a guest
 	 * kernel trains them as the host kernel would: between two guests
 	 * on a CPU, in one launcher process or two, a barrier, as KVM does
@@ -312,6 +325,8 @@ bool lg_switch(struct lguest *lg)
 		wrpkru(host_pkru);
 	if (host_u_cet)
 		wrmsrq(MSR_IA32_U_CET, host_u_cet);
+	if (host_tsc_aux)
+		wrmsrq(MSR_TSC_AUX, host_tsc_aux);
 	/* The guest cannot write DR0-3 (ring 1): DR7 alone brings them back. */
 	if (host_dr7)
 		set_debugreg(host_dr7, 7);

@@ -42,7 +42,9 @@
 #define LG_KERNEL_CS		0x39	/* ring 1 */
 #define LG_KERNEL_DS		0x41	/* ring 1 */
 #define SW_TSS			0x48
-#define SW_GDT_ENTRIES		11
+/* As Linux's __CPUNODE_SEG: getcpu()'s LSL reads CPU and node in its limit. */
+#define LG_CPUNODE_SEL		0x7b
+#define SW_GDT_ENTRIES		16
 
 /* The hypercall: int $LG_HCALL_VECTOR from ring 1 (DPL 1). */
 #define LG_HCALL_VECTOR		0x80
@@ -85,22 +87,22 @@
 
 /* The state page: the guest can read it; only the transition root writes it. */
 #define SP_GDT			0x000	/* SW_GDT_ENTRIES * 8 */
-#define SP_GDT_DESC		0x060
-#define SP_IDT_DESC		0x070
-#define SP_TSS			0x080
-#define SP_TRANS_CR3		0x100
+#define SP_GDT_DESC		0x080
+#define SP_IDT_DESC		0x090
+#define SP_TSS			0x0a0
+#define SP_TRANS_CR3		0x110
 /* The syscall fast path: where its frame goes (0: no fast path). */
-#define SP_FAST_FRAME_ALIAS	0x108	/* in the hole, over the stack page */
-#define SP_FAST_FRAME_VA	0x110	/* the same bytes, as the guest sees them */
-#define SP_EVENT_ENTRY		0x118
+#define SP_FAST_FRAME_ALIAS	0x118	/* in the hole, over the stack page */
+#define SP_FAST_FRAME_VA	0x120	/* the same bytes, as the guest sees them */
+#define SP_EVENT_ENTRY		0x128
 /* An NMI (1), machine check (2) or double fault (4) hit the Switcher. */
-#define SP_NMI_SEEN		0x120
+#define SP_NMI_SEEN		0x130
 /* Where RSP is when lg_sw_common starts an honest exit (&frame.trapnum). */
-#define SP_EXIT_RSP		0x128
+#define SP_EXIT_RSP		0x138
 /* What LSTAR holds while the guest runs: the Switcher's syscall entry. */
-#define SP_SW_LSTAR		0x130
+#define SP_SW_LSTAR		0x140
 /* A writable data selector for VERW, or 0 when the CPU needs no clearing. */
-#define SP_VERW_SEL		0x138
+#define SP_VERW_SEL		0x148
 
 /* The host page: only the transition root maps it. */
 #define HP_RSP			0x000
@@ -166,7 +168,6 @@ struct lg_regs_page {
 
 struct lg_state_page {
 	u64 gdt[SW_GDT_ENTRIES];
-	u64 pad0;
 	struct lg_desc_ptr gdt_desc, idt_desc;
 	struct x86_hw_tss tss;
 	u8 pad1[SP_TRANS_CR3 - SP_TSS - sizeof(struct x86_hw_tss)];

@@ -953,6 +953,29 @@ static void t_vectors(void)
 
 #define LGCLOCKS	9	/* t_userland expects as many */
 
+/*
+ * Which CPU this is, by every route user space has: getcpu() (the vDSO's
+ * RDPID or LSL), RDTSCP's TSC_AUX and RDPID.  The guest has one CPU, 0;
+ * the host's number here would tell the guest where it runs.
+ */
+static void t_cpu(void)
+{
+	unsigned int a, b, c, d, aux;
+	int cpu = sched_getcpu();
+	uint64_t id;
+
+	check(cpu == 0, "cpu: getcpu() says CPU 0, the guest's only one", "it says %d", cpu);
+	if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27))) {
+		__asm__ volatile("rdtscp" : "=a" (a), "=d" (d), "=c" (aux));
+		check(aux == 0, "cpu: RDTSCP's TSC_AUX is CPU 0, node 0", "it is %#x", aux);
+	}
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 22))) {
+		__asm__ volatile("rdpid %0" : "=r" (id));
+		check(id == 0, "cpu: RDPID says CPU 0, node 0", "it says %#llx",
+		      (unsigned long long)id);
+	}
+}
+
 static void t_time(void)
 {
 	struct timespec req = { 0, 200000000 };
@@ -1036,7 +1059,7 @@ int main(int argc, char **argv)
 			{ "fork/exec", t_fork_exec }, { "pipes", t_pipes },
 			{ "signals", t_signals }, { "threads", t_threads },
 			{ "memory", t_memory }, { "fpu", t_fpu }, { "vectors", t_vectors },
-			{ "time", t_time },
+			{ "time", t_time }, { "cpu", t_cpu },
 		};
 
 		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {

@@ -30,8 +30,10 @@
 #include <cpuid.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +96,17 @@ static void boot(struct run *r, const char *what, const char *extra, int limit)
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		close(p[0]);
+		/*
+		 * The battery runs on the VM host's last CPU, whose number
+		 * (TSC_AUX) is not 0: its "cpu" checks then see a leak.
+		 */
+		if (!strcmp(what, "battery")) {
+			cpu_set_t last;
+
+			CPU_ZERO(&last);
+			CPU_SET(get_nprocs() - 1, &last);
+			sched_setaffinity(0, sizeof(last), &last);
+		}
 		execl("/tests/lguestctl", "lguestctl", "run", "--mem", "128", "--disk", IMG,
 		      "/tests/vmlinux", "root=/dev/vda", "rw", lgt, extra, (char *)NULL);
 		_exit(127);
