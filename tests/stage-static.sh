@@ -78,3 +78,36 @@ for kver in "$KVER_61" "$KVER_612"; do
 		tail -n 20 "$out/module-$kver.txt"
 	fi
 done
+
+# lg.ko for kernels newer than Debian 12 has: trixie's own and the newest
+# of trixie-backports, built in a cached trixie chroot
+# (tests/lib/newer-kernels.sh).  Build only; and lg.ko may not need a
+# symbol that kernel exports to KVM alone, which modpost would refuse.
+# shellcheck disable=SC1091
+. "$TOP/tests/lib/newer-kernels.sh"
+if nk_chroot >"$out/chroot.txt" 2>&1; then
+	for kver in "${NK_KVERS[@]}"; do
+		name="lg.ko builds warning-free (W=1) for $kver"
+		log=$out/module-$kver.txt
+		if nk_make "$NK_ROOT" "$out/newer" module KVER="$kver" BUILD=/out >"$log" 2>&1; then
+			if grep -q 'warning:' "$log"; then
+				record $st FAIL "$name" "$(grep -m1 'warning:' "$log")"
+			else
+				record $st PASS "$name"
+			fi
+		else
+			record $st FAIL "$name" "build failed: $(grep -m1 'error\|ERROR' "$log")"
+			tail -n 20 "$log"
+			continue
+		fi
+		name="lg.ko needs no KVM-only symbol of $kver"
+		kvm=$(nk_kvm_only "$kver" "$out/newer/module/$kver/lg.ko" | sort | tr '\n' ' ')
+		if [ -z "$kvm" ]; then
+			record $st PASS "$name"
+		else
+			record $st FAIL "$name" "exported to KVM only: $kvm"
+		fi
+	done
+else
+	record $st FAIL "lg.ko builds for newer kernels" "no trixie chroot: $(tail -n1 "$out/chroot.txt")"
+fi

@@ -9,6 +9,8 @@ pkgs=(
 	linux-headers-amd64 linux-headers-6.12-amd64
 	# the VM host we test in, and what its initramfs is made of
 	qemu-system-x86 busybox-static
+	# the trixie chroot the newer kernels' lg.ko builds run in
+	mmdebstrap
 	# kernel style (checkpatch.pl ships in the kernel source)
 	linux-source-6.12
 	# the Linux guest kernel build (make guest-kernel)

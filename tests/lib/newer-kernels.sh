@@ -1,0 +1,138 @@
+# Kernels newer than Debian 12 has, for build checks only: Debian 13's
+# (trixie) own kernel and the newest of trixie-backports, their headers
+# unpacked into a trixie chroot with trixie's gcc-14 (the compiler they
+# were built with).  The chroot is made with mmdebstrap once per input
+# (suites, and the version of every package unpacked into it) and cached
+# in $CACHE/chroots/trixie-<hash>/ (inputs.txt says what went in).
+# Needs common.sh; run as root.
+# shellcheck shell=bash
+
+NK_SUITES=(trixie trixie-backports)
+# What kbuild needs besides the headers: perl for W=1's kernel-doc on 6.12
+# (7.x runs its Python kernel-doc only in tree), and the libraries of
+# modpost and objtool.
+NK_INCLUDE=gcc-14,make,perl,pahole,libelf1t64,libssl3t64,zlib1g
+NK_APT=$CACHE/chroots/apt
+# The Debian mirror the host uses (its apt sources), else deb.debian.org.
+NK_MIRROR=${LGUEST_DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+	/etc/apt/sources.list.d/*.sources 2>/dev/null |
+	sed -n -e 's,^URIs: *\(https\?://[^ ]*/debian\)/* *$,\1,p' \
+		-e 's,^deb \(\[[^]]*\] \)\?\(https\?://[^ ]*/debian\)/* .*,\2,p' | head -n1)}
+NK_MIRROR=${NK_MIRROR:-http://deb.debian.org/debian}
+
+# Host apt, but over trixie's package lists (kept in $NK_APT).
+nk_apt() {
+	local tool=$1
+	shift
+	"$tool" -o Dir="$NK_APT" -o Dir::State::status="$NK_APT/status" \
+		-o Dir::Etc::trusted=/dev/null \
+		-o APT::Architecture=amd64 -o Acquire::Languages=none \
+		-o APT::Sandbox::User=root -o Debug::NoLocking=1 "$@"
+}
+
+# nk_update: fetch trixie's package lists (about 10 MB).  Offline, the
+# lists from the last run do.
+nk_update() {
+	local s
+	mkdir -p "$NK_APT/etc/apt/apt.conf.d" "$NK_APT/etc/apt/preferences.d" \
+		"$NK_APT/var/lib/apt/lists/partial" "$NK_APT/var/cache/apt/archives/partial"
+	touch "$NK_APT/status"
+	for s in "${NK_SUITES[@]}"; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $NK_MIRROR $s main"
+	done >"$NK_APT/etc/apt/sources.list"
+	nk_apt apt-get -qq update >/dev/null 2>"$NK_APT/update.err" ||
+		{ ls "$NK_APT"/var/lib/apt/lists/*_Packages >/dev/null 2>&1 &&
+			echo "warning: apt-get update failed, using the old lists" >&2; }
+}
+
+# nk_field PKG[/SUITE|=VERSION] FIELD
+nk_field() {
+	nk_apt apt-cache show "$1" 2>/dev/null | sed -n "s/^$2: //p" | head -n1
+}
+
+# nk_kver SUITE: the release linux-headers-amd64 points at in SUITE.
+nk_kver() {
+	nk_field "linux-headers-amd64/$1" Depends | tr ',' '\n' |
+		sed -n 's/^ *linux-headers-\([^ ]*-amd64\) .*/\1/p' | head -n1
+}
+
+# nk_debs KVER: PKG=VERSION for each package KVER's headers are made of:
+# linux-headers-KVER and what it depends on of the same build
+# (-common, linux-kbuild-*, and linux-base-KVER from 7.x on).  Not the
+# kernel image, which 6.12's headers depend on but a build does not need.
+nk_debs() {
+	local h=linux-headers-$1 v p
+	v=$(nk_field "$h" Version) || return 1
+	[ -n "$v" ] || return 1
+	echo "$h=$v"
+	for p in $(nk_field "$h=$v" Depends | tr ',' '\n' |
+		sed -n 's/^ *\(linux-\(headers\|kbuild\|base\)-[0-9][^ ]*\).*/\1/p'); do
+		echo "$p=$(nk_field "$p" Version)"
+	done
+}
+
+# nk_chroot: update the lists, resolve the kernels (NK_KVERS) and set
+# NK_ROOT to the chroot for them, made first if it is not cached.
+nk_chroot() {
+	local s k inputs hash dir debs=() d
+	nk_update
+	NK_KVERS=()
+	for s in "${NK_SUITES[@]}"; do
+		k=$(nk_kver "$s")
+		[ -n "$k" ] || { echo "error: no linux-headers-amd64 in $s" >&2; return 1; }
+		NK_KVERS+=("$k")
+		mapfile -t -O "${#debs[@]}" debs < <(nk_debs "$k")
+	done
+	inputs=$(printf '%s\n' "suites=${NK_SUITES[*]}" "include=$NK_INCLUDE" \
+		"gcc-14=$(nk_field gcc-14/trixie Version)" \
+		"${debs[@]}")
+	hash=$(sha256sum <<<"$inputs" | cut -c1-12)
+	dir=$CACHE/chroots/trixie-$hash
+	if [ ! -e "$dir/inputs.txt" ]; then
+		echo "making the trixie chroot for ${NK_KVERS[*]} ($dir)" >&2
+		rm -rf "$dir.tmp"
+		mmdebstrap --quiet --variant=essential \
+			--include="$NK_INCLUDE" \
+			--dpkgopt='path-exclude=/usr/share/man/*' \
+			--dpkgopt='path-exclude=/usr/share/doc/*' \
+			--dpkgopt='path-exclude=/usr/share/locale/*' \
+			trixie "$dir.tmp" "deb $NK_MIRROR trixie main" >&2 || return 1
+		mkdir -p "$dir.debs"
+		(cd "$dir.debs" && nk_apt apt-get download -qq "${debs[@]}") >&2 || return 1
+		for d in "$dir.debs"/*.deb; do
+			dpkg-deb --fsys-tarfile "$d" |
+				tar -x --keep-directory-symlink -C "$dir.tmp" || return 1
+		done
+		rm -rf "$dir.debs"
+		echo "$inputs" >"$dir.tmp/inputs.txt"
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		# One chroot is kept: the ones for older inputs go.
+		for d in "$CACHE"/chroots/trixie-*; do
+			[ "$d" = "$dir" ] || rm -rf "$d"
+		done
+	fi
+	NK_ROOT=$dir
+}
+
+# nk_make ROOT OUT ARGS...: make ARGS in this tree (read-only, at /src)
+# inside the chroot ROOT, with OUT (a host directory) at /out.
+nk_make() {
+	local root=$1 out=$2
+	shift 2
+	mkdir -p "$root/src" "$root/out" "$out"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare -m sh -ec 'mount --bind "$1" "$3/src" && mount -o remount,bind,ro "$3/src"
+		mount --bind "$2" "$3/out" && mount -t proc proc "$3/proc"
+		r=$3 && shift 3
+		exec chroot "$r" env -i PATH=/usr/bin:/bin HOME=/ LC_ALL=C.UTF-8 make -C /src --no-print-directory "$@"' \
+		sh "$TOP" "$out" "$root" "$@"
+}
+
+# nk_kvm_only KVER KO: the symbols KO needs (nm -u) that KVER's
+# Module.symvers exports to KVM alone (EXPORT_SYMBOL_FOR_KVM, namespace
+# "module:kvm,..." from 7.0 on), which modpost refuses to lg.ko.
+nk_kvm_only() {
+	awk -F'\t' 'NR == FNR { if ($5 ~ /^module:kvm/) only[$2] = 1; next }
+		{ n = split($0, w, " ") } n && (w[n] in only) { print w[n] }' \
+		"$NK_ROOT/usr/src/linux-headers-$1/Module.symvers" <(nm -u "$2")
+}
