@@ -6,6 +6,7 @@
  */
 #include <linux/sched/signal.h>
 #include <asm/fpu/api.h>
+#include <asm/trap_pf.h>
 #include <asm/traps.h>
 #include "compat.h"
 #include "lg.h"
@@ -38,6 +39,18 @@ static void handle_trap(struct lguest *lg)
 		 * call non-canonical are canonical to the CPU: make them #GP.
 		 */
 		if (!lg_canonical(r->cr2)) {
+			lg_deliver_event(lg, X86_TRAP_GP, 0);
+			return;
+		}
+		/*
+		 * Ring 3's own supervisor accesses (to descriptor tables, all in
+		 * the Switcher's pages) never fault on a CPU.  QEMU 7.2's software
+		 * CPU, though, pops iret's and lret's stack and pushes lcall's as
+		 * supervisor accesses, which SMAP refuses on user pages, and
+		 * Linux oopses on a supervisor fault from user mode.  The guest
+		 * gets the #GP that a far return it may not make gives.
+		 */
+		if (lg->user_mode && !(err & X86_PF_USER)) {
 			lg_deliver_event(lg, X86_TRAP_GP, 0);
 			return;
 		}
