@@ -61,4 +61,17 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 }
 #endif
 
+/*
+ * 55cbcb6731bb ("x86/cpu: Do not include the CPUID API header in
+ * asm/processor.h"): cpuid_count() wants asm/cpuid/api.h of its own, and
+ * that API names the XSAVE leaf CPUID_LEAF_XSTATE (asm/cpuid/types.h)
+ * where older kernels have XSTATE_CPUID (asm/fpu/xstate.h).
+ */
+#if __has_include("asm/cpuid/api.h")
+#include <asm/cpuid/api.h>
+#endif
+#ifndef CPUID_LEAF_XSTATE
+#define CPUID_LEAF_XSTATE XSTATE_CPUID
+#endif
+
 #endif /* LG_COMPAT_H */

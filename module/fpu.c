@@ -23,6 +23,7 @@
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include "compat.h"
 #include "lg.h"
 
 /* The components the guest's area holds (0: no XSAVE, FXSAVE's two). */
@@ -42,7 +43,7 @@ void lg_fpu_setup(void)
 	for (i = 2; i < 64; i++) {
 		if (!(lg_xfeatures & BIT_ULL(i)))
 			continue;
-		cpuid_count(XSTATE_CPUID, i, &size, &offset, &ecx, &edx);
+		cpuid_count(CPUID_LEAF_XSTATE, i, &size, &offset, &ecx, &edx);
 		lg_fpu_size = max(lg_fpu_size, offset + size);
 	}
 }
