@@ -7,6 +7,13 @@ st=static
 out=$BUILD/static
 mkdir -p "$out"
 
+# The newer kernels' chroot (below) is mostly downloading and unpacking:
+# let it be made from the start, beside the checks that need the CPU.
+# shellcheck disable=SC1091
+. "$TOP/tests/lib/newer-kernels.sh"
+nk_chroot >"$out/chroot-early.txt" 2>&1 &
+nk_early=$!
+
 # checkpatch.pl --strict is the judge of kernel style (from linux-source).
 src=$(kernel_source) || { record $st FAIL "checkpatch" "no kernel source"; src=""; }
 kfiles=$(ls module/*.[chS] switcher/*.[chS])
@@ -83,8 +90,7 @@ done
 # of trixie-backports, built in a cached trixie chroot
 # (tests/lib/newer-kernels.sh).  Build only; and lg.ko may not need a
 # symbol that kernel exports to KVM alone, which modpost would refuse.
-# shellcheck disable=SC1091
-. "$TOP/tests/lib/newer-kernels.sh"
+wait "$nk_early"
 if nk_chroot >"$out/chroot.txt" 2>&1; then
 	for kver in "${NK_KVERS[@]}"; do
 		name="lg.ko builds warning-free (W=1) for $kver"
