@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Loading every GDT selector, at every RPL, into DS: only the null
- * selector and the guest's own segments may load, everything else (the
+ * selector and the guest's own segments (CPUNODE's for getcpu() too) may load, everything else (the
  * Switcher's ring-0 segments, the TSS, empty and out-of-range slots) must
  * raise #GP (or #NP) in the guest.  Then far transfers to ring 0.
  */
 #include "rt/rt.h"
+#include "../../switcher/switcher.h"
 
 const char rt_guest_name[] = "selectors";
 
@@ -15,7 +16,8 @@ static bool may_load(u16 sel)
 
 	if (idx == 0)
 		return true;	/* the null selector, any RPL */
-	if (idx == (LGUEST_USER_DS & ~3) || idx == (LGUEST_USER_CS & ~3))
+	if (idx == (LGUEST_USER_DS & ~3) || idx == (LGUEST_USER_CS & ~3) ||
+	    idx == (LG_CPUNODE_SEL & ~3))
 		return true;	/* DPL 3: any RPL */
 	if (idx == (LGUEST_KERNEL_DS & ~3) || idx == (LGUEST_KERNEL_CS & ~3))
 		return rpl <= 1;
