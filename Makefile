@@ -75,6 +75,7 @@ CTL_HDRS := $(wildcard lguestctl/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 BENCH_PROGS := $(patsubst tests/bench/progs/%.c,$(BUILD)/bench/progs/%,$(wildcard tests/bench/progs/vb_*.c))
 VM_PROGS := $(patsubst tests/vm/progs/%.c,$(BUILD)/vm/progs/%,$(wildcard tests/vm/progs/*.c))
+X86_SELFTESTS := $(BUILD)/vm/x86-selftests/.built
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 # Where "make install" puts things (DESTDIR is prepended to all).
@@ -192,20 +193,28 @@ $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
 
 # The Linux guest's Debian user land (t_userland): busybox-static,
 # stress-ng, bash, coreutils and their libraries from the archive, our
-# static battery and hostile user space, the pipeline script, and an init
-# script, in an ext4 image
-# (tests/lib/mkrootfs.sh, .debs cached).  hostile also goes into the VM
-# host's /tests, to run natively for comparison.
+# static battery and hostile user space, the pipeline script, the x86
+# selftests (in /usr/libexec/lguest/x86-selftests) and their runner, and
+# an init script, in an ext4 image
+# (tests/lib/mkrootfs.sh, .debs cached).  hostile and the selftests also
+# go into the VM host's /tests, to run natively for comparison
+# (t_userland runs the selftests with the runner's own code,
+# tests/vm/progs/x86selftest.h).
 $(BUILD)/vm/guests/battery: tests/guests/linux/battery.c
 	@mkdir -p $(BUILD)/vm/guests
 	$(CC) $(USER_CFLAGS) -static -pthread $< -o $@
 $(BUILD)/vm/progs/hostile: tests/guests/linux/hostile.c
 	@mkdir -p $(BUILD)/vm/progs
 	$(CC) $(USER_CFLAGS) -static $< -o $@
+$(BUILD)/vm/guests/kselftest: tests/guests/linux/kselftest.c tests/vm/progs/x86selftest.h
+	@mkdir -p $(BUILD)/vm/guests
+	$(CC) $(USER_CFLAGS) -Itests/vm/progs -static $< -o $@
 $(BUILD)/vm/progs/linux-userland.img: tests/lib/mkrootfs.sh tests/guests/linux/rootfs-init \
-		$(BUILD)/vm/guests/battery $(BUILD)/vm/progs/hostile tests/guests/linux/pipeline
+		$(BUILD)/vm/guests/battery $(BUILD)/vm/progs/hostile tests/guests/linux/pipeline \
+		$(BUILD)/vm/guests/kselftest $(X86_SELFTESTS)
 	tests/lib/mkrootfs.sh $@ tests/guests/linux/rootfs-init $(BUILD)/vm/guests/battery \
-		$(BUILD)/vm/progs/hostile tests/guests/linux/pipeline
+		$(BUILD)/vm/progs/hostile tests/guests/linux/pipeline $(BUILD)/vm/guests/kselftest \
+		$(BUILD)/vm/x86-selftests
 
 # Freestanding test guests (tests/guests/, docs/testing.md): one C file
 # each, linked with the runtime in tests/guests/rt/ into an lguest ELF
@@ -244,8 +253,8 @@ $(BUILD)/vm/progs/%.bin: tests/guests/%.S tests/guests/flat.h include/uapi/linux
 	$(LD) -Ttext=0xffffffff81000000 -e _start $(BUILD)/vm/flat/$*.o -o $(BUILD)/vm/flat/$*.elf
 	objcopy -O binary $(BUILD)/vm/flat/$*.elf $@
 
-# The host kernel's x86 selftests, 64-bit and static, for t_kselftest.
-X86_SELFTESTS := $(BUILD)/vm/x86-selftests/.built
+# The host kernel's x86 selftests, 64-bit and static, for t_kselftest,
+# and for t_userland to run in the guest and natively.
 $(X86_SELFTESTS): tests/lib/x86-selftests.sh
 	tests/lib/x86-selftests.sh $(BUILD)/vm/x86-selftests
 	touch $@
@@ -258,6 +267,7 @@ vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl $(BEN
 # t_guests shares the MMIO script with its guest, t_net the transfer.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
 $(BUILD)/vm/progs/t_net: tests/vm/progs/netxfer.h
+$(BUILD)/vm/progs/t_userland: tests/vm/progs/x86selftest.h
 fuzz-build: $(FUZZERS)
 
 deps:

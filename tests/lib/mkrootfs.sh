@@ -1,5 +1,5 @@
 #!/bin/bash
-# mkrootfs.sh OUT INIT [PROG...]: the Linux guest's test root file system,
+# mkrootfs.sh OUT INIT [PROG|DIR...]: the Linux guest's test root file system,
 # an ext4 image made with mke2fs -d from Debian packages and our programs.
 #
 #   /bin/busybox and its applets    busybox-static's .deb
@@ -13,7 +13,9 @@
 #                                   through the .debs of their
 #                                   dependency closure
 #   /sbin/init                      INIT (a busybox sh script)
-#   /usr/libexec/lguest/PROG        our static test programs
+#   /usr/libexec/lguest/PROG        our static test programs (a PROG
+#                                   that is a directory: its executables
+#                                   in /usr/libexec/lguest/DIR/)
 #
 # Only the Debian archive is downloaded (apt-get download, as the archive's
 # candidate versions), once per .deb, into $CACHE/rootfs/debs; nothing is
@@ -101,7 +103,14 @@ ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so
 
 install -m 755 "$init" "$root/sbin/init"
 for p in "$@"; do
-	install -m 755 "$p" "$root/usr/libexec/lguest/"
+	if [ -d "$p" ]; then
+		# A directory of programs (the x86 selftests): its executables.
+		d=$root/usr/libexec/lguest/$(basename "$p")
+		mkdir -p "$d"
+		find "$p" -maxdepth 1 -type f -perm -u+x -exec install -m 755 {} "$d/" \;
+	else
+		install -m 755 "$p" "$root/usr/libexec/lguest/"
+	fi
 done
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
