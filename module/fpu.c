@@ -53,7 +53,7 @@ int lg_fpu_init(struct lguest *lg)
 	struct fxregs_state *fx;
 
 	/* XSAVE wants 64 bytes; kmalloc aligns a power of two to itself. */
-	fx = kzalloc(roundup_pow_of_two(lg_fpu_size), GFP_KERNEL_ACCOUNT);
+	fx = kzalloc(roundup_pow_of_two(lg_fpu_size), GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (!fx)
 		return -ENOMEM;
 	/* A CPU's state after reset (XSTATE_BV 0 puts the rest there too). */

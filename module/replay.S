@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Host interrupts and NMIs that arrived while the guest ran were taken by
- * the Switcher's IDT.  Once home, run.c hands each to the host's own
+ * the Switcher's IDT.  Once home, lg_switch() hands each to the host's own
  * handler by raising the same vector with "int $N": the CPU then builds
  * exactly the frame a real interrupt in kernel mode would have.
  */

@@ -49,17 +49,31 @@ unpack_deb() {
 
 # host_vmlinuz KVER: the Debian kernel image for KVER (and, beside it,
 # its modules), unpacked into the cache once per package version.
+# Kernels newer than Debian 12's come from trixie-backports through
+# tests/lib/newer-kernels.sh's nk_host, when the caller sourced it.
 host_vmlinuz() {
 	local dir
-	dir=$(unpack_deb "linux-image-$1" hosts) || return 1
-	echo "$dir/boot/vmlinuz-$1"
+	if [ "$1" = "$KVER_61" ] || [ "$1" = "$KVER_612" ]; then
+		dir=$(unpack_deb "linux-image-$1" hosts) || return 1
+		echo "$dir/boot/vmlinuz-$1"
+	else
+		dir=$(nk_host "$1") || return 1
+		echo "$dir/usr/lib/modules/$1/vmlinuz"
+	fi
 }
 
 # host_test_modules KVER: the host kernel's tun and bridge modules (t_net)
 # and msr (t_msr), from the package host_vmlinuz unpacked.
 host_test_modules() {
 	local m
-	m=$(dirname "$(host_vmlinuz "$1")")/../lib/modules/$1/kernel || return 1
+	m=$(dirname "$(host_vmlinuz "$1")") || return 1
+	# Debian 12: boot/vmlinuz-KVER beside lib/modules/KVER; 7.x:
+	# usr/lib/modules/KVER/vmlinuz.
+	if [ -d "$m/../lib/modules/$1/kernel" ]; then
+		m=$m/../lib/modules/$1/kernel
+	else
+		m=$m/kernel
+	fi
 	ls "$m"/drivers/net/tun.ko* "$m"/net/llc/llc.ko* "$m"/net/802/stp.ko* \
 		"$m"/net/bridge/bridge.ko* "$m"/arch/x86/kernel/msr.ko*
 }

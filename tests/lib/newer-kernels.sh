@@ -17,7 +17,7 @@ NK_APT=$CACHE/chroots/apt
 NK_MIRROR=${LGUEST_DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
 	/etc/apt/sources.list.d/*.sources 2>/dev/null |
 	sed -n -e 's,^URIs: *\(https\?://[^ ]*/debian\)/* *$,\1,p' \
-		-e 's,^deb \(\[[^]]*\] \)\?\(https\?://[^ ]*/debian\)/* .*,\2,p' | head -n1)}
+		-e 's,^deb \(\[[^]]*\] \)\?\(https\?://[^ ]*/debian\)/* .*,\2,p' | head -n1 || true)}
 NK_MIRROR=${NK_MIRROR:-http://deb.debian.org/debian}
 
 # Host apt, but over trixie's package lists (kept in $NK_APT).
@@ -135,4 +135,36 @@ nk_kvm_only() {
 	awk -F'\t' 'NR == FNR { if ($5 ~ /^module:kvm/) only[$2] = 1; next }
 		{ n = split($0, w, " ") } n && (w[n] in only) { print w[n] }' \
 		"$NK_ROOT/usr/src/linux-headers-$1/Module.symvers" <(nm -u "$2")
+}
+
+# nk_host KVER: KVER's kernel and modules, unpacked (not installed) into
+# $CACHE/hosts/ once per version, to boot as a VM host; prints the
+# directory.  From 7.x linux-image-KVER is a metapackage over
+# linux-binary-KVER (the kernel) and linux-modules-KVER, both with
+# usr/lib/modules/KVER/; before, linux-image-KVER holds it all.  Needs
+# nk_chroot's package lists.
+nk_host() {
+	local k=$1 v dir pkgs
+	if [ -n "$(nk_field "linux-binary-$k" Version)" ]; then
+		pkgs=("linux-binary-$k" "linux-modules-$k")
+	else
+		pkgs=("linux-image-$k")
+	fi
+	v=$(nk_field "${pkgs[0]}" Version)
+	[ -n "$v" ] || { echo "error: no ${pkgs[0]} in ${NK_SUITES[*]}" >&2; return 1; }
+	dir=$CACHE/hosts/linux-image-$k-$v
+	if [ ! -d "$dir" ]; then
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		(cd "$dir.tmp" && nk_apt apt-get download -qq "${pkgs[@]/%/=$v}" &&
+			for d in ./*.deb; do dpkg-deb -x "$d" . || exit 1; done && rm -f ./*.deb) ||
+			return 1
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# nk_module KVER: build lg.ko for KVER in the chroot (nk_chroot first), into
+# $BUILD/newer/module/KVER/lg.ko, the static and VM stages alike.
+nk_module() {
+	nk_make "$NK_ROOT" "$BUILD/newer" module KVER="$1" BUILD=/out
 }

@@ -2,27 +2,41 @@
 # run-one.sh KVER-MAJOR APPEND TESTS...: a quick single VM for development.
 #   tests/vm/run-one.sh 6.12 "" t_linux t_guests
 #   tests/vm/run-one.sh 6.1 "no5lvl pti=on" t_virtio
+#   tests/vm/run-one.sh new "" t_guests     (trixie-backports' newest kernel)
 # Builds lg.ko for that host kernel, the in-VM programs, the guest kernel,
 # and an initramfs holding only the named t_* programs (plus what they
 # use), then boots it with tests/vm/run-vm.sh (log: build/vm/logs/one.log).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 cd "$TOP"
+ko=""
 case $1 in
 6.1) kver=$KVER_61 ;;
 6.12) kver=$KVER_612 ;;
-*) echo "run-one.sh: host kernel 6.1 or 6.12, not '$1'" >&2; exit 2 ;;
+new)
+	# shellcheck disable=SC1091
+	. tests/lib/newer-kernels.sh
+	nk_chroot >&2
+	kver=${NK_KVERS[-1]}
+	nk_module "$kver" >&2
+	ko=$BUILD/newer/module/$kver/lg.ko
+	;;
+*) echo "run-one.sh: host kernel 6.1, 6.12 or new, not '$1'" >&2; exit 2 ;;
 esac
 append=$2
 shift 2
 [ $# -gt 0 ] || { echo "run-one.sh: name at least one t_* program" >&2; exit 2; }
 P=$BUILD/vm/progs
-make --no-print-directory -s vm-progs module KVER="$kver" >&2
+if [ -z "$ko" ]; then
+	make --no-print-directory -s module KVER="$kver" >&2
+	ko=$BUILD/module/$kver/lg.ko
+fi
+make --no-print-directory -s vm-progs >&2
 vmlinux=$(tests/lib/guest-kernel.sh)
 progs=()
 for t in "$@"; do progs+=("$P/$t"); done
 img=$BUILD/vm/one.cpio.gz
-tests/vm/mkinitramfs.sh "$img" "$BUILD/module/$kver/lg.ko" "$P/lgexit" "${progs[@]}" \
+tests/vm/mkinitramfs.sh "$img" "$ko" "$P/lgexit" "${progs[@]}" \
 	"$P"/*.bin "$BUILD"/vm/guests/*.elf "$vmlinux" "$P/linux-initrd.cpio" \
 	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-userland.img" "$P/lguestctl" "$P/hostile" \
 	"$BUILD"/vm/x86-selftests/*_64 \
