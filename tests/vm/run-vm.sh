@@ -11,7 +11,11 @@
 # printed.  Each in-VM test line is recorded as "[NAME] test".
 # EXPECT="paging=4-level pti=on" makes the run fail unless the VM reports
 # that host configuration, so a matrix entry cannot silently test another.
-# LGTEST_MEM is the VM host's RAM in MiB (1024), LGTEST_SMP its CPUs (2).
+# LGTEST_MEM is the VM host's RAM in MiB (1024), LGTEST_SMP its CPUs (2),
+# LGTEST_CPU QEMU's CPU model (max; e.g. max,vendor=GenuineIntel).
+# LGUEST_ACCEL=kvm runs the VM host on the real CPU (-accel kvm -cpu host)
+# where /dev/kvm is there, for PCID, PKU, CET and real MSRs; make check
+# never needs it, and without /dev/kvm it says so and uses TCG.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -21,9 +25,18 @@ logdir=$BUILD/vm/logs
 log=$logdir/$name.log
 mkdir -p "$logdir"
 
+accel=(-accel tcg -cpu "${LGTEST_CPU:-max}")
+if [ "${LGUEST_ACCEL:-tcg}" = kvm ]; then
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		accel=(-accel kvm -cpu host)
+	else
+		echo "run-vm.sh: LGUEST_ACCEL=kvm, but /dev/kvm is not usable here: QEMU's software CPU" >&2
+	fi
+fi
+
 start=$(date +%s)
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "${LGTEST_SMP:-2}" -m "${LGTEST_MEM:-1024}" \
+	"${accel[@]}" -smp "${LGTEST_SMP:-2}" -m "${LGTEST_MEM:-1024}" \
 	-display none -monitor none -serial stdio -no-reboot -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$kernel" -initrd "$initrd" \
