@@ -960,16 +960,19 @@ static void t_vectors(void)
  */
 static void t_cpu(void)
 {
-	unsigned int a, b, c, d, aux;
+	unsigned int a, b, c, d;
 	int cpu = sched_getcpu();
-	uint64_t id;
 
 	check(cpu == 0, "cpu: getcpu() says CPU 0, the guest's only one", "it says %d", cpu);
 	if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27))) {
+		unsigned int aux;
+
 		__asm__ volatile("rdtscp" : "=a" (a), "=d" (d), "=c" (aux));
 		check(aux == 0, "cpu: RDTSCP's TSC_AUX is CPU 0, node 0", "it is %#x", aux);
 	}
 	if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 22))) {
+		uint64_t id;
+
 		__asm__ volatile("rdpid %0" : "=r" (id));
 		check(id == 0, "cpu: RDPID says CPU 0, node 0", "it says %#llx",
 		      (unsigned long long)id);

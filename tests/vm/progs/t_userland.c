@@ -589,7 +589,7 @@ static void hostile(void)
 	nt = insn_results(r.out, there);
 	odd[0] = '\0';
 	for (int i = 0; i < nt; i++)
-		if (strcmp(there[i].got, "SIGSEGV") && strlen(odd) < sizeof(odd) - 64)
+		if (strcmp(there[i].got, "SIGSEGV") != 0 && strlen(odd) < sizeof(odd) - 64)
 			snprintf(odd + strlen(odd), sizeof(odd) - strlen(odd), " %.31s=%.15s",
 				 there[i].name, there[i].got);
 	CHECK(nt == 7 && !odd[0] && exited(&r, 0),
