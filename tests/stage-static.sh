@@ -95,7 +95,7 @@ if nk_chroot >"$out/chroot.txt" 2>&1; then
 	for kver in "${NK_KVERS[@]}"; do
 		name="lg.ko builds warning-free (W=1) for $kver"
 		log=$out/module-$kver.txt
-		if nk_make "$NK_ROOT" "$out/newer" module KVER="$kver" BUILD=/out >"$log" 2>&1; then
+		if nk_module "$kver" >"$log" 2>&1; then
 			if grep -q 'warning:' "$log"; then
 				record $st FAIL "$name" "$(grep -m1 'warning:' "$log")"
 			else
@@ -107,7 +107,7 @@ if nk_chroot >"$out/chroot.txt" 2>&1; then
 			continue
 		fi
 		name="lg.ko needs no KVM-only symbol of $kver"
-		kvm=$(nk_kvm_only "$kver" "$out/newer/module/$kver/lg.ko" | sort | tr '\n' ' ')
+		kvm=$(nk_kvm_only "$kver" "$BUILD/newer/module/$kver/lg.ko" | sort | tr '\n' ' ')
 		if [ -z "$kvm" ]; then
 			record $st PASS "$name"
 		else
