@@ -452,10 +452,20 @@ static const char *insn_got(const struct insn_result *res, int n, const char *na
  */
 static const char *guest_want(const struct insn_result *native)
 {
-	static const char *const gp[] = { "int_0x80", "sgdt", "sidt", "sldt", "str", "smsw" };
+	static const char *const umip[] = { "sgdt", "sidt", "sldt", "str", "smsw" };
+	unsigned int a, b, c, d;
 
-	for (size_t i = 0; i < sizeof(gp) / sizeof(gp[0]); i++)
-		if (!strcmp(native->name, gp[i]))
+	if (!strcmp(native->name, "int_0x80"))
+		return "SIGSEGV";
+	/*
+	 * Where the CPU has UMIP the host turns it on, and the guest, which
+	 * does not emulate these five as Linux does, gives SIGSEGV; without
+	 * UMIP they run in the guest as natively.
+	 */
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(c & (1u << 2)))
+		return native->got;
+	for (size_t i = 0; i < sizeof(umip) / sizeof(umip[0]); i++)
+		if (!strcmp(native->name, umip[i]))
 			return "SIGSEGV";
 	return native->got;
 }
