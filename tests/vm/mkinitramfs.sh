@@ -13,6 +13,9 @@ shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+# The VM host's / (mktemp made it 0700): tests that drop root to nobody
+# (t_userland's native x86 selftests) must reach /tests and /tmp.
+chmod 755 "$stage"
 
 mkdir -p "$stage"/{bin,lib/net,tests/guests,tests/x86,proc,sys,dev,tmp,root}
 cp /bin/busybox "$stage/bin/busybox"
