@@ -18,5 +18,5 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return x86st_run_all(argv[1], limit > 0 ? limit : 60, NULL, stdout) > 0 ? 0 : 1;
+	return x86st_run_all(argv[1], limit > 0 ? limit : 60, -1, NULL, stdout) > 0 ? 0 : 1;
 }

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,8 +92,12 @@ static inline void x86st_line(FILE *out, const char *tag, const char *name, cons
 	fprintf(out, "%s %s: %s\n", tag, name, buf);
 }
 
-/* Run DIR/NAME as described above; print its lines on OUT. */
-static inline struct x86st x86st_run(const char *dir, const char *name, int limit, FILE *out)
+/*
+ * Run DIR/NAME as described above, on CPU cpu alone if cpu >= 0 (the test
+ * may move itself); print its lines on OUT.
+ */
+static inline struct x86st x86st_run(const char *dir, const char *name, int limit, int cpu,
+				     FILE *out)
 {
 	struct x86st r = { .code = -1 };
 	char path[256], line[512], last[512] = "";
@@ -114,6 +119,13 @@ static inline struct x86st x86st_run(const char *dir, const char *name, int limi
 		    chdir("/tmp"))
 			_exit(126);
 		setpgid(0, 0);
+		if (cpu >= 0) {
+			cpu_set_t one;
+
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			sched_setaffinity(0, sizeof(one), &one);
+		}
 		if (!x86st_root(name) && (setgroups(0, NULL) || setgid(X86ST_NOBODY) ||
 					  setuid(X86ST_NOBODY) || setuid(0) == 0))
 			_exit(125);
@@ -173,10 +185,11 @@ static inline int x86st_by_name(const void *a, const void *b)
 }
 
 /*
- * Run every DIR/ *_64 but those named in SKIP (NULL-terminated), sorted;
- * how many ran, or -1 without DIR.
+ * Run every DIR/ *_64 but those named in SKIP (NULL-terminated), sorted,
+ * on CPU cpu if cpu >= 0; how many ran, or -1 without DIR.
  */
-static inline int x86st_run_all(const char *dir, int limit, const char *const *skip, FILE *out)
+static inline int x86st_run_all(const char *dir, int limit, int cpu, const char *const *skip,
+				FILE *out)
 {
 	char *names[X86ST_MAX];
 	int n = 0;
@@ -197,7 +210,7 @@ static inline int x86st_run_all(const char *dir, int limit, const char *const *s
 	closedir(d);
 	qsort(names, (size_t)n, sizeof(names[0]), x86st_by_name);
 	for (int i = 0; i < n; i++) {
-		x86st_run(dir, names[i], limit, out);
+		x86st_run(dir, names[i], limit, cpu, out);
 		free(names[i]);
 	}
 	fprintf(out, "KSELFTEST DONE %d\n", n);
