@@ -26,6 +26,11 @@
  *                  privileged instructions, every selector, random code
  *                  and wild system calls from processes of nobody
  *   up             boot and power off: a fresh guest after the attacks
+ *   kselftest      Linux's x86 selftests (tests/lib/x86-selftests.sh), as
+ *                  nobody but iopl and ioperm; each result compared with
+ *                  the same binary run the same way here, natively, and
+ *                  each intended difference (docs/guest.md) checked to be
+ *                  exactly that
  */
 #include <cpuid.h>
 #include <fcntl.h>
@@ -39,6 +44,7 @@
 #include <unistd.h>
 
 #include "lgtest.h"
+#include "x86selftest.h"
 
 #define IMG	"/tests/linux-userland.img"
 #define NCLOCK	9	/* LGCLOCK lines from the battery, 250 ms apart */
@@ -611,6 +617,292 @@ static void hostile(void)
 	clean(&r, "farret");
 }
 
+/*
+ * Linux's x86 selftests in the guest (lgt=kselftest: tests/guests/linux/
+ * kselftest.c) against the same binaries run natively here, the same way
+ * (tests/vm/progs/x86selftest.h): same user, same limit.  Each must end
+ * as natively -- the same exit status or signal, and as many lines
+ * saying OK, FAIL and SKIP -- but for the differences the ABI makes on
+ * purpose, listed here and in docs/guest.md, each of which must be
+ * exactly that: the guest's result, a line of its output, and the native
+ * run passing.
+ */
+#define X86_DIR		"/tests/x86"
+#define X86_NATIVE	"/tmp/x86-selftests.native"
+#define X86_LIMIT	60	/* seconds for one selftest, here or in the guest */
+
+struct x86_diff {
+	const char *name;
+	const char *how;	/* the guest's result: "exit" or "signal" */
+	const char *said[3];	/* lines of its output (failures, skips, the last) */
+	const char *why;
+	int code;		/* exit status or signal number */
+	int int80;		/* the guest kernel logged its #GP at int $0x80 */
+	int ok, skip;		/* its OK and SKIP lines (-1: any number) */
+};
+
+#define X86_NO32 "int $0x80 is SIGSEGV: no 32-bit system calls (the hypercall gate, DPL 1)"
+
+static const struct x86_diff x86_diffs[] = {
+	{ .name = "iopl_64", .how = "exit", .code = 0, .ok = 1, .skip = 0,
+	  .said = { "[OK] iopl(3) failed (38) -- try running as root" },
+	  .why = "iopl() is ENOSYS: the CPU's TSS is the host's, so no I/O port can be granted "
+		 "(CONFIG_X86_IOPL_IOPERM off)" },
+	{ .name = "ioperm_64", .how = "exit", .code = 0, .ok = 3, .skip = 0,
+	  .said = { "[OK] ioperm(0x80, 1, 1) failed (38) -- try running as root" },
+	  .why = "ioperm() is ENOSYS: the CPU's TSS and its I/O bitmap are the host's "
+		 "(CONFIG_X86_IOPL_IOPERM off)" },
+	{ .name = "fsgsbase_64", .how = "signal", .code = SIGSEGV, .int80 = 1, .ok = -1, .skip = 0,
+	  .said = { "[RUN] ARCH_SET_GS(0), clear gs, then manipulate GSBASE in a different thread" },
+	  .why = X86_NO32 ": its set_thread_area(), for want of modify_ldt()" },
+	{ .name = "fsgsbase_restore_64", .how = "signal", .code = SIGSEGV, .int80 = 1, .ok = 0,
+	  .skip = 0, .why = X86_NO32 ": its set_thread_area(), for want of modify_ldt()" },
+	{ .name = "ldt_gdt_64", .how = "signal", .code = SIGSEGV, .int80 = 1, .ok = 0, .skip = 0,
+	  .why = X86_NO32 ": its set_thread_area() at the start" },
+	{ .name = "ptrace_syscall_64", .how = "signal", .code = SIGSEGV, .int80 = 1, .ok = 0,
+	  .skip = 0, .said = { "[RUN] Check int80 return regs" },
+	  .why = X86_NO32 ": its first test" },
+	{ .name = "sigreturn_64", .how = "exit", .code = 0, .ok = 7, .skip = 7,
+	  .said = { "[SKIP] Code segment unavailable for 32-bit CS, 32-bit SS",
+		    "[SKIP] Code segment unavailable for 16-bit CS, 16-bit SS",
+		    "[SKIP] Data segment unavailable for 64-bit CS, 16-bit SS" },
+	  .why = "no LDT (modify_ldt() is ENOSYS: the CPU's LDT is the host's), so its 7 cases "
+		 "with 16- and 32-bit segments skip" },
+	{ .name = "sigaltstack_64", .how = "exit", .code = 0, .ok = 1, .skip = 0,
+	  .said = { "[OK] SIGALRM signal delivered." },
+	  .why = "a smaller signal frame (no PKRU in the guest's XSAVE area): AT_MINSIGSTKSZ is "
+		 "under 2049, so its too-small-stack case does not run" },
+	{ .name = "test_vsyscall_64", .how = "exit", .code = 0, .ok = 7, .skip = 6,
+	  .said = { "# SKIP vdso_getcpu", "# SKIP vsyscall_map_x" },
+	  .why = "one CPU: its 2 checks on CPU 1 skip (and no vsyscall page: its 4 vsyscall "
+		 "checks skip)" },
+};
+
+/*
+ * Not run natively: its lretq into 32-bit code is a supervisor-mode stack
+ * pop under QEMU 7.2's software CPU, a SMAP fault the VM host kernel oopses
+ * on.  In the guest it is SIGSEGV at that first lretq on any CPU: the GDT
+ * the CPU uses while the guest runs has no 32-bit code segment (docs/abi.md),
+ * so a real CPU gives #GP, and QEMU's supervisor pop a fault the host turns
+ * into #GP.
+ */
+static const char *const x86_not_native[] = { "sysret_ss_attrs_64", NULL };
+
+#define X86_MAXT	X86ST_MAX
+
+/* Every "KSELFTEST NAME ..." result in OUT; how many. */
+static int x86_results(const char *out, struct x86st *res)
+{
+	const char *s = out;
+	int n = 0;
+
+	while (n < X86_MAXT && (s = strstr(s, "KSELFTEST "))) {
+		if ((s == out || s[-1] == '\n') && x86st_parse(s, &res[n]))
+			n++;
+		s += 10;
+	}
+	return n;
+}
+
+/* The text of TAG's line for NAME in OUT ("" if none), without the tag. */
+static const char *x86_tagged(const char *out, const char *tag, const char *name)
+{
+	static char buf[256];
+	char want[96];
+	const char *s = out;
+
+	snprintf(want, sizeof(want), "%.15s %.47s: ", tag, name);
+	buf[0] = '\0';
+	while ((s = strstr(s, want))) {
+		s += strlen(want);
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(s, "\n"), s);
+	}
+	return buf;
+}
+
+/*
+ * Did the guest kernel log a #GP of NAME at int $0x80, "COMM[pid] general
+ * protection fault ip:... error:402" (COMM: the name's first 15
+ * characters)?  The error code names IDT entry 0x80: 0x80 * 8 + 2 on a
+ * CPU, 0x80 * 16 + 2 = 0x802 under QEMU's software CPU, which counts IDT
+ * entries of 16 bytes.
+ */
+static int x86_int80(const char *out, const char *name)
+{
+	char who[64];
+	const char *s = out;
+
+	snprintf(who, sizeof(who), "%.15s[", name);
+	while ((s = strstr(s, who))) {
+		const char *e = strchr(s, '\n');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+
+		if (memmem(s, len, "general protection fault", 24) &&
+		    (memmem(s, len, "error:402 ", 10) || memmem(s, len, "error:802 ", 10)))
+			return 1;
+		s++;
+	}
+	return 0;
+}
+
+/* Did the guest's NAME say TEXT in one of the lines it showed? */
+static int x86_said(const char *out, const char *name, const char *text)
+{
+	char line[96], last[96];
+	const char *s = out;
+
+	snprintf(line, sizeof(line), "\nKSELFTEST-LINE %.47s: ", name);
+	snprintf(last, sizeof(last), "\nKSELFTEST-LAST %.47s: ", name);
+	while ((s = strstr(s, "\nKSELFTEST-"))) {
+		const char *e = strchr(s + 1, '\n');
+		int len = e ? (int)(e - s) : (int)strlen(s);
+
+		if ((!strncmp(s, line, strlen(line)) || !strncmp(s, last, strlen(last))) &&
+		    memmem(s, (size_t)len, text, strlen(text)))
+			return 1;
+		s++;
+	}
+	return 0;
+}
+
+static const struct x86st *x86_find(const struct x86st *res, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(res[i].name, name))
+			return &res[i];
+	return NULL;
+}
+
+static void x86_say(char *buf, size_t len, const struct x86st *r)
+{
+	snprintf(buf, len, "%.7s %d, %d ok, %d fail, %d skip", r->how, r->code, r->ok, r->fail,
+		 r->skip);
+}
+
+static void kselftest(void)
+{
+	static struct x86st here[X86_MAXT], there[X86_MAXT];
+	static char native[1 << 16];
+	static struct run r;
+	char name[512], a[96], b[96];
+	int nh, nt, status = -1;
+	double t0 = mono();
+	pid_t native_pid;
+	size_t len;
+	FILE *f;
+
+	if (access(X86_DIR, R_OK)) {
+		printf("LGTEST SKIP userland: kselftest: no %s in this initramfs\n", X86_DIR);
+		return;
+	}
+	/*
+	 * Natively, exactly as the guest's runner does, but on one CPU, the
+	 * VM host's last, as the guest has one (syscall_numbering's ptrace
+	 * passes with tracer and tracee on two CPUs take minutes under QEMU,
+	 * seconds on one), in a child while the guest runs its own on the
+	 * other CPU: t_kselftest shows the host's selftests do not notice a
+	 * guest beside them.
+	 */
+	fflush(stdout);
+	native_pid = fork();
+	if (native_pid == 0) {
+		FILE *o = fopen(X86_NATIVE, "w");
+
+		_exit(o && x86st_run_all(X86_DIR, X86_LIMIT, get_nprocs() - 1, x86_not_native,
+					 o) > 0 && !fclose(o) ? 0 : 1);
+	}
+
+	boot(&r, "kselftest", NULL, 600);
+	if (native_pid > 0)
+		waitpid(native_pid, &status, 0);
+	f = fopen(X86_NATIVE, "r");
+	len = f ? fread(native, 1, sizeof(native) - 1, f) : 0;
+	native[len] = '\0';
+	if (f)
+		fclose(f);
+	nh = x86_results(native, here);
+	for (const char *l = native; *l; ) {
+		int n = (int)strcspn(l, "\n");
+
+		printf("t_userland: native %.*s\n", n, l);
+		l += n + (l[n] == '\n');
+	}
+	CHECK(native_pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status) && nh > 0 &&
+	      strstr(native, "KSELFTEST DONE"),
+	      "userland: kselftest: the x86 selftests run natively here",
+	      "%d results, status %#x", nh, status);
+
+	echo_lines(&r, "KSELFTEST");
+	nt = x86_results(r.out, there);
+	CHECK(exited(&r, 0) && strstr(r.out, "kselftest exit status 0") &&
+	      strstr(r.out, "KSELFTEST DONE"),
+	      "userland: kselftest: the guest runs every x86 selftest and powers off cleanly",
+	      "%d results, status %#x", nt, r.status);
+	if (!exited(&r, 0) || !strstr(r.out, "KSELFTEST DONE"))
+		show(&r, "kselftest");
+	clean(&r, "kselftest");
+
+	/* Every native one in the guest too, and the guest-only ones. */
+	CHECK(nt == nh + 1, "userland: kselftest: the guest ran each selftest the host did, and "
+	      "sysret_ss_attrs", "%d in the guest, %d natively", nt, nh);
+
+	for (int i = 0; i < nh; i++) {
+		const struct x86st *h = &here[i], *g = x86_find(there, nt, h->name);
+		const struct x86_diff *d = NULL;
+
+		for (size_t k = 0; k < sizeof(x86_diffs) / sizeof(x86_diffs[0]); k++)
+			if (!strcmp(x86_diffs[k].name, h->name))
+				d = &x86_diffs[k];
+		x86_say(a, sizeof(a), h);
+		if (g)
+			x86_say(b, sizeof(b), g);
+		else
+			snprintf(b, sizeof(b), "no result");
+		if (d) {
+			const char *missing = NULL;
+
+			for (int k = 0; k < 3 && d->said[k]; k++)
+				if (!x86_said(r.out, h->name, d->said[k]))
+					missing = d->said[k];
+			if (d->int80 && !x86_int80(r.out, h->name))
+				missing = "(in the kernel log) a general protection fault at int $0x80";
+			snprintf(name, sizeof(name), "userland: x86 selftest %.47s in the guest: the "
+				 "documented difference: %s", h->name, d->why);
+			CHECK(g && !strcmp(g->how, d->how) && g->code == d->code && !g->fail &&
+			      (d->ok < 0 || g->ok == d->ok) && (d->skip < 0 || g->skip == d->skip) &&
+			      !missing && !strcmp(h->how, "exit") && !h->code && !h->fail,
+			      name, "guest %s, last line '%s'%s%s; natively %s; wanted the guest to "
+			      "give %s %d, %d ok, %d skip (-1: any), saying what the list has, and a "
+			      "native pass", b, x86_tagged(r.out, "KSELFTEST-LAST", h->name),
+			      missing ? ", never said: " : "", missing ? missing : "", a, d->how,
+			      d->code, d->ok, d->skip);
+			continue;
+		}
+		snprintf(name, sizeof(name), "userland: x86 selftest %.47s in the guest: exit status "
+			 "as natively (%.7s %d)", h->name, h->how, h->code);
+		CHECK(g && !strcmp(g->how, h->how) && g->code == h->code && g->ok == h->ok &&
+		      g->fail == h->fail && g->skip == h->skip, name,
+		      "guest %s (last line '%s'), natively %s", b,
+		      x86_tagged(r.out, "KSELFTEST-LAST", h->name), a);
+	}
+
+	/* The one the VM host cannot run under QEMU. */
+	{
+		const struct x86st *g = x86_find(there, nt, "sysret_ss_attrs_64");
+		const char *last = x86_tagged(r.out, "KSELFTEST-LAST", "sysret_ss_attrs_64");
+
+		if (g)
+			x86_say(b, sizeof(b), g);
+		CHECK(g && !g->fail && !strcmp(g->how, "signal") && g->code == SIGSEGV &&
+		      strstr(last, "[RUN] Syscalls followed by SS validation"),
+		      "userland: x86 selftest sysret_ss_attrs_64 in the guest (not run natively: "
+		      "QEMU 7.2's lretq oopses the VM host): the documented difference: SIGSEGV "
+		      "at its first lretq to a 32-bit code segment, which the guest's GDT does not "
+		      "have", "guest %s, last line '%s'", g ? b : "no result", last);
+	}
+	printf("t_userland: kselftest took %.1f s\n", mono() - t0);
+}
+
 /* The parts named by lgtest.userland= on the VM's command line, or NULL. */
 static const char *cmdline_parts(void)
 {
@@ -651,7 +943,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/*
-	 * t_userland [battery|pipeline|persist|stress|endings|hostile]: one
+	 * t_userland [battery|pipeline|persist|stress|endings|hostile|kselftest]: one
 	 * part; or lgtest.userland=PART,PART on the VM's command line.
 	 */
 	parts = argc > 1 ? argv[1] : cmdline_parts();
@@ -667,5 +959,7 @@ int main(int argc, char **argv)
 		endings();
 	if (wanted(parts, "hostile"))
 		hostile();
+	if (wanted(parts, "kselftest"))
+		kselftest();
 	return lgtest_failed;
 }
