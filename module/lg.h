@@ -54,6 +54,8 @@ struct lguest {
 	unsigned long irq_pending;
 	/* The guest is asleep in LHCALL_HALT. */
 	bool halted;
+	/* The guest's DS, ES, FS and GS selectors, as it left them. */
+	u16 ds, es, fs, gs;
 	/* The guest's FPU, SSE and AVX state: XSAVE's area (fpu.c). */
 	struct fxregs_state *fpu;
 	/* The guest's clockevent: raises line 0. */

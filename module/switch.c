@@ -139,6 +139,25 @@ static void replay_vector(unsigned int vec)
 	lg_replay_table[vec]();
 }
 
+/*
+ * A selector the Switcher may load for the guest: one of its own segments
+ * at an RPL its DPL allows, else null.  Each came from the CPU at the last
+ * exit, so this only keeps a forged one from faulting in the Switcher.
+ */
+static u16 lg_guest_sel(u16 sel)
+{
+	switch (sel & ~3) {
+	case LG_USER_DS & ~3:
+	case LG_USER_CS & ~3:
+	case LG_CPUNODE_SEL & ~3:
+		return sel;
+	case LG_KERNEL_DS & ~3:
+	case LG_KERNEL_CS & ~3:
+		return (sel & 3) <= 1 ? sel : 0;
+	}
+	return 0;
+}
+
 /* The LDT register, as KVM keeps it: a launcher's LDT must not follow the guest. */
 static inline u16 lg_read_ldt(void)
 {
@@ -204,6 +223,10 @@ bool lg_switch(struct lguest *lg)
 		f->rflags |= X86_EFLAGS_AC;
 	f->cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
 	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
+	rp->ds = lg_guest_sel(lg->ds);
+	rp->es = lg_guest_sel(lg->es);
+	rp->fs = lg_guest_sel(lg->fs);
+	rp->gs = lg_guest_sel(lg->gs);
 	rp->fs_base = r->fs_base;
 	rp->gs_base = r->gs_base;
 	rp->cr2 = r->cr2;
@@ -379,6 +402,10 @@ bool lg_switch(struct lguest *lg)
 	r->rip = f->rip;
 	r->rsp = f->rsp;
 	r->rflags = f->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
+	lg->ds = rp->ds;
+	lg->es = rp->es;
+	lg->fs = rp->fs;
+	lg->gs = rp->gs;
 	r->fs_base = rp->fs_base;
 	r->gs_base = rp->gs_base;
 	/* CR2 is news only after a page fault; otherwise it is what we loaded. */

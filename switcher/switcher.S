@@ -84,15 +84,15 @@ SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	mov	%rax, %cr4
 
 	/*
-	 * The guest's FS and GS bases: its selectors are null in 64-bit mode,
-	 * and loading a null selector clears the base on Intel CPUs, so the
-	 * bases are written after.
+	 * The guest's selectors, as it left them (lg_switch() allows only its
+	 * own segments), then its FS and GS bases: loading a selector sets
+	 * the base from the descriptor (a null one clears it on Intel CPUs),
+	 * so the bases are written after.
 	 */
-	xor	%eax, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %fs
-	mov	%eax, %gs
+	mov	REGS + RP_SEL(%rip), %ds
+	mov	REGS + RP_SEL + 2(%rip), %es
+	mov	REGS + RP_SEL + 4(%rip), %fs
+	mov	REGS + RP_SEL + 6(%rip), %gs
 	mov	$MSR_FS_BASE, %ecx
 	mov	REGS + RP_FS_BASE(%rip), %eax
 	mov	REGS + RP_FS_BASE + 4(%rip), %edx
@@ -179,6 +179,10 @@ lg_sw_common:
 	rdmsr
 	mov	%eax, REGS + RP_GS_BASE(%rip)
 	mov	%edx, REGS + RP_GS_BASE + 4(%rip)
+	mov	%ds, REGS + RP_SEL(%rip)
+	mov	%es, REGS + RP_SEL + 2(%rip)
+	mov	%fs, REGS + RP_SEL + 4(%rip)
+	mov	%gs, REGS + RP_SEL + 6(%rip)
 
 	mov	STATE + SP_TRANS_CR3(%rip), %rax
 	mov	%rax, %cr3

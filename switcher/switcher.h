@@ -77,6 +77,7 @@
 #define RP_GS_BASE		0xc10
 #define RP_SYSCALL_RSP		0xc18
 #define RP_SCRATCH		0xc20	/* three words */
+#define RP_SEL			0xc38	/* the guest's DS, ES, FS, GS */
 #define RP_DB_STACK_TOP		0xd40	/* IST4 */
 /* struct lg_frame lives at the very top, so RSP0 = page end. */
 #define LG_FRAME_SIZE		(22 * 8)
@@ -159,7 +160,8 @@ struct lg_regs_page {
 	/* The syscall stub's: guest user RSP, and room for two registers. */
 	u64 syscall_rsp;
 	u64 scratch[3];
-	u64 pad;
+	/* The guest's data selectors while it is away (lg_switch() vets them). */
+	u16 ds, es, fs, gs;
 	u8 db_stack[0x100];
 	/* Trap entry (TSS.RSP0) pushes below the page's end, into the frame. */
 	u8 stack[RP_FRAME - RP_DB_STACK_TOP];
@@ -201,6 +203,7 @@ LG_CHECK(lg_regs_page, fs_base, RP_FS_BASE);
 LG_CHECK(lg_regs_page, gs_base, RP_GS_BASE);
 LG_CHECK(lg_regs_page, syscall_rsp, RP_SYSCALL_RSP);
 LG_CHECK(lg_regs_page, scratch, RP_SCRATCH);
+LG_CHECK(lg_regs_page, ds, RP_SEL);
 LG_CHECK(lg_regs_page, stack, RP_DB_STACK_TOP);
 LG_CHECK(lg_regs_page, frame, RP_FRAME);
 static_assert(sizeof(struct lg_regs_page) == 0x1000);
