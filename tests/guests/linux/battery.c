@@ -979,6 +979,25 @@ static void t_cpu(void)
 	}
 }
 
+/*
+ * System calls the kernel does not have: -1 and one past every table
+ * (natively -ENOSYS; in the guest -1 once returned its own number).
+ * Linux's syscall_numbering checks all of them, too slowly for make check.
+ */
+static void t_nosys(void)
+{
+	long r;
+
+	errno = 0;
+	r = syscall(-1L);
+	check(r == -1 && errno == ENOSYS, "syscalls: number -1 fails with ENOSYS",
+	      "returned %ld, errno %d", r, errno);
+	errno = 0;
+	r = syscall(100000L);
+	check(r == -1 && errno == ENOSYS, "syscalls: number 100000 fails with ENOSYS",
+	      "returned %ld, errno %d", r, errno);
+}
+
 static void t_time(void)
 {
 	struct timespec req = { 0, 200000000 };
@@ -1062,7 +1081,7 @@ int main(int argc, char **argv)
 			{ "fork/exec", t_fork_exec }, { "pipes", t_pipes },
 			{ "signals", t_signals }, { "threads", t_threads },
 			{ "memory", t_memory }, { "fpu", t_fpu }, { "vectors", t_vectors },
-			{ "time", t_time }, { "cpu", t_cpu },
+			{ "time", t_time }, { "cpu", t_cpu }, { "nosys", t_nosys },
 		};
 
 		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
