@@ -97,11 +97,11 @@ static void handle_trap(struct lguest *lg)
 }
 
 /*
- * Has the scheduler asked this task to give up the CPU?  A host timer
- * interrupt that arrives while the guest runs is replayed with interrupts
- * off (switch.c), so no preemption point follows it, and cond_resched()
- * does nothing when the kernel preempts by itself (full or lazy): unless
- * we look at the request ourselves, a spinning guest owns the CPU.
+ * Has the scheduler asked this task to give up the CPU?  cond_resched()
+ * does nothing when the kernel preempts by itself (full or lazy), and a
+ * lazy request is not acted on at preempt_enable(): unless we look at the
+ * request ourselves, a spinning guest owns the CPU until the next tick
+ * upgrades it.
  */
 static bool lg_resched_asked(void)
 {

@@ -381,19 +381,28 @@ bool lg_switch(struct lguest *lg)
 		replay_vector(X86_TRAP_MC);
 	if (f->trapnum == X86_TRAP_NMI || f->trapnum == X86_TRAP_MC)
 		replay_vector(f->trapnum);
-	local_irq_enable();
-	lg_fpu_put();
 	/*
 	 * A host interrupt is replayed where interrupts are on, as it found
 	 * the CPU (the guest never turns them off).  Linux finishes some of
 	 * an interrupt's work only on its way back to such code: since 7.x
 	 * the timer is re-armed there (TIF_HRTIMER_REARM; replayed with
 	 * interrupts off, the CPU's timer stayed silent until the launcher
-	 * went back to user space), and with full preemption it reschedules.
+	 * went back to user space).
+	 *
+	 * But on this CPU: until its handler's EOI, the interrupt is in
+	 * service in this CPU's local APIC, blocking all of its priority or
+	 * lower.  Preempted and moved in between (kernel_fpu_end() is a
+	 * preemption point under full or lazy preemption), we would replay
+	 * it elsewhere and leave this CPU without a timer.  So preemption
+	 * waits for the replay; preempt_enable() is then where it happens.
 	 */
+	preempt_disable();
+	local_irq_enable();
+	lg_fpu_put();
 	if (f->trapnum >= FIRST_EXTERNAL_VECTOR && f->trapnum < 256 &&
 	    f->trapnum != LG_HCALL_VECTOR)
 		replay_vector(f->trapnum);
+	preempt_enable();
 
 	r->r15 = f->r15; r->r14 = f->r14; r->r13 = f->r13; r->r12 = f->r12;
 	r->r11 = f->r11; r->r10 = f->r10; r->r9 = f->r9; r->r8 = f->r8;
