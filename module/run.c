@@ -24,6 +24,34 @@ void lg_kill(struct lguest *lg, const char *fmt, ...)
 	lg->dead = true;
 }
 
+/*
+ * rdmsr and wrmsr fault in ring 1, and the guest kernel reaches MSRs
+ * through its paravirt hooks (hypercalls.c), except for one read Linux
+ * makes with the native instruction on Intel CPUs: the microcode
+ * revision (early_init_intel(), via intel_get_microcode_revision(),
+ * writes 0 to MSR 0x8b and reads it back).  The guest's CPU runs the
+ * host's microcode, which is none of its business: it reads 0, as on a
+ * CPU that never loaded any, and its writes do nothing.  True if the #GP
+ * was that, now done.
+ */
+static bool lg_emulate_ucode_rev(struct lguest *lg)
+{
+	struct lguest_regs *r = &lg->regs;
+	u8 insn[2];
+
+	if (lg->user_mode || (u32)r->rcx != MSR_IA32_UCODE_REV ||
+	    lg_read_guest(lg, r->rip, insn, sizeof(insn)) || insn[0] != 0x0f)
+		return false;
+	if (insn[1] == 0x32) {		/* rdmsr */
+		r->rax = 0;
+		r->rdx = 0;
+	} else if (insn[1] != 0x30) {	/* wrmsr */
+		return false;
+	}
+	r->rip += sizeof(insn);
+	return true;
+}
+
 /* What the guest did that made it leave; false when it must stop. */
 static void handle_trap(struct lguest *lg)
 {
@@ -74,6 +102,10 @@ static void handle_trap(struct lguest *lg)
 	case LG_TRAP_SYSCALL:
 		lg_count(&lg->stats.slow_syscalls);
 		lg_deliver_event(lg, LGUEST_EVENT_SYSCALL, 0);
+		return;
+	case X86_TRAP_GP:
+		if (!lg_emulate_ucode_rev(lg))
+			lg_deliver_event(lg, trap, err);
 		return;
 	case X86_TRAP_NMI:
 	case X86_TRAP_MC:
