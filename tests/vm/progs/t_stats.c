@@ -268,6 +268,25 @@ static void validation(void)
 	check_refused(g.fd, &s, "stats: a nonzero reserved field is refused");
 	CHECK_ERRNO(ioctl(g.fd, LGUEST_GET_STATS, NULL), EFAULT,
 		    "stats: a bad pointer is EFAULT");
+	{
+		/* Valid to read, its second half in a read-only page. */
+		long pg = sysconf(_SC_PAGESIZE);
+		char *two = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		CHECK(two != MAP_FAILED, "stats: two pages for a half-writable structure", "%s",
+		      strerror(errno));
+		if (two != MAP_FAILED) {
+			struct lguest_stats *half =
+				(struct lguest_stats *)(two + pg - sizeof(*half) / 2);
+
+			half->size = sizeof(*half);
+			mprotect(two + pg, (size_t)pg, PROT_READ);
+			CHECK_ERRNO(ioctl(g.fd, LGUEST_GET_STATS, half), EFAULT,
+				    "stats: a structure ending in a read-only page is EFAULT");
+			munmap(two, 2 * (size_t)pg);
+		}
+	}
 
 	/* The file is the capability: a process it was passed to reads the same. */
 	CHECK(run_to_end(&g, &returns, &mmio) == 0 && get_stats(g.fd, &s) == 0 &&
