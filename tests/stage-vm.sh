@@ -116,47 +116,6 @@ matrix=(
 [ -n "$KVER_NEW" ] &&
 	matrix+=("$(cut -d. -f1,2 <<<"$KVER_NEW")-5level $KVER_NEW max - paging=5-level pti=off preempt=lazy")
 
-# Two VMs at a time: one per core.
-run_entry() {
-	local name=$1 kver=$2 cpu=$3 append=$4
-	shift 4
-	[ "$append" = - ] && append=""
-	local img=${IMG[$kver]:-}
-	# packaging: the DKMS-built lg.ko, see above
-	[ "$name" = "$DKMS_ENTRY" ] && [ -n "${IMG[dkms]:-}" ] && img=${IMG[dkms]}
-	if [ -z "$img" ]; then
-		record $st FAIL "[$name] VM run clean" "no initramfs for $kver"
-		return
-	fi
-	# 600 s: an entry's tests take 4-6 minutes under TCG on a busy machine.
-	EXPECT="$*" LGTEST_CPU=$cpu "$TOP/tests/vm/run-vm.sh" "$name" "${VMLINUZ[$kver]}" "$img" \
-		"${append//,/ }" "${LGTEST_TIMEOUT:-600}" >"$out/$name.out" 2>&1
-}
-for i in "${!matrix[@]}"; do
-	# shellcheck disable=SC2086
-	run_entry ${matrix[$i]} &
-	if (( i % 2 == 1 )); then wait; fi
-done
-wait
-for e in "${matrix[@]}"; do
-	cat "$out/${e%% *}.out"
-done
-
-# The packaged guest kernel really booted to user space there: t_linux's
-# checks all passed in that VM (a skip or a failure is not a boot).
-if [ -n "${IMG[dkms]:-}" ] && [ "${PKG_GUEST[0]:-}" = "$pkg_vmlinux" ]; then
-	dlog=$BUILD/vm/logs/$DKMS_ENTRY.log
-	npass=$(grep -a -c '^LGTEST PASS linux' "$dlog" 2>/dev/null)
-	nbad=$(grep -a -c '^LGTEST \(FAIL\|SKIP\) linux' "$dlog" 2>/dev/null)
-	if [ "${npass:-0}" -gt 0 ] && [ "${nbad:-0}" -eq 0 ] &&
-		grep -a -q '^LGTEST PASS linux.*init runs in user space' "$dlog"; then
-		record $st PASS "[$DKMS_ENTRY] the packaged guest kernel boots to user space" "$npass t_linux checks"
-	else
-		record $st FAIL "[$DKMS_ENTRY] the packaged guest kernel boots to user space" \
-			"t_linux: ${npass:-0} passed, ${nbad:-0} failed or skipped, see $dlog"
-	fi
-fi
-
 # ---- the harness's own tests -------------------------------------------
 # Each runs a VM that must be judged a failure, recorded under a stage of
 # its own, and passes only if the harness said FAIL for the right reason.
@@ -171,7 +130,8 @@ harness_must_fail() {
 			"harness said: $(grep 'VM run clean' <<<"$o")"
 	fi
 }
-if [ -n "${IMG[$KVER_612]:-}" ]; then
+harness_selftests() {
+	[ -n "${IMG[$KVER_612]:-}" ] || return 0
 	sdir=$BUILD/selftest
 	if make --no-print-directory module KVER="$KVER_612" BUILD="$sdir" \
 		MODULE_FLAGS=CONFIG_LG_HARNESS_SELFTEST=y >"$out/selftest-build.txt" 2>&1; then
@@ -193,4 +153,57 @@ if [ -n "${IMG[$KVER_612]:-}" ]; then
 		selftest-panic "$img" "rdinit=/nonexistent" 120
 	EXPECT=paging=4-level harness_must_fail "a VM on the wrong matrix entry" "host is not" \
 		selftest-expect "$img" "lgtest.tests=t_version" 120
+}
+
+run_entry() {
+	local name=$1 kver=$2 cpu=$3 append=$4
+	shift 4
+	[ "$append" = - ] && append=""
+	local img=${IMG[$kver]:-}
+	# packaging: the DKMS-built lg.ko, see above
+	[ "$name" = "$DKMS_ENTRY" ] && [ -n "${IMG[dkms]:-}" ] && img=${IMG[dkms]}
+	if [ -z "$img" ]; then
+		record $st FAIL "[$name] VM run clean" "no initramfs for $kver"
+		return
+	fi
+	# 600 s: an entry's tests take 4-6 minutes under TCG on a busy machine.
+	EXPECT="$*" LGTEST_CPU=$cpu "$TOP/tests/vm/run-vm.sh" "$name" "${VMLINUZ[$kver]}" "$img" \
+		"${append//,/ }" "${LGTEST_TIMEOUT:-600}" >"$out/$name.out" 2>&1
+}
+# Two VMs at a time, one per core, each started as soon as a core is
+# free; the harness's self-tests (short VMs) take the last free core.
+running=0
+for e in "${matrix[@]}" harness; do
+	if (( running == 2 )); then
+		wait -n
+		running=1
+	fi
+	if [ "$e" = harness ]; then
+		harness_selftests >"$out/harness.out" 2>&1 &
+	else
+		# shellcheck disable=SC2086
+		run_entry $e &
+	fi
+	running=$((running + 1))
+done
+wait
+for e in "${matrix[@]}"; do
+	cat "$out/${e%% *}.out"
+done
+cat "$out/harness.out"
+
+# The packaged guest kernel really booted to user space there: t_linux's
+# checks all passed in that VM (a skip or a failure is not a boot).
+if [ -n "${IMG[dkms]:-}" ] && [ "${PKG_GUEST[0]:-}" = "$pkg_vmlinux" ]; then
+	dlog=$BUILD/vm/logs/$DKMS_ENTRY.log
+	npass=$(grep -a -c '^LGTEST PASS linux' "$dlog" 2>/dev/null)
+	nbad=$(grep -a -c '^LGTEST \(FAIL\|SKIP\) linux' "$dlog" 2>/dev/null)
+	if [ "${npass:-0}" -gt 0 ] && [ "${nbad:-0}" -eq 0 ] &&
+		grep -a -q '^LGTEST PASS linux.*init runs in user space' "$dlog"; then
+		record $st PASS "[$DKMS_ENTRY] the packaged guest kernel boots to user space" "$npass t_linux checks"
+	else
+		record $st FAIL "[$DKMS_ENTRY] the packaged guest kernel boots to user space" \
+			"t_linux: ${npass:-0} passed, ${nbad:-0} failed or skipped, see $dlog"
+	fi
 fi
+
