@@ -19,7 +19,7 @@ set -uo pipefail
 cd "$TOP" || exit 1
 st=pkg
 out=$BUILD/pkg
-rm -rf "$out" "$BUILD/dkms" "$BUILD/pkg-guest"
+rm -rf "$out" "$BUILD/dkms" "$BUILD/dkms-newer" "$BUILD/pkg-guest"
 mkdir -p "$out"
 V=$(cat VERSION)
 KVERS=("$KVER_61" "$KVER_612")
@@ -436,6 +436,42 @@ if [ $installed = 1 ]; then
 		record $st PASS "apt-get purge lguest-dkms removes lg.ko, the DKMS tree and the package's files"
 	else
 		record $st FAIL "apt-get purge lguest-dkms removes lg.ko, the DKMS tree and the package's files" "$why"
+	fi
+fi
+
+# ---- lguest-dkms on the kernels newer than Debian 12 has ------------------
+# trixie's own kernel and the newest of trixie-backports (7.x): the same
+# .deb, unpacked in the trixie chroot (tests/lib/newer-kernels.sh) over a
+# throwaway layer, and trixie's DKMS builds and installs lg.ko for each,
+# as a user's "dkms autoinstall" does.  The 7.x one is the module the
+# 7.x matrix entry's lg.ko must match: same sources, same kernel.
+# shellcheck disable=SC1091
+. "$TOP/tests/lib/newer-kernels.sh"
+if [ -n "$deb" ]; then
+	if nk_chroot >"$out/chroot.txt" 2>&1; then
+		for kver in "${NK_KVERS[@]}"; do
+			name="DKMS (trixie's) built and installed lg.ko for $kver"
+			if nk_dkms "$deb" "$kver" "$BUILD/dkms-newer/$kver" >"$out/dkms-$kver.txt" 2>&1; then
+				ko=$(ls "$BUILD/dkms-newer/$kver"/lg.ko* 2>/dev/null | head -n1)
+				why=""
+				[ -n "$ko" ] || why+="no lg.ko installed; "
+				[ -n "$ko" ] && [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" != "$kver" ] &&
+					why+="its vermagic is '$(modinfo -F vermagic "$ko")'; "
+				[ -n "$ko" ] && ! modinfo -F alias "$ko" | grep -q 'devname:lguest' &&
+					why+="$ko is not lg.ko; "
+				if [ -z "$why" ]; then
+					record $st PASS "$name" "$(tail -n1 "$out/dkms-$kver.txt")"
+				else
+					record $st FAIL "$name" "$why"
+				fi
+			else
+				record $st FAIL "$name" "see $out/dkms-$kver.txt: $(grep -m1 'error' \
+					"$out/dkms-$kver.txt")"
+			fi
+		done
+	else
+		record $st FAIL "DKMS builds lg.ko for the newer kernels" \
+			"no trixie chroot: $(tail -n1 "$out/chroot.txt")"
 	fi
 fi
 

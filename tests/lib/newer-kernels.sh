@@ -10,8 +10,9 @@
 NK_SUITES=(trixie trixie-backports)
 # What kbuild needs besides the headers: perl for W=1's kernel-doc on 6.12
 # (7.x runs its Python kernel-doc only in tree), and the libraries of
-# modpost and objtool.
-NK_INCLUDE=gcc-14,make,perl,pahole,libelf1t64,libssl3t64,zlib1g
+# modpost and objtool; and trixie's DKMS, which the pkg stage has build
+# lguest-dkms's module for these kernels (nk_dkms).
+NK_INCLUDE=gcc-14,make,perl,pahole,libelf1t64,libssl3t64,zlib1g,dkms,openssl
 NK_APT=$CACHE/chroots/apt
 # The Debian mirror the host uses (its apt sources), else deb.debian.org.
 NK_MIRROR=${LGUEST_DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
@@ -167,4 +168,33 @@ nk_host() {
 # $BUILD/newer/module/KVER/lg.ko, the static and VM stages alike.
 nk_module() {
 	nk_make "$NK_ROOT" "$BUILD/newer" module KVER="$1" BUILD=/out
+}
+
+# nk_dkms DEB KVER DST: what a user of KVER gets from lguest-dkms.  DEB's
+# files are unpacked into a throwaway layer over the chroot (a tmpfs
+# overlay: the cached chroot stays as it was), and the chroot's DKMS adds
+# and installs the module for KVER, as the kernel's postinst hook ("dkms
+# autoinstall") does; the lg.ko it installed is copied to DST/.  DKMS's
+# output goes to stdout.
+nk_dkms() {
+	local deb=$1 kver=$2 dst=$3 v
+	v=$(dpkg-deb -f "$deb" Version) && v=${v%-*}
+	mkdir -p "$dst"
+	rm -f "$dst"/lg.ko*
+	# shellcheck disable=SC2016 # expanded by the inner shells
+	unshare -m sh -ec 'root=$1 debdir=$2 deb=$3 v=$4 kver=$5 dst=$6 t=$(mktemp -d)
+		mount -t tmpfs tmpfs "$t"
+		mkdir "$t/upper" "$t/work" "$t/root"
+		mount -t overlay overlay -o "lowerdir=$root,upperdir=$t/upper,workdir=$t/work" "$t/root"
+		mount --bind "$debdir" "$t/root/mnt"
+		mount -t proc proc "$t/root/proc"
+		chroot "$t/root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+			sh -ec "$7" sh "/mnt/$deb" "$v" "$kver"
+		cp "$t/root/usr/lib/modules/$kver/updates/dkms/"lg.ko* "$dst/"' \
+		sh "$NK_ROOT" "$(dirname "$deb")" "$(basename "$deb")" "$v" "$kver" "$dst" \
+		'dpkg --unpack "$1"
+		dkms add -m lguest -v "$2"
+		dkms install -m lguest -v "$2" -k "$3" ||
+			{ cat /var/lib/dkms/lguest/"$2"/build/make.log; exit 1; }
+		dkms status -m lguest -k "$3"'
 }
