@@ -100,6 +100,7 @@ int main(void)
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int stalls = 0, stalled_cpu = -1, samples = 0, ended = 0, ok = 1, fd;
 	unsigned long moves = 0;
+	int turn = 0;
 	pid_t child[NGUESTS];
 	double t0, next;
 
@@ -136,14 +137,16 @@ int main(void)
 	t0 = now();
 	next = t0 + SAMPLE_MS / 1000.0;
 	while (ok && now() < t0 + SECONDS) {
+		/* Spread over all CPUs, so that each keeps a guest (and its tick). */
 		for (int i = 0; i < NGUESTS; i++) {
 			cpu_set_t one;
 
 			CPU_ZERO(&one);
-			CPU_SET((int)((moves + (unsigned long)i) % (unsigned long)ncpu), &one);
+			CPU_SET((turn + i) % ncpu, &one);
 			if (!sched_setaffinity(child[i], sizeof(one), &one))
 				moves++;
 		}
+		turn++;
 		usleep(1000);
 		if (now() < next)
 			continue;
