@@ -51,6 +51,15 @@
 	.balign 4096
 SYM_DATA_START(lg_switcher_start)
 
+/*
+ * The code starts a cache line into the hole.  An NMI backtrace or oops
+ * at lg_sw_enter makes Linux's show_opcodes() read the 42 bytes before
+ * RIP; from the hole's first byte on a 4-level host those are
+ * non-canonical, and the #GP that copy_from_kernel_nofault() survives
+ * still WARNs once, tainting the host.
+ */
+	.fill	SW_ENTER_OFF, 1, 0xcc
+
 /* void lg_sw_enter(void): called by run.c on the transition root. */
 SYM_INNER_LABEL(lg_sw_enter, SYM_L_GLOBAL)
 	endbr64

@@ -27,6 +27,8 @@
 
 #define SW_TEXT_OFF		0x0000
 #define SW_TEXT_PAGES		2
+/* lg_sw_enter, a cache line into the text (switcher.S says why). */
+#define SW_ENTER_OFF		0x0040
 #define SW_IDT_OFF		0x2000
 #define SW_REGS_OFF		0x3000
 #define SW_STATE_OFF		0x4000

@@ -460,7 +460,7 @@ void guest_main(void)
 
 		rt_events_init();
 		sw = switcher_base();
-		v = try_call(sw + SW_TEXT_OFF, 0);
+		v = try_call(sw + SW_TEXT_OFF + SW_ENTER_OFF, 0);
 		if (!five_level(sw))
 			rt_fail("ring 1 at lg_sw_enter faults", "a 4-level host let it live");
 		else
