@@ -343,66 +343,86 @@ static int can_add(struct lg_vm *vm, const char *what)
 	return err;
 }
 
-int lg_vm_add_console(struct lg_vm *vm, int in_fd, int out_fd)
+/*
+ * What a virtio device is made from: the arguments of its lg_vm_add_*()
+ * call.  Each kind has a constructor (in its dev_*.c) behind one
+ * registration path, add_virtio(): the VM must have memory and room, the
+ * constructor builds the device, and it gets the next window and line.
+ * A new kind of device is a constructor and a struct vdev_kind.
+ */
+struct vdev_args {
+	int in_fd, out_fd;			/* console */
+	const struct lg_disk_config *disk;
+	const struct lg_net_config *net;
+};
+
+struct vdev_kind {
+	const char *name;
+	int (*make)(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev **out);
+};
+
+static int make_console(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev **out)
+{
+	return lg_console_new(vm, &vm->mem, &vm->io, a->in_fd, a->out_fd, out);
+}
+
+static int make_disk(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev **out)
+{
+	return lg_blk_new(vm, &vm->mem, &vm->io, a->disk, out);
+}
+
+static int make_net(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev **out)
+{
+	return lg_net_new(vm, &vm->mem, &vm->io, a->net, true, out);
+}
+
+static int make_rng(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev **out)
+{
+	(void)a;
+	return lg_rng_new(vm, &vm->mem, out);
+}
+
+static const struct vdev_kind console_kind = { "console", make_console };
+static const struct vdev_kind disk_kind = { "disk", make_disk };
+static const struct vdev_kind net_kind = { "net", make_net };
+static const struct vdev_kind rng_kind = { "rng", make_rng };
+
+static int add_virtio(struct lg_vm *vm, const struct vdev_kind *kind, const struct vdev_args *a)
 {
 	struct lg_vdev *d = NULL;
 	int err;
 
 	pthread_mutex_lock(&vm->lock);
-	err = can_add(vm, "console");
+	err = can_add(vm, kind->name);
 	if (!err)
-		err = lg_console_new(vm, &vm->mem, &vm->io, in_fd, out_fd, &d);
+		err = kind->make(vm, a, &d);
 	if (!err)
 		err = add_vdev(vm, d);
-	if (!err && out_fd >= 0)
-		vm->early_console_fd = out_fd;
+	/* The console's output also takes the guest's early printk. */
+	if (!err && kind == &console_kind && a->out_fd >= 0)
+		vm->early_console_fd = a->out_fd;
 	pthread_mutex_unlock(&vm->lock);
 	return err;
+}
+
+int lg_vm_add_console(struct lg_vm *vm, int in_fd, int out_fd)
+{
+	return add_virtio(vm, &console_kind, &(struct vdev_args){ .in_fd = in_fd, .out_fd = out_fd });
 }
 
 int lg_vm_add_disk(struct lg_vm *vm, const struct lg_disk_config *cfg)
 {
-	struct lg_vdev *d = NULL;
-	int err;
-
-	pthread_mutex_lock(&vm->lock);
-	err = can_add(vm, "disk");
-	if (!err)
-		err = lg_blk_new(vm, &vm->mem, &vm->io, cfg, &d);
-	if (!err)
-		err = add_vdev(vm, d);
-	pthread_mutex_unlock(&vm->lock);
-	return err;
+	return add_virtio(vm, &disk_kind, &(struct vdev_args){ .disk = cfg });
 }
 
 int lg_vm_add_net(struct lg_vm *vm, const struct lg_net_config *cfg)
 {
-	struct lg_vdev *d = NULL;
-	int err;
-
-	pthread_mutex_lock(&vm->lock);
-	err = can_add(vm, "net");
-	if (!err)
-		err = lg_net_new(vm, &vm->mem, &vm->io, cfg, true, &d);
-	if (!err)
-		err = add_vdev(vm, d);
-	pthread_mutex_unlock(&vm->lock);
-	return err;
+	return add_virtio(vm, &net_kind, &(struct vdev_args){ .net = cfg });
 }
 
 int lg_vm_add_rng(struct lg_vm *vm)
 {
-	struct lg_vdev *d = NULL;
-	int err;
-
-	pthread_mutex_lock(&vm->lock);
-	err = can_add(vm, "rng");
-	if (!err)
-		err = lg_rng_new(vm, &vm->mem, &d);
-	if (!err)
-		err = add_vdev(vm, d);
-	pthread_mutex_unlock(&vm->lock);
-	return err;
+	return add_virtio(vm, &rng_kind, &(struct vdev_args){ .in_fd = -1 });
 }
 
 int lg_vm_add_mmio(struct lg_vm *vm, uint64_t size, const struct lg_mmio_ops *ops,
