@@ -103,6 +103,22 @@ static struct miscdevice lg_dev = {
 	.mode	= 0600,
 };
 
+/*
+ * Is vector 0x80 Linux's own int $0x80 entry, which user space may raise
+ * (DPL 3), rather than a device interrupt's stub (DPL 0)?
+ */
+static bool __init lg_int80_reserved(void)
+{
+	struct desc_ptr idt;
+	const gate_desc *gate;
+
+	if (!IS_ENABLED(CONFIG_IA32_EMULATION))
+		return false;
+	store_idt(&idt);
+	gate = (const gate_desc *)idt.address + IA32_SYSCALL_VECTOR;
+	return gate->bits.p && gate->bits.dpl == 3;
+}
+
 static int __init lg_init(void)
 {
 	int err;
@@ -120,9 +136,11 @@ static int __init lg_init(void)
 	 * The hypercall is int $0x80 in our IDT.  A device interrupt on that
 	 * vector would arrive as a hypercall: only a kernel that keeps 0x80
 	 * for its own int $0x80 entry (IA32 emulation) never hands it out.
+	 * Built in is not enough: "ia32_emulation=false" (6.7 on) leaves the
+	 * vector to devices, so ask the IDT.
 	 */
-	if (!IS_ENABLED(CONFIG_IA32_EMULATION)) {
-		pr_err("lguest: needs a host kernel with CONFIG_IA32_EMULATION (vector 0x80 reserved)\n");
+	if (!lg_int80_reserved()) {
+		pr_err("lguest: needs vector 0x80 reserved: a host kernel with CONFIG_IA32_EMULATION, not booted with ia32_emulation=false\n");
 		return -ENODEV;
 	}
 

@@ -153,6 +153,17 @@ harness_selftests() {
 		selftest-panic "$img" "rdinit=/nonexistent" 120
 	EXPECT=paging=4-level harness_must_fail "a VM on the wrong matrix entry" "host is not" \
 		selftest-expect "$img" "lgtest.tests=t_version" 120
+	# Not the harness's: lg.ko must refuse a host that hands vector 0x80
+	# (our hypercall's) to devices, and say why (module/core.c).
+	name="lg.ko refuses a host booted with ia32_emulation=false, and says why"
+	STAGE=selftest "$TOP/tests/vm/run-vm.sh" refuse-int80 "${VMLINUZ[$KVER_612]}" "$img" \
+		"ia32_emulation=false lgtest.tests=t_version" 120 >"$out/refuse-int80.out" 2>&1
+	if grep -q -a '^LGTEST FAIL module loads' "$BUILD/vm/logs/refuse-int80.log" &&
+		grep -q -a 'lguest: needs vector 0x80 reserved' "$BUILD/vm/logs/refuse-int80.log"; then
+		record $st PASS "$name"
+	else
+		record $st FAIL "$name" "see $BUILD/vm/logs/refuse-int80.log"
+	fi
 }
 
 run_entry() {
