@@ -20,6 +20,7 @@ chmod 755 "$stage"
 mkdir -p "$stage"/{bin,lib/net,tests/guests,tests/x86,proc,sys,dev,tmp,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$here/init" "$stage/init"
+cp "$here/host-log-allowed" "$stage/host-log-allowed"
 cp "$ko" "$stage/lib/lg.ko"
 for p in "$@"; do
 	case $p in

@@ -62,7 +62,8 @@ for e in ${EXPECT:-}; do
 		why="host is not $e ($begin)"
 	fi
 done
-bad=$(grep -a -E -m1 'BUG:|WARNING:|Oops|Kernel panic|Call Trace|lockup|rcu.*stall|blocked for more than' "$log")
+bad=$(grep -a -v -E -f <(grep -v '^#' "$(dirname "$0")/host-log-allowed") "$log" |
+	grep -a -E -m1 'BUG:|WARNING:|Oops|Kernel panic|Call Trace|lockup|rcu.*stall|blocked for more than')
 if [ -z "$why" ] && [ -n "$bad" ]; then
 	why="host kernel complained: $bad"
 fi
