@@ -7,11 +7,12 @@ st=static
 out=$BUILD/static
 mkdir -p "$out"
 
-# The newer kernels' chroot (below) is mostly downloading and unpacking:
-# let it be made from the start, beside the checks that need the CPU.
+# The newer kernels' chroots (below) are mostly downloading and
+# unpacking: let them be made from the start, beside the checks that need
+# the CPU.
 # shellcheck disable=SC1091
 . "$TOP/tests/lib/newer-kernels.sh"
-nk_chroot >"$out/chroot-early.txt" 2>&1 &
+(nk_chroot && nk_use sid && nk_chroot) >"$out/chroot-early.txt" 2>&1 &
 nk_early=$!
 
 # checkpatch.pl --strict is the judge of kernel style (from linux-source).
@@ -88,13 +89,19 @@ for kver in "$KVER_61" "$KVER_612"; do
 done
 
 # lg.ko for kernels newer than Debian 12 has: trixie's own and the newest
-# of trixie-backports, built in a cached trixie chroot
-# (tests/lib/newer-kernels.sh).  Build only; and lg.ko may not need a
-# symbol that kernel exports to KVM alone, which modpost would refuse.
-wait "$nk_early"
-if nk_chroot >"$out/chroot.txt" 2>&1; then
+# of trixie-backports, built in a cached trixie chroot, then sid's newest,
+# with sid's newer compiler, in a sid chroot (tests/lib/newer-kernels.sh).
+# Build only; and lg.ko may not need a symbol that kernel exports to KVM
+# alone, which modpost would refuse.
+newer_builds() {
+	local kver name log kvm
+	if ! nk_chroot >"$out/chroot-$NK_BASE.txt" 2>&1; then
+		record $st FAIL "lg.ko builds for the kernels of $NK_BASE" \
+			"no $NK_BASE chroot: $(tail -n1 "$out/chroot-$NK_BASE.txt")"
+		return
+	fi
 	for kver in "${NK_KVERS[@]}"; do
-		name="lg.ko builds warning-free (W=1) for $kver"
+		name="lg.ko builds warning-free (W=1) for $kver ($NK_GCC)"
 		log=$out/module-$kver.txt
 		if nk_module "$kver" >"$log" 2>&1; then
 			if grep -q 'warning:' "$log"; then
@@ -115,6 +122,8 @@ if nk_chroot >"$out/chroot.txt" 2>&1; then
 			record $st FAIL "$name" "exported to KVM only: $kvm"
 		fi
 	done
-else
-	record $st FAIL "lg.ko builds for newer kernels" "no trixie chroot: $(tail -n1 "$out/chroot.txt")"
-fi
+}
+wait "$nk_early"
+newer_builds
+nk_use sid
+newer_builds

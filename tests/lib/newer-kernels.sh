@@ -1,19 +1,32 @@
-# Kernels newer than Debian 12 has, for build checks only: Debian 13's
-# (trixie) own kernel and the newest of trixie-backports, their headers
-# unpacked into a trixie chroot with trixie's gcc-14 (the compiler they
-# were built with).  The chroot is made with mmdebstrap once per input
-# (suites, and the version of every package unpacked into it) and cached
-# in $CACHE/chroots/trixie-<hash>/ (inputs.txt says what went in).
+# Kernels newer than Debian 12 has: Debian 13's (trixie) own kernel and
+# the newest of trixie-backports, their headers unpacked into a trixie
+# chroot with the compiler they were built with (trixie's gcc-14).  The
+# chroot is made with mmdebstrap once per input (suites, and the version
+# of every package unpacked into it) and cached in
+# $CACHE/chroots/trixie-<hash>/ (inputs.txt says what went in).
+#
+# nk_use sid switches to sid's newest kernel, in a sid chroot with sid's
+# compiler, for a build check only: a newer gcc's W=1 warnings are ours
+# to fix before a user's DKMS meets them.
 # Needs common.sh; run as root.
 # shellcheck shell=bash
 
+NK_BASE=trixie
 NK_SUITES=(trixie trixie-backports)
 # What kbuild needs besides the headers: perl for W=1's kernel-doc on 6.12
 # (7.x runs its Python kernel-doc only in tree), and the libraries of
 # modpost and objtool; and trixie's DKMS, which the pkg stage has build
 # lguest-dkms's module for these kernels (nk_dkms).
-NK_INCLUDE=gcc-14,make,perl,pahole,libelf1t64,libssl3t64,zlib1g,dkms,openssl
+NK_INCLUDE=make,perl,pahole,libelf1t64,libssl3t64,zlib1g,dkms,openssl
 NK_APT=$CACHE/chroots/apt
+
+# nk_use sid: the settings for sid's chroot instead of trixie's.
+nk_use() {
+	[ "$1" = sid ] || return 1
+	NK_BASE=sid
+	NK_SUITES=(sid)
+	NK_APT=$CACHE/chroots/apt-sid
+}
 # The Debian mirror the host uses (its apt sources), else deb.debian.org.
 NK_MIRROR=${LGUEST_DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
 	/etc/apt/sources.list.d/*.sources 2>/dev/null |
@@ -21,17 +34,18 @@ NK_MIRROR=${LGUEST_DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.l
 		-e 's,^deb \(\[[^]]*\] \)\?\(https\?://[^ ]*/debian\)/* .*,\2,p' | head -n1 || true)}
 NK_MIRROR=${NK_MIRROR:-http://deb.debian.org/debian}
 
-# Host apt, but over trixie's package lists (kept in $NK_APT).
+# Host apt, but over the base suite's package lists (kept in $NK_APT).
 nk_apt() {
 	local tool=$1
 	shift
 	"$tool" -o Dir="$NK_APT" -o Dir::State::status="$NK_APT/status" \
 		-o Dir::Etc::trusted=/dev/null \
 		-o APT::Architecture=amd64 -o Acquire::Languages=none \
+		-o Acquire::Check-Valid-Until=false \
 		-o APT::Sandbox::User=root -o Debug::NoLocking=1 "$@"
 }
 
-# nk_update: fetch trixie's package lists (about 10 MB).  Offline, the
+# nk_update: fetch the suites' package lists (about 10 MB).  Offline, the
 # lists from the last run do.
 nk_update() {
 	local s
@@ -84,20 +98,27 @@ nk_chroot() {
 		NK_KVERS+=("$k")
 		mapfile -t -O "${#debs[@]}" debs < <(nk_debs "$k")
 	done
-	inputs=$(printf '%s\n' "suites=${NK_SUITES[*]}" "include=$NK_INCLUDE" \
-		"gcc-14=$(nk_field gcc-14/trixie Version)" \
+	# The compiler the newest kernel was built with ("gcc-14-for-host").
+	NK_GCC=$(nk_field "linux-headers-${NK_KVERS[-1]}" Depends | tr ',' '\n' |
+		sed -n 's/^ *\(gcc-[0-9]*\)-for-host.*/\1/p' | head -n1)
+	NK_GCC=${NK_GCC:-gcc}
+	inputs=$(printf '%s\n' "suites=${NK_SUITES[*]}" "include=$NK_INCLUDE,$NK_GCC" \
+		"$NK_GCC=$(nk_field "$NK_GCC/$NK_BASE" Version)" \
 		"${debs[@]}")
 	hash=$(sha256sum <<<"$inputs" | cut -c1-12)
-	dir=$CACHE/chroots/trixie-$hash
+	dir=$CACHE/chroots/$NK_BASE-$hash
 	if [ ! -e "$dir/inputs.txt" ]; then
-		echo "making the trixie chroot for ${NK_KVERS[*]} ($dir)" >&2
+		echo "making the $NK_BASE chroot for ${NK_KVERS[*]} ($dir)" >&2
 		rm -rf "$dir.tmp"
+		# sid's Release is short-lived: a mirror or snapshot a few weeks
+		# old would otherwise be refused (the packages are still signed).
 		mmdebstrap --quiet --variant=essential \
-			--include="$NK_INCLUDE" \
+			--aptopt='Acquire::Check-Valid-Until "false"' \
+			--include="$NK_INCLUDE,$NK_GCC" \
 			--dpkgopt='path-exclude=/usr/share/man/*' \
 			--dpkgopt='path-exclude=/usr/share/doc/*' \
 			--dpkgopt='path-exclude=/usr/share/locale/*' \
-			trixie "$dir.tmp" "deb $NK_MIRROR trixie main" >&2 || return 1
+			"$NK_BASE" "$dir.tmp" "deb $NK_MIRROR $NK_BASE main" >&2 || return 1
 		mkdir -p "$dir.debs"
 		(cd "$dir.debs" && nk_apt apt-get download -qq "${debs[@]}") >&2 || return 1
 		for d in "$dir.debs"/*.deb; do
@@ -108,7 +129,7 @@ nk_chroot() {
 		echo "$inputs" >"$dir.tmp/inputs.txt"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 		# One chroot is kept: the ones for older inputs go.
-		for d in "$CACHE"/chroots/trixie-*; do
+		for d in "$CACHE"/chroots/"$NK_BASE"-*; do
 			[ "$d" = "$dir" ] || rm -rf "$d"
 		done
 	fi
