@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static int lgtest_failed;
@@ -77,6 +78,27 @@ static inline long long lgtest_nmi_count(int cpu)
 	if (f)
 		fclose(f);
 	return n;
+}
+
+/*
+ * QEMU 7.2's software CPU adds DS's base to DS-prefixed memory accesses in
+ * 64-bit mode, where a real CPU ignores it.  Linux 7.x pads instructions
+ * with DS prefixes (its spinlock unlock among them) and keeps user space's
+ * DS on kernel entry, so a program that loads DS with a based TLS segment
+ * -- the x86 selftest ldt_gdt does -- makes a 7.x VM host's timer
+ * interrupt write beside its data and oops, no guest involved (the fault
+ * address is the lock's plus that base).  Such a host does not run
+ * ldt_gdt_64 natively.
+ */
+#define LGTEST_DS_BASE_WHY "not run natively on a 7.x VM host: QEMU 7.2's software CPU adds " \
+	"DS's base to 7.x's DS-prefixed kernel accesses, and the DS ldt_gdt loads has one " \
+	"(the host kernel oopses, no guest needed)"
+
+static inline int lgtest_ds_prefix_host(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && atoi(u.release) >= 7;
 }
 
 #endif
