@@ -15,7 +15,13 @@
  *
  * Left out: PKRU, which stays the launcher's (lg_switch() says why), and
  * AMX's tiles, which the guest is not offered (the host enables them per
- * process, and they would add 8 KiB to every switch).
+ * process, and they would add 8 KiB to every switch).  Not offered is not
+ * enough: a launcher that asked for tiles and used them runs with XFD
+ * clear, and the guest would then read its tiles and lose its own at the
+ * next exit.  So XFD keeps every dynamic component (Linux's
+ * XFEATURE_MASK_USER_DYNAMIC) from the guest while it runs, and a guest
+ * that touches one gets #UD: SIGILL to its process, as on a host that
+ * refuses the component.
  */
 #include <linux/log2.h>
 #include <linux/slab.h>
@@ -23,21 +29,30 @@
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include <asm/msr.h>
+#include <asm/trapnr.h>
 #include "compat.h"
 #include "lg.h"
 
 /* The components the guest's area holds (0: no XSAVE, FXSAVE's two). */
 static u64 lg_xfeatures;
 static unsigned int lg_fpu_size = sizeof(struct fxregs_state);
+/* The dynamic components XFD keeps from the guest (0: no XFD). */
+static u64 lg_xfd_mask;
 
 void lg_fpu_setup(void)
 {
 	unsigned int i, size, offset, ecx, edx;
 
+	/* The guest (lguest_xfeatures()) leaves out AMX: all that XFD arms. */
+	BUILD_BUG_ON(XFEATURE_MASK_USER_DYNAMIC & ~XFEATURE_MASK_XTILE);
+
 	if (!boot_cpu_has(X86_FEATURE_XSAVE))
 		return;
 	lg_xfeatures = xgetbv(XCR_XFEATURE_ENABLED_MASK) &
 		       ~(XFEATURE_MASK_PKRU | XFEATURE_MASK_XTILE);
+	if (boot_cpu_has(X86_FEATURE_XFD))
+		lg_xfd_mask = xgetbv(XCR_XFEATURE_ENABLED_MASK) & XFEATURE_MASK_USER_DYNAMIC;
 	/* XSAVE's standard format: each component where CPUID puts it. */
 	lg_fpu_size = sizeof(struct fxregs_state) + sizeof(struct xstate_header);
 	for (i = 2; i < 64; i++) {
@@ -75,6 +90,12 @@ void lg_fpu_load(struct lguest *lg)
 	u32 lo = lg_xfeatures, hi = lg_xfeatures >> 32;
 
 	kernel_fpu_begin_mask(0);
+	/* The launcher's XFD is Linux's business again in lg_fpu_put(). */
+	if (lg_xfd_mask) {
+		rdmsrq(MSR_IA32_XFD, lg->host_xfd);
+		if ((lg->host_xfd & lg_xfd_mask) != lg_xfd_mask)
+			wrmsrq(MSR_IA32_XFD, lg->host_xfd | lg_xfd_mask);
+	}
 	if (lg_xfeatures)
 		asm volatile("xrstor64 %0" : : "m" (*lg->fpu), "a" (lo), "d" (hi) : "memory");
 	else
@@ -93,10 +114,29 @@ void lg_fpu_save(struct lguest *lg)
 		asm volatile("xsave64 %0" : "+m" (*lg->fpu) : "a" (lo), "d" (hi) : "memory");
 	else
 		asm volatile("fxsave64 %0" : "+m" (*lg->fpu) : : "memory");
+
+	/*
+	 * A #NM is XFD's (the guest never has CR0.TS).  Its cause stays in
+	 * XFD_ERR, where the host's next #NM would take it for its own
+	 * (handle_xfd_event()): clear it, and give the guest the #UD of a
+	 * CPU without the component.  The trap number is the guest's to
+	 * forge; a forged #NM finds XFD_ERR clear and stays a #NM.
+	 */
+	if (lg_xfd_mask && lg_frame(lg)->trapnum == X86_TRAP_NM) {
+		u64 xfd_err;
+
+		rdmsrq(MSR_IA32_XFD_ERR, xfd_err);
+		if (xfd_err) {
+			wrmsrq(MSR_IA32_XFD_ERR, 0);
+			lg_frame(lg)->trapnum = X86_TRAP_UD;
+		}
+	}
 }
 
 /* Once interrupts are back on: the registers are Linux's again. */
-void lg_fpu_put(void)
+void lg_fpu_put(struct lguest *lg)
 {
+	if (lg_xfd_mask && (lg->host_xfd & lg_xfd_mask) != lg_xfd_mask)
+		wrmsrq(MSR_IA32_XFD, lg->host_xfd);
 	kernel_fpu_end();
 }

@@ -58,6 +58,8 @@ struct lguest {
 	u16 ds, es, fs, gs;
 	/* The guest's FPU, SSE and AVX state: XSAVE's area (fpu.c). */
 	struct fxregs_state *fpu;
+	/* The launcher's XFD while the guest runs with its own (fpu.c). */
+	u64 host_xfd;
 	/* The guest's clockevent: raises line 0. */
 	struct hrtimer timer;
 	/* The MMIO access the launcher is completing (mmio.c). */
@@ -180,7 +182,7 @@ int lg_fpu_init(struct lguest *lg);
 void lg_fpu_free(struct lguest *lg);
 void lg_fpu_load(struct lguest *lg);
 void lg_fpu_save(struct lguest *lg);
-void lg_fpu_put(void);
+void lg_fpu_put(struct lguest *lg);
 
 /* events.c: exceptions, interrupts, the timer, halt. */
 void lg_events_init(struct lguest *lg);

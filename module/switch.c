@@ -239,7 +239,7 @@ bool lg_switch(struct lguest *lg)
 	if (READ_ONCE(lg->mm_changed)) {
 		WRITE_ONCE(lg->guest_cpu, -1);
 		local_irq_enable();
-		lg_fpu_put();
+		lg_fpu_put(lg);
 		return false;
 	}
 	/*
@@ -398,7 +398,7 @@ bool lg_switch(struct lguest *lg)
 	 */
 	preempt_disable();
 	local_irq_enable();
-	lg_fpu_put();
+	lg_fpu_put(lg);
 	if (f->trapnum >= FIRST_EXTERNAL_VECTOR && f->trapnum < 256 &&
 	    f->trapnum != LG_HCALL_VECTOR)
 		replay_vector(f->trapnum);
