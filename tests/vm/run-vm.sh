@@ -40,7 +40,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-display none -monitor none -serial stdio -no-reboot -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=5 $append" \
+	-append "console=ttyS0 panic=-1 loglevel=5 log_buf_len=16M $append" \
 	</dev/null >"$log" 2>&1
 rc=$?
 secs=$(( $(date +%s) - start ))
