@@ -109,7 +109,7 @@ fi
 # make check near half an hour.)
 matrix=(
 	"6.1-4level-intel $KVER_61 max,vendor=GenuineIntel no5lvl paging=4-level pti=on vendor=GenuineIntel"
-	"6.12-5level   $KVER_612 max -             paging=5-level pti=off"
+	"6.12-5level   $KVER_612 max lgtest.syscall_numbering=1 paging=5-level pti=off"
 	"6.12-4level-full $KVER_612 max no5lvl,preempt=full paging=4-level pti=off preempt=full"
 	"6.12-5level-pti $KVER_612 max pti=on      paging=5-level pti=on"
 )

@@ -24,12 +24,10 @@
 # VM host never does); sigaltstack and nx_stack (not what lguest touches
 # on the host; in the guest they are signal delivery and the NX bit of
 # the shadow page tables); amx, lam and test_shadow_stack (hardware
-# QEMU's software CPU lacks: they skip, and must skip in the guest too).
-# Not syscall_numbering: tens of thousands of system calls, most under
-# ptrace, overran its 60 s under QEMU on the PTI and preempt=full entries,
-# in the guest and natively alike.  The battery checks what it found
-# wrong in the guest (system call -1); run it by hand with
-# SYSCALL_NUMBERING=1 tests/lib/x86-selftests.sh DIR.
+# QEMU's software CPU lacks: they skip, and must skip in the guest too);
+# syscall_numbering (tens of thousands of system calls, most under
+# ptrace: about 35 s under QEMU each way, so t_userland runs it on one
+# matrix entry only, and t_kselftest never).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -38,8 +36,7 @@ out=$1
 HOST="fsgsbase fsgsbase_restore ldt_gdt sigreturn single_step_syscall sigtrap_loop
 	mov_ss_trap sysret_rip syscall_nt syscall_arg_fault ptrace_syscall
 	check_initial_reg_state corrupt_xstate_header iopl ioperm test_vsyscall test_mremap_vdso"
-GUEST_ONLY="sysret_ss_attrs sigaltstack nx_stack amx lam test_shadow_stack"
-[ "${SYSCALL_NUMBERING:-0}" = 1 ] && GUEST_ONLY="$GUEST_ONLY syscall_numbering"
+GUEST_ONLY="sysret_ss_attrs sigaltstack nx_stack amx lam test_shadow_stack syscall_numbering"
 
 src=$(kernel_source)/tools/testing/selftests/x86
 rm -rf "$out" && mkdir -p "$out"
