@@ -16,47 +16,48 @@
  * interrupts off.  A guest that cannot take the event (no entry yet, a
  * stack it cannot write) dies: there is nobody else to tell.
  */
-void lg_deliver_event(struct lguest *lg, u64 vector, u64 errcode)
+void lg_deliver_event(struct lg_vcpu *vcpu, u64 vector, u64 errcode)
 {
-	struct lguest_regs *r = &lg->regs;
+	struct lguest *lg = vcpu->lg;
+	struct lguest_regs *r = &vcpu->regs;
 	struct lguest_event_frame ev;
 	u8 irq_on = 0;
 	u64 sp;
 
 	if (!lg->event_entry) {
-		lg_kill(lg, "event %llu (rip %#llx) before LHCALL_INIT", vector, r->rip);
+		lg_kill(vcpu, "event %llu (rip %#llx) before LHCALL_INIT", vector, r->rip);
 		return;
 	}
 	if (get_user(irq_on, &lgdata(lg)->irq_enabled) ||
 	    (vector == X86_TRAP_PF && put_user(r->cr2, &lgdata(lg)->cr2))) {
-		lg_kill(lg, "shared page unreadable");
+		lg_kill(vcpu, "shared page unreadable");
 		return;
 	}
 	ev.vector = vector;
 	ev.error_code = errcode;
 	ev.rip = r->rip;
-	ev.cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
+	ev.cs = vcpu->user_mode ? LG_USER_CS : LG_KERNEL_CS;
 	ev.rflags = (r->rflags & ~X86_EFLAGS_IF) | (irq_on ? X86_EFLAGS_IF : 0);
 	ev.rsp = r->rsp;
-	ev.ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
+	ev.ss = vcpu->user_mode ? LG_USER_DS : LG_KERNEL_DS;
 
-	sp = ((lg->user_mode ? lg->kernel_stack : r->rsp) & ~15ULL) - sizeof(ev);
-	if (!lg_canonical(sp) || lg_write_guest(lg, sp, &ev, sizeof(ev))) {
-		lg_kill(lg, "cannot deliver event %llu at %#llx: kernel stack %#llx not writable",
+	sp = ((vcpu->user_mode ? vcpu->kernel_stack : r->rsp) & ~15ULL) - sizeof(ev);
+	if (!lg_canonical(sp) || lg_write_guest(vcpu, sp, &ev, sizeof(ev))) {
+		lg_kill(vcpu, "cannot deliver event %llu at %#llx: kernel stack %#llx not writable",
 			vector, r->rip, sp);
 		return;
 	}
 	if (put_user(0, &lgdata(lg)->irq_enabled)) {
-		lg_kill(lg, "shared page unwritable");
+		lg_kill(vcpu, "shared page unwritable");
 		return;
 	}
 	/* Leaving ring 3 swaps GS, as swapgs would. */
-	if (lg->user_mode) {
+	if (vcpu->user_mode) {
 		u64 kgs;
 
 		if (put_user(r->gs_base, &lgdata(lg)->user_gs) ||
 		    get_user(kgs, &lgdata(lg)->kernel_gs) || !lg_canonical(kgs)) {
-			lg_kill(lg, "shared page unusable");
+			lg_kill(vcpu, "shared page unusable");
 			return;
 		}
 		r->gs_base = kgs;
@@ -64,18 +65,19 @@ void lg_deliver_event(struct lguest *lg, u64 vector, u64 errcode)
 	r->rip = lg->event_entry;
 	r->rsp = sp;
 	r->rflags = X86_EFLAGS_FIXED;
-	lg->user_mode = false;
+	vcpu->user_mode = false;
 	if (vector < LGUEST_STATS_NR_TRAPS)
-		lg_count(&lg->stats.traps[vector]);
+		lg_count(&vcpu->stats.traps[vector]);
 }
 
 /*
  * Before every entry: show the guest its pending lines (and the time), and
  * deliver the lowest if it has interrupts on.
  */
-void lg_deliver_interrupts(struct lguest *lg)
+void lg_deliver_interrupts(struct lg_vcpu *vcpu)
 {
-	unsigned long pending = READ_ONCE(lg->irq_pending);
+	struct lguest *lg = vcpu->lg;
+	unsigned long pending = READ_ONCE(vcpu->irq_pending);
 	u8 irq_on;
 	int irq;
 
@@ -85,26 +87,26 @@ void lg_deliver_interrupts(struct lguest *lg)
 	if (put_user(pending, &lgdata(lg)->irq_pending) ||
 	    get_user(irq_on, &lgdata(lg)->irq_enabled) ||
 	    (!lg->tsc_khz && put_user(ktime_get_ns(), &lgdata(lg)->clock_ns))) {
-		lg_kill(lg, "shared page unusable");
+		lg_kill(vcpu, "shared page unusable");
 		return;
 	}
 	if (!pending || !irq_on)
 		return;
 	irq = __ffs(pending);
-	clear_bit(irq, &lg->irq_pending);
-	lg_deliver_event(lg, LGUEST_IRQ_BASE + irq, 0);
+	clear_bit(irq, &vcpu->irq_pending);
+	lg_deliver_event(vcpu, LGUEST_IRQ_BASE + irq, 0);
 	if (!lg->dead)
-		lg_count(&lg->stats.irqs);
+		lg_count(&vcpu->stats.irqs);
 }
 
 /* Wake the guest if it sleeps; make it leave the guest if it runs. */
-void lg_raise_irq(struct lguest *lg, unsigned int irq)
+void lg_raise_irq(struct lg_vcpu *vcpu, unsigned int irq)
 {
 	struct task_struct *task;
 
-	set_bit(irq, &lg->irq_pending);
+	set_bit(irq, &vcpu->irq_pending);
 	rcu_read_lock();
-	task = READ_ONCE(lg->task);
+	task = READ_ONCE(vcpu->task);
 	if (task) {
 		wake_up_process(task);
 		kick_process(task);
@@ -114,22 +116,22 @@ void lg_raise_irq(struct lguest *lg, unsigned int irq)
 
 static enum hrtimer_restart lg_clockevent(struct hrtimer *timer)
 {
-	lg_raise_irq(container_of(timer, struct lguest, timer), 0);
+	lg_raise_irq(container_of(timer, struct lg_vcpu, timer), 0);
 	return HRTIMER_NORESTART;
 }
 
-void lg_events_init(struct lguest *lg)
+void lg_events_init(struct lg_vcpu *vcpu)
 {
-	hrtimer_setup(&lg->timer, lg_clockevent, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_setup(&vcpu->timer, lg_clockevent, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 }
 
 /* Sleep in LHCALL_HALT until a line is raised or a signal comes. */
-void lg_halt(struct lguest *lg)
+void lg_halt(struct lg_vcpu *vcpu)
 {
 	set_current_state(TASK_INTERRUPTIBLE);
-	if (!READ_ONCE(lg->irq_pending) && !signal_pending(current))
+	if (!READ_ONCE(vcpu->irq_pending) && !signal_pending(current))
 		schedule();
 	__set_current_state(TASK_RUNNING);
-	if (READ_ONCE(lg->irq_pending))
-		lg->halted = false;
+	if (READ_ONCE(vcpu->irq_pending))
+		vcpu->halted = false;
 }

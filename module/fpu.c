@@ -63,7 +63,7 @@ void lg_fpu_setup(void)
 	}
 }
 
-int lg_fpu_init(struct lguest *lg)
+int lg_fpu_init(struct lg_vcpu *vcpu)
 {
 	struct fxregs_state *fx;
 
@@ -74,46 +74,46 @@ int lg_fpu_init(struct lguest *lg)
 	/* A CPU's state after reset (XSTATE_BV 0 puts the rest there too). */
 	fx->cwd = 0x37f;
 	fx->mxcsr = MXCSR_DEFAULT;
-	lg->fpu = fx;
+	vcpu->fpu = fx;
 	return 0;
 }
 
-void lg_fpu_free(struct lguest *lg)
+void lg_fpu_free(struct lg_vcpu *vcpu)
 {
-	kfree(lg->fpu);
-	lg->fpu = NULL;
+	kfree(vcpu->fpu);
+	vcpu->fpu = NULL;
 }
 
 /* Before interrupts go off for the switch: the guest's state in the CPU. */
-void lg_fpu_load(struct lguest *lg)
+void lg_fpu_load(struct lg_vcpu *vcpu)
 {
 	u32 lo = lg_xfeatures, hi = lg_xfeatures >> 32;
 
 	kernel_fpu_begin_mask(0);
 	/* The launcher's XFD is Linux's business again in lg_fpu_put(). */
 	if (lg_xfd_mask) {
-		rdmsrq(MSR_IA32_XFD, lg->host_xfd);
-		if ((lg->host_xfd & lg_xfd_mask) != lg_xfd_mask)
-			wrmsrq(MSR_IA32_XFD, lg->host_xfd | lg_xfd_mask);
+		rdmsrq(MSR_IA32_XFD, vcpu->host_xfd);
+		if ((vcpu->host_xfd & lg_xfd_mask) != lg_xfd_mask)
+			wrmsrq(MSR_IA32_XFD, vcpu->host_xfd | lg_xfd_mask);
 	}
 	if (lg_xfeatures)
-		asm volatile("xrstor64 %0" : : "m" (*lg->fpu), "a" (lo), "d" (hi) : "memory");
+		asm volatile("xrstor64 %0" : : "m" (*vcpu->fpu), "a" (lo), "d" (hi) : "memory");
 	else
-		asm volatile("fxrstor64 %0" : : "m" (*lg->fpu) : "memory");
+		asm volatile("fxrstor64 %0" : : "m" (*vcpu->fpu) : "memory");
 }
 
 /* Straight after the switch, before anything else may use the FPU. */
-void lg_fpu_save(struct lguest *lg)
+void lg_fpu_save(struct lg_vcpu *vcpu)
 {
 	u32 lo = lg_xfeatures, hi = lg_xfeatures >> 32;
 
 	/* XSAVEOPT skips what is unchanged since our XRSTOR from this area. */
 	if (lg_xfeatures && boot_cpu_has(X86_FEATURE_XSAVEOPT))
-		asm volatile("xsaveopt64 %0" : "+m" (*lg->fpu) : "a" (lo), "d" (hi) : "memory");
+		asm volatile("xsaveopt64 %0" : "+m" (*vcpu->fpu) : "a" (lo), "d" (hi) : "memory");
 	else if (lg_xfeatures)
-		asm volatile("xsave64 %0" : "+m" (*lg->fpu) : "a" (lo), "d" (hi) : "memory");
+		asm volatile("xsave64 %0" : "+m" (*vcpu->fpu) : "a" (lo), "d" (hi) : "memory");
 	else
-		asm volatile("fxsave64 %0" : "+m" (*lg->fpu) : : "memory");
+		asm volatile("fxsave64 %0" : "+m" (*vcpu->fpu) : : "memory");
 
 	/*
 	 * A #NM is XFD's (the guest never has CR0.TS).  Its cause stays in
@@ -122,21 +122,21 @@ void lg_fpu_save(struct lguest *lg)
 	 * CPU without the component.  The trap number is the guest's to
 	 * forge; a forged #NM finds XFD_ERR clear and stays a #NM.
 	 */
-	if (lg_xfd_mask && lg_frame(lg)->trapnum == X86_TRAP_NM) {
+	if (lg_xfd_mask && lg_frame(vcpu)->trapnum == X86_TRAP_NM) {
 		u64 xfd_err;
 
 		rdmsrq(MSR_IA32_XFD_ERR, xfd_err);
 		if (xfd_err) {
 			wrmsrq(MSR_IA32_XFD_ERR, 0);
-			lg_frame(lg)->trapnum = X86_TRAP_UD;
+			lg_frame(vcpu)->trapnum = X86_TRAP_UD;
 		}
 	}
 }
 
 /* Once interrupts are back on: the registers are Linux's again. */
-void lg_fpu_put(struct lguest *lg)
+void lg_fpu_put(struct lg_vcpu *vcpu)
 {
-	if (lg_xfd_mask && (lg->host_xfd & lg_xfd_mask) != lg_xfd_mask)
-		wrmsrq(MSR_IA32_XFD, lg->host_xfd);
+	if (lg_xfd_mask && (vcpu->host_xfd & lg_xfd_mask) != lg_xfd_mask)
+		wrmsrq(MSR_IA32_XFD, vcpu->host_xfd);
 	kernel_fpu_end();
 }

@@ -34,16 +34,16 @@ static void guest_string(struct lguest *lg, u64 gpa, char *buf, size_t len)
  * false if the launcher's memory changed since @seq, and then the vCPU
  * makes the aliases again before the guest runs (lg_pt_resync()).
  */
-static bool set_alias(struct lguest *lg, unsigned int off, struct page *page,
+static bool set_alias(struct lg_vcpu *vcpu, unsigned int off, struct page *page,
 		      unsigned long seq)
 {
-	unsigned long *pte = &lg->hole_pt[off >> PAGE_SHIFT];
+	unsigned long *pte = &vcpu->hole_pt[off >> PAGE_SHIFT];
 
 	if (!page) {
 		*pte = 0;
 		return true;
 	}
-	return lg_pt_install(lg, pte, page, _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
+	return lg_pt_install(vcpu->lg, pte, page, _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
 			     _PAGE_DIRTY | _PAGE_NX, seq);
 }
 
@@ -53,25 +53,26 @@ static bool set_alias(struct lguest *lg, unsigned int off, struct page *page,
  * or the guest's mappings change.  No alias, no fast path (the slow path
  * does the same work in C).  It needs wrgsbase in ring 0.
  */
-static void update_fast_path(struct lguest *lg)
+static void update_fast_path(struct lg_vcpu *vcpu)
 {
-	u64 frame = (lg->kernel_stack & ~15ULL) - sizeof(struct lguest_event_frame), gfn;
+	struct lguest *lg = vcpu->lg;
+	u64 frame = (vcpu->kernel_stack & ~15ULL) - sizeof(struct lguest_event_frame), gfn;
 	unsigned long seq = lg_pt_seq(lg);
 	struct page *page;
 
-	lg->state_page->fast_frame_alias = 0;
-	set_alias(lg, SW_STACK_OFF, NULL, 0);
-	if (!lg->kernel_stack || !lg->data_gpa || !boot_cpu_has(X86_FEATURE_FSGSBASE))
+	vcpu->state_page->fast_frame_alias = 0;
+	set_alias(vcpu, SW_STACK_OFF, NULL, 0);
+	if (!vcpu->kernel_stack || !lg->data_gpa || !boot_cpu_has(X86_FEATURE_FSGSBASE))
 		return;
 	if ((frame ^ (frame + sizeof(struct lguest_event_frame) - 1)) & PAGE_MASK)
 		return;
-	if (lg_va_to_gfn(lg, frame, X86_PF_WRITE, &gfn))
+	if (lg_va_to_gfn(vcpu, frame, X86_PF_WRITE, &gfn))
 		return;
 	page = lg_get_guest_page(lg, gfn);
-	if (!page || !set_alias(lg, SW_STACK_OFF, page, seq))
+	if (!page || !set_alias(vcpu, SW_STACK_OFF, page, seq))
 		return;
-	lg->state_page->fast_frame_va = frame;
-	lg->state_page->fast_frame_alias = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
+	vcpu->state_page->fast_frame_va = frame;
+	vcpu->state_page->fast_frame_alias = SW_ADDR(SW_STACK_OFF) + (frame & ~PAGE_MASK);
 }
 
 static const u8 lg_empty_ring[LGUEST_RING_SIZE] = {
@@ -83,42 +84,42 @@ static const u8 lg_empty_ring[LGUEST_RING_SIZE] = {
  * two a context switch makes (the CR3 load and the kernel stack), which
  * the guest sends together.  False if the guest had to die.
  */
-static bool do_queueable(struct lguest *lg, u64 nr, u64 arg0, u64 arg1)
+static bool do_queueable(struct lg_vcpu *vcpu, u64 nr, u64 arg0, u64 arg1)
 {
 	switch (nr) {
 	case LHCALL_FLUSH_TLB_ONE:
-		lg_pt_flush_one(lg, arg0);
+		lg_pt_flush_one(vcpu, arg0);
 		return true;
 	case LHCALL_FLUSH_TLB:
 		if (arg0 == LGUEST_FLUSH_ALL) {
-			lg_pt_flush_all(lg);
+			lg_pt_flush_all(vcpu);
 		} else if (!arg0) {
-			lg_pt_flush(lg);
+			lg_pt_flush(vcpu);
 		} else {
-			lg_kill(lg, "bad flush scope %llu", arg0);
+			lg_kill(vcpu, "bad flush scope %llu", arg0);
 			return false;
 		}
 		return true;
 	case LHCALL_NEW_PGTABLE:
-		if (!PAGE_ALIGNED(arg0) || arg0 >= lg->mem_size ||
+		if (!PAGE_ALIGNED(arg0) || arg0 >= vcpu->lg->mem_size ||
 		    (arg1 & ~LGUEST_PGTABLE_NOFLUSH) >= LGUEST_NR_ASIDS) {
-			lg_kill(lg, "bad page table root %#llx (asid %#llx)", arg0, arg1);
+			lg_kill(vcpu, "bad page table root %#llx (asid %#llx)", arg0, arg1);
 			return false;
 		}
-		lg->regs.cr3 = arg0;
-		lg_pt_switch(lg, arg1 & ~LGUEST_PGTABLE_NOFLUSH,
+		vcpu->regs.cr3 = arg0;
+		lg_pt_switch(vcpu, arg1 & ~LGUEST_PGTABLE_NOFLUSH,
 			     !(arg1 & LGUEST_PGTABLE_NOFLUSH));
-		lg->host_page->guest_cr3 = lg_pt_root(lg);
+		vcpu->host_page->guest_cr3 = lg_pt_root(vcpu);
 		return true;
 	case LHCALL_SET_STACK:
 		if (!lg_canonical(arg0)) {
-			lg_kill(lg, "non-canonical kernel stack %#llx", arg0);
+			lg_kill(vcpu, "non-canonical kernel stack %#llx", arg0);
 			return false;
 		}
-		lg->kernel_stack = arg0;
+		vcpu->kernel_stack = arg0;
 		return true;
 	}
-	lg_kill(lg, "hypercall %llu may not be queued", nr);
+	lg_kill(vcpu, "hypercall %llu may not be queued", nr);
 	return false;
 }
 
@@ -126,40 +127,40 @@ static bool do_queueable(struct lguest *lg, u64 nr, u64 arg0, u64 arg1)
  * Run what the guest queued in lguest_data's ring, in order: batched
  * flushes cost one world switch instead of one each.
  */
-static void run_ring(struct lguest *lg)
+static void run_ring(struct lg_vcpu *vcpu)
 {
-	struct lguest_data __user *d = lgdata(lg);
+	struct lguest_data __user *d = lgdata(vcpu->lg);
 	struct lguest_hcall_slot slot;
 	bool ran = false;
 	unsigned int n;
 	u8 status;
 
 	for (n = 0; n < LGUEST_RING_SIZE; n++) {
-		unsigned int i = lg->ring_next;
+		unsigned int i = vcpu->ring_next;
 
 		if (get_user(status, &d->ring_status[i])) {
-			lg_kill(lg, "shared page unreadable");
+			lg_kill(vcpu, "shared page unreadable");
 			return;
 		}
 		if (status == 0xff)
 			break;
 		if (copy_from_user(&slot, &d->ring[i], sizeof(slot))) {
-			lg_kill(lg, "shared page unreadable");
+			lg_kill(vcpu, "shared page unreadable");
 			return;
 		}
-		if (!do_queueable(lg, slot.nr, slot.args[0], slot.args[1]))
+		if (!do_queueable(vcpu, slot.nr, slot.args[0], slot.args[1]))
 			return;
-		lg_count(&lg->stats.ring_hcalls);
-		lg_count(&lg->stats.hcall[slot.nr]);
+		lg_count(&vcpu->stats.ring_hcalls);
+		lg_count(&vcpu->stats.hcall[slot.nr]);
 		ran = true;
 		if (put_user(0xff, &d->ring_status[i])) {
-			lg_kill(lg, "shared page unwritable");
+			lg_kill(vcpu, "shared page unwritable");
 			return;
 		}
-		lg->ring_next = (i + 1) % LGUEST_RING_SIZE;
+		vcpu->ring_next = (i + 1) % LGUEST_RING_SIZE;
 	}
 	if (ran)
-		update_fast_path(lg);
+		update_fast_path(vcpu);
 }
 
 /*
@@ -176,33 +177,36 @@ static u64 lg_guest_tsc_khz(void)
 }
 
 /* lguest_data's alias, for the fast path: only the vCPU changes it. */
-static int set_data_alias(struct lguest *lg)
+static int set_data_alias(struct lg_vcpu *vcpu)
 {
+	struct lguest *lg = vcpu->lg;
 	unsigned long seq = lg_pt_seq(lg);
 	struct page *data = lg_get_guest_page(lg, lg->data_gpa >> PAGE_SHIFT);
 
 	if (!data) {
-		lg_kill(lg, "shared page %#llx is not the launcher's writable memory",
+		lg_kill(vcpu, "shared page %#llx is not the launcher's writable memory",
 			lg->data_gpa);
 		return -EFAULT;
 	}
-	set_alias(lg, SW_DATA_OFF, data, seq);
+	set_alias(vcpu, SW_DATA_OFF, data, seq);
 	return 0;
 }
 
 /* After guest memory changed (lg_pt_resync()): both aliases anew. */
-void lg_set_aliases(struct lguest *lg)
+void lg_set_aliases(struct lg_vcpu *vcpu)
 {
-	lg->state_page->fast_frame_alias = 0;
-	set_alias(lg, SW_DATA_OFF, NULL, 0);
-	if (lg->data_gpa && !set_data_alias(lg))
-		update_fast_path(lg);
+	vcpu->state_page->fast_frame_alias = 0;
+	set_alias(vcpu, SW_DATA_OFF, NULL, 0);
+	if (vcpu->lg->data_gpa && !set_data_alias(vcpu))
+		update_fast_path(vcpu);
 }
 
-static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
+static int hcall_init(struct lg_vcpu *vcpu, u64 data_gpa, u64 entry)
 {
+	struct lguest *lg = vcpu->lg;
+
 	if (lg->data_gpa) {
-		lg_kill(lg, "LHCALL_INIT called twice");
+		lg_kill(vcpu, "LHCALL_INIT called twice");
 		return -EINVAL;
 	}
 	/*
@@ -213,22 +217,22 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
 	 */
 	if (!data_gpa || !PAGE_ALIGNED(data_gpa) || data_gpa >= lg->mem_size ||
 	    !entry || !lg_canonical(entry)) {
-		lg_kill(lg, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
+		lg_kill(vcpu, "bad LHCALL_INIT arguments (%#llx, %#llx)", data_gpa, entry);
 		return -EINVAL;
 	}
 	lg->data_gpa = data_gpa;
-	if (set_data_alias(lg)) {
+	if (set_data_alias(vcpu)) {
 		lg->data_gpa = 0;
 		return -EFAULT;
 	}
 	lg->tsc_khz = lg_guest_tsc_khz();
 	lg->event_entry = entry;
-	lg->state_page->event_entry = entry;
+	vcpu->state_page->event_entry = entry;
 	if (clear_user(lgdata(lg), sizeof(struct lguest_data)) ||
 	    copy_to_user(lgdata(lg)->ring_status, lg_empty_ring, LGUEST_RING_SIZE) ||
 	    put_user(lg->tsc_khz, &lgdata(lg)->tsc_khz) ||
 	    put_user(ktime_get_real_ns(), &lgdata(lg)->wallclock_ns)) {
-		lg_kill(lg, "shared page unwritable");
+		lg_kill(vcpu, "shared page unwritable");
 		return -EFAULT;
 	}
 	return 0;
@@ -238,18 +242,19 @@ static int hcall_init(struct lguest *lg, u64 data_gpa, u64 entry)
  * A hypercall: rax is the number, rdi/rsi/rdx/r10/r8 the arguments.
  * Returns true when the launcher must see it.
  */
-bool lg_do_hcall(struct lguest *lg)
+bool lg_do_hcall(struct lg_vcpu *vcpu)
 {
-	struct lguest_regs *r = &lg->regs;
-	struct lguest_run *run = lg->run;
+	struct lguest *lg = vcpu->lg;
+	struct lguest_regs *r = &vcpu->regs;
+	struct lguest_run *run = vcpu->run;
 	u64 nr = r->rax;
 
-	lg_count(&lg->stats.hcalls);
+	lg_count(&vcpu->stats.hcalls);
 	if (nr < LGUEST_STATS_NR_HCALLS)
-		lg_count(&lg->stats.hcall[nr]);
+		lg_count(&vcpu->stats.hcall[nr]);
 	r->rax = 0;
 	if (lg->data_gpa) {
-		run_ring(lg);
+		run_ring(vcpu);
 		if (lg->dead)
 			return true;
 	}
@@ -266,7 +271,7 @@ bool lg_do_hcall(struct lguest *lg)
 		return true;
 	case LHCALL_SHUTDOWN:
 		if (r->rdi > LGUEST_SHUTDOWN_PANIC) {
-			lg_kill(lg, "bad shutdown kind %llu", r->rdi);
+			lg_kill(vcpu, "bad shutdown kind %llu", r->rdi);
 			return true;
 		}
 		run->exit_reason = LGUEST_EXIT_SHUTDOWN;
@@ -278,39 +283,39 @@ bool lg_do_hcall(struct lguest *lg)
 	case LHCALL_FLUSH_TLB_ONE:
 	case LHCALL_NEW_PGTABLE:
 	case LHCALL_SET_STACK:
-		if (!do_queueable(lg, nr, r->rdi, r->rsi))
+		if (!do_queueable(vcpu, nr, r->rdi, r->rsi))
 			return true;
-		update_fast_path(lg);
+		update_fast_path(vcpu);
 		return false;
 	case LHCALL_FLUSH_ASYNC:
 		return false;
 	case LHCALL_INIT:
-		return hcall_init(lg, r->rdi, r->rsi) != 0;
+		return hcall_init(vcpu, r->rdi, r->rsi) != 0;
 	case LHCALL_HALT:
 		if (r->rdi & ~(u64)LGUEST_HALT_STI) {
-			lg_kill(lg, "bad halt flags %#llx", r->rdi);
+			lg_kill(vcpu, "bad halt flags %#llx", r->rdi);
 			return true;
 		}
 		/* "sti; hlt": on before we sleep, so the wake-up is delivered. */
 		if ((r->rdi & LGUEST_HALT_STI) && lg->data_gpa &&
 		    put_user(1, &lgdata(lg)->irq_enabled)) {
-			lg_kill(lg, "shared page unwritable");
+			lg_kill(vcpu, "shared page unwritable");
 			return true;
 		}
-		lg->halted = true;
+		vcpu->halted = true;
 		return false;
 	case LHCALL_SET_CLOCKEVENT:
 		if (!r->rdi)
-			hrtimer_cancel(&lg->timer);
+			hrtimer_cancel(&vcpu->timer);
 		else
-			hrtimer_start(&lg->timer, ns_to_ktime(max_t(u64, r->rdi,
-								    LG_MIN_CLOCKEVENT_NS)),
+			hrtimer_start(&vcpu->timer,
+				      ns_to_ktime(max_t(u64, r->rdi, LG_MIN_CLOCKEVENT_NS)),
 				      HRTIMER_MODE_REL);
 		return false;
 	case LHCALL_SEND_INTERRUPTS:
 		return false;
 	default:
-		lg_kill(lg, "unknown hypercall %llu", nr);
+		lg_kill(vcpu, "unknown hypercall %llu", nr);
 		return true;
 	}
 }

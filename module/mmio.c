@@ -49,13 +49,13 @@ static int modrm_tail(const u8 *insn, int avail)
 }
 
 /*
- * Decode the access at the guest's rip.  Fills lg->mmio and the run
+ * Decode the access at the guest's rip.  Fills @vcpu's mmio_* and its run
  * page's mmio exit; returns 0, or kills the guest.
  */
-int lg_mmio_exit(struct lguest *lg, u64 gpa)
+int lg_mmio_exit(struct lg_vcpu *vcpu, u64 gpa)
 {
-	struct lguest_regs *r = &lg->regs;
-	struct lguest_run *run = lg->run;
+	struct lguest_regs *r = &vcpu->regs;
+	struct lguest_run *run = vcpu->run;
 	u8 insn[15] = { 0 };
 	unsigned int avail = sizeof(insn), i = 0, rex = 0, size = 4, reg, opcode;
 	bool opsize = false, store;
@@ -63,10 +63,10 @@ int lg_mmio_exit(struct lguest *lg, u64 gpa)
 	u64 val;
 
 	/* The instruction may end just before an unmapped page. */
-	if (lg_read_guest(lg, r->rip, insn, avail)) {
+	if (lg_read_guest(vcpu, r->rip, insn, avail)) {
 		avail = min_t(u64, avail, PAGE_SIZE - (r->rip & ~PAGE_MASK));
-		if (lg_read_guest(lg, r->rip, insn, avail)) {
-			lg_kill(lg, "MMIO at %#llx: cannot read the instruction at %#llx",
+		if (lg_read_guest(vcpu, r->rip, insn, avail)) {
+			lg_kill(vcpu, "MMIO at %#llx: cannot read the instruction at %#llx",
 				gpa, r->rip);
 			return -EFAULT;
 		}
@@ -86,21 +86,21 @@ int lg_mmio_exit(struct lguest *lg, u64 gpa)
 		size = rex & REX_W ? 8 : opsize ? 2 : 4;
 		break;
 	default:
-		lg_kill(lg, "MMIO at %#llx: unsupported instruction %*phN at %#llx",
+		lg_kill(vcpu, "MMIO at %#llx: unsupported instruction %*phN at %#llx",
 			gpa, 4, insn, r->rip);
 		return -EINVAL;
 	}
 	store = opcode == 0x88 || opcode == 0x89;
 	tail = i < avail ? modrm_tail(insn + i, avail - i) : -1;
 	if (tail < 0 || i + 1 + tail > avail) {
-		lg_kill(lg, "MMIO at %#llx: bad operand at %#llx", gpa, r->rip);
+		lg_kill(vcpu, "MMIO at %#llx: bad operand at %#llx", gpa, r->rip);
 		return -EINVAL;
 	}
 	reg = ((insn[i] >> 3) & 7) | (rex & REX_R ? 8 : 0);
-	lg->mmio_len = i + 1 + tail;
-	lg->mmio_reg = reg;
-	lg->mmio_size = size;
-	lg->mmio_high_byte = size == 1 && !rex && reg >= 4;
+	vcpu->mmio_len = i + 1 + tail;
+	vcpu->mmio_reg = reg;
+	vcpu->mmio_size = size;
+	vcpu->mmio_high_byte = size == 1 && !rex && reg >= 4;
 
 	run->exit_reason = LGUEST_EXIT_MMIO;
 	run->mmio.addr = gpa;
@@ -108,30 +108,30 @@ int lg_mmio_exit(struct lguest *lg, u64 gpa)
 	run->mmio.is_write = store;
 	run->mmio.data = 0;
 	if (store) {
-		if (lg->mmio_high_byte)
+		if (vcpu->mmio_high_byte)
 			val = *reg_ptr(r, reg - 4) >> 8;
 		else
 			val = *reg_ptr(r, reg);
 		run->mmio.data = size == 8 ? val : val & ((1ULL << (size * 8)) - 1);
-		r->rip += lg->mmio_len;
+		r->rip += vcpu->mmio_len;
 	}
 	return 0;
 }
 
 /* The launcher answered an MMIO read: finish the mov as the CPU would. */
-void lg_mmio_complete(struct lguest *lg)
+void lg_mmio_complete(struct lg_vcpu *vcpu)
 {
-	struct lguest_regs *r = &lg->regs;
-	u64 data = lg->run->mmio.data, *p;
+	struct lguest_regs *r = &vcpu->regs;
+	u64 data = vcpu->run->mmio.data, *p;
 
-	if (lg->run->mmio.is_write)
+	if (vcpu->run->mmio.is_write)
 		return;
-	if (lg->mmio_high_byte) {
-		p = reg_ptr(r, lg->mmio_reg - 4);
+	if (vcpu->mmio_high_byte) {
+		p = reg_ptr(r, vcpu->mmio_reg - 4);
 		*p = (*p & ~0xff00ULL) | ((data & 0xff) << 8);
 	} else {
-		p = reg_ptr(r, lg->mmio_reg);
-		switch (lg->mmio_size) {
+		p = reg_ptr(r, vcpu->mmio_reg);
+		switch (vcpu->mmio_size) {
 		case 1:
 			*p = (*p & ~0xffULL) | (data & 0xff);
 			break;
@@ -145,5 +145,5 @@ void lg_mmio_complete(struct lguest *lg)
 			*p = data;
 		}
 	}
-	r->rip += lg->mmio_len;
+	r->rip += vcpu->mmio_len;
 }

@@ -21,8 +21,8 @@
  * entry holds no reference to its page.  An MMU notifier on the range
  * hears of every change to the launcher's mapping (munmap, mremap,
  * mprotect, MADV_DONTNEED, swap, migration, compaction, KSM) before the
- * page can go; it marks every shadow stale, makes sure the guest is not
- * running on it (lg_pt_kick()), and the vCPU empties them all before it
+ * page can go; it marks every vCPU's shadows stale, makes sure no vCPU is
+ * running on them (lg_pt_kick()), and each vCPU empties its own before it
  * enters the guest again (lg_pt_resync()).  A new entry goes in only if
  * no such change came since its page was looked up (lg_pt_install()), as
  * KVM does it.  So guest memory swaps, migrates and is charged like any
@@ -56,14 +56,14 @@
  */
 #define LG_GFP		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_ZERO)
 
-/* A table that lives as long as the guest: kept on pt_pages by its page. */
-static unsigned long *alloc_table(struct lguest *lg)
+/* A table that lives as long as the vCPU: kept on its pt_pages by its page. */
+static unsigned long *alloc_table(struct lg_vcpu *vcpu)
 {
 	struct page *page = alloc_page(LG_GFP);
 
 	if (!page)
 		return NULL;
-	list_add(&page->lru, &lg->pt_pages);
+	list_add(&page->lru, &vcpu->pt_pages);
 	return page_address(page);
 }
 
@@ -71,19 +71,19 @@ static unsigned long *alloc_table(struct lguest *lg)
  * Shadow tables below the PML4 come and go with flushes; they are
  * counted, and capped in proportion to the guest's memory (lg_pt_fault).
  */
-static unsigned long *alloc_shadow_table(struct lguest *lg)
+static unsigned long *alloc_shadow_table(struct lg_vcpu *vcpu)
 {
 	unsigned long *table = (unsigned long *)get_zeroed_page(LG_GFP);
 
 	if (table)
-		lg->shadow_tables++;
+		vcpu->shadow_tables++;
 	return table;
 }
 
-static void free_shadow_table(struct lguest *lg, unsigned long *table)
+static void free_shadow_table(struct lg_vcpu *vcpu, unsigned long *table)
 {
 	free_page((unsigned long)table);
-	lg->shadow_tables--;
+	vcpu->shadow_tables--;
 }
 
 static unsigned int levels(void)
@@ -95,13 +95,13 @@ static unsigned int levels(void)
  * The chain of tables from a root's slot 256 down to the Switcher's
  * pages.  The state page is writable only in the transition root.
  */
-static int map_hole(struct lguest *lg, unsigned long *root, bool host_side)
+static int map_hole(struct lg_vcpu *vcpu, unsigned long *root, bool host_side)
 {
 	unsigned long *table = root, *next, *pt;
 	unsigned int i, idx = HOLE_SLOT;
 
 	for (i = levels(); i > 1; i--) {
-		next = alloc_table(lg);
+		next = alloc_table(vcpu);
 		if (!next)
 			return -ENOMEM;
 		table[idx] = __pa(next) | HOLE_TABLE;
@@ -113,16 +113,16 @@ static int map_hole(struct lguest *lg, unsigned long *root, bool host_side)
 		pt[i] = page_to_phys(lg_switcher_text[i]) | _PAGE_PRESENT | _PAGE_ACCESSED;
 	pt[SW_IDT_OFF >> PAGE_SHIFT] = page_to_phys(lg_idt_page) |
 				       _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_NX;
-	pt[SW_REGS_OFF >> PAGE_SHIFT] = __pa(lg->regs_page) | _PAGE_PRESENT | _PAGE_RW |
+	pt[SW_REGS_OFF >> PAGE_SHIFT] = __pa(vcpu->regs_page) | _PAGE_PRESENT | _PAGE_RW |
 					_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX;
-	pt[SW_STATE_OFF >> PAGE_SHIFT] = __pa(lg->state_page) | _PAGE_PRESENT |
+	pt[SW_STATE_OFF >> PAGE_SHIFT] = __pa(vcpu->state_page) | _PAGE_PRESENT |
 					 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX |
 					 (host_side ? _PAGE_RW : 0);
 	if (host_side)
-		pt[SW_HOST_OFF >> PAGE_SHIFT] = __pa(lg->host_page) | _PAGE_PRESENT | _PAGE_RW |
+		pt[SW_HOST_OFF >> PAGE_SHIFT] = __pa(vcpu->host_page) | _PAGE_PRESENT | _PAGE_RW |
 						_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX;
 	else
-		lg->hole_pt = pt;
+		vcpu->hole_pt = pt;
 	return 0;
 }
 
@@ -153,23 +153,23 @@ static unsigned long *alloc_trans_root(void)
 	return (unsigned long *)root;
 }
 
-int lg_pt_init(struct lguest *lg)
+int lg_pt_init(struct lg_vcpu *vcpu)
 {
 	unsigned long *host_top = (unsigned long *)current->mm->pgd;
 	int i, err;
 
-	INIT_LIST_HEAD(&lg->pt_pages);
-	xa_init(&lg->frames);
+	INIT_LIST_HEAD(&vcpu->pt_pages);
+	vcpu->guest_cpu = -1;
 
 	/* The host's kernel half, plus the hole the host never uses. */
-	lg->trans_root = alloc_trans_root();
-	if (!lg->trans_root)
+	vcpu->trans_root = alloc_trans_root();
+	if (!vcpu->trans_root)
 		return -ENOMEM;
 	if (host_top[HOLE_SLOT])
 		return -EBUSY;
 	for (i = HOLE_SLOT + 1; i < PTRS_PER_PGD; i++)
-		lg->trans_root[i] = host_top[i];
-	err = map_hole(lg, lg->trans_root, true);
+		vcpu->trans_root[i] = host_top[i];
+	err = map_hole(vcpu, vcpu->trans_root, true);
 	if (err)
 		return err;
 
@@ -179,79 +179,76 @@ int lg_pt_init(struct lguest *lg)
 	 * share the one chain of tables that maps the Switcher.
 	 */
 	for (i = 0; i < LG_NR_ASIDS; i++) {
-		struct lg_shadow *sh = &lg->shadows[i];
+		struct lg_shadow *sh = &vcpu->shadows[i];
 
-		sh->root = alloc_table(lg);
+		sh->root = alloc_table(vcpu);
 		if (!sh->root)
 			return -ENOMEM;
 		sh->pml4 = sh->root;
 		if (levels() == 5) {
-			sh->pml4 = alloc_table(lg);
+			sh->pml4 = alloc_table(vcpu);
 			if (!sh->pml4)
 				return -ENOMEM;
 			sh->root[0] = __pa(sh->pml4) | TABLE_FLAGS;
 			sh->root[511] = __pa(sh->pml4) | TABLE_FLAGS;
 		}
 		if (i == 0) {
-			err = map_hole(lg, sh->root, false);
+			err = map_hole(vcpu, sh->root, false);
 			if (err)
 				return err;
 		}
-		sh->root[HOLE_SLOT] = lg->shadows[0].root[HOLE_SLOT];
+		sh->root[HOLE_SLOT] = vcpu->shadows[0].root[HOLE_SLOT];
 	}
-	lg->asid = 0;
-	lg->shadow_pml4 = lg->shadows[0].pml4;
+	vcpu->asid = 0;
+	vcpu->shadow_pml4 = vcpu->shadows[0].pml4;
 	return 0;
 }
 
 /*
  * Free everything lg_pt_init() and the faults since made, and forget it
  * all: a failed LGUEST_INIT frees what it had, and a retry must find
- * nothing of it (nor must the file's release).
+ * nothing of it (nor must the file's release).  The notifier, which
+ * marks this vCPU's shadows, is gone by now (lg_pt_unwatch()) or was
+ * never there.
  */
-void lg_pt_free(struct lguest *lg)
+void lg_pt_free(struct lg_vcpu *vcpu)
 {
 	struct page *page, *n;
 
-	if (lg->mn_active) {
-		mmu_interval_notifier_remove(&lg->mn);
-		lg->mn_active = false;
-	}
-	if (lg->shadows[0].root)
-		lg_pt_flush_all(lg);
-	list_for_each_entry_safe(page, n, &lg->pt_pages, lru) {
+	if (vcpu->shadows[0].root)
+		lg_pt_flush_all(vcpu);
+	list_for_each_entry_safe(page, n, &vcpu->pt_pages, lru) {
 		list_del(&page->lru);
 		__free_page(page);
 	}
-	free_pages((unsigned long)lg->trans_root, 1);
-	lg->trans_root = NULL;
-	lg->hole_pt = NULL;
-	memset(lg->shadows, 0, sizeof(lg->shadows));
-	lg->shadow_pml4 = NULL;
-	lg->asid = 0;
-	WARN_ON_ONCE(lg->shadow_tables);
-	lg->shadow_tables = 0;
-	xa_destroy(&lg->frames);
+	free_pages((unsigned long)vcpu->trans_root, 1);
+	vcpu->trans_root = NULL;
+	vcpu->hole_pt = NULL;
+	memset(vcpu->shadows, 0, sizeof(vcpu->shadows));
+	vcpu->shadow_pml4 = NULL;
+	vcpu->asid = 0;
+	WARN_ON_ONCE(vcpu->shadow_tables);
+	vcpu->shadow_tables = 0;
 }
 
-/* A CPU the guest ran on when its memory changed: an IPI is an exit. */
+/* A CPU a vCPU ran on when guest memory changed: an IPI is an exit. */
 static void lg_kicked(void *unused)
 {
 }
 
 /*
- * Make sure the guest is not running on translations from before now:
- * if it is in the guest's world (lg_switch()), interrupt it and wait,
- * and its next entry finds mm_changed.  lg_switch() sets guest_cpu, then
- * reads mm_changed; we set mm_changed, then read guest_cpu: one of us
- * sees the other's store.
+ * Make sure @vcpu is not running on translations from before now: if it
+ * is in the guest's world (lg_switch()), interrupt it and wait, and its
+ * next entry finds mm_changed.  lg_switch() sets guest_cpu, then reads
+ * mm_changed; we set mm_changed, then read guest_cpu: one of us sees the
+ * other's store.
  */
-void lg_pt_kick(struct lguest *lg)
+void lg_pt_kick(struct lg_vcpu *vcpu)
 {
 	int cpu;
 
 	smp_mb();	/* mm_changed before guest_cpu; lg_switch() the other way */
-	cpu = READ_ONCE(lg->guest_cpu);
+	cpu = READ_ONCE(vcpu->guest_cpu);
 	if (cpu >= 0)
 		smp_call_function_single(cpu, lg_kicked, NULL, 1);
 }
@@ -259,19 +256,22 @@ void lg_pt_kick(struct lguest *lg)
 /*
  * The launcher's mapping of guest memory is changing: no shadow entry
  * may be used once we return, since the page behind it may be freed.
- * The shadows are the vCPU's to change, so we only mark them stale and
- * kick the guest out; nothing here sleeps, so any caller is fine.
+ * The shadows are each vCPU's to change, so we only mark every vCPU's
+ * stale and kick each out; nothing here sleeps, so any caller is fine.
  */
 static bool lg_mn_invalidate(struct mmu_interval_notifier *mn,
 			     const struct mmu_notifier_range *range, unsigned long cur_seq)
 {
 	struct lguest *lg = container_of(mn, struct lguest, mn);
+	unsigned int i;
 
 	spin_lock(&lg->mn_lock);
 	mmu_interval_set_seq(mn, cur_seq);
-	WRITE_ONCE(lg->mm_changed, true);
+	for (i = 0; i < lg->nr_vcpus; i++)
+		WRITE_ONCE(lg->vcpus[i]->mm_changed, true);
 	spin_unlock(&lg->mn_lock);
-	lg_pt_kick(lg);
+	for (i = 0; i < lg->nr_vcpus; i++)
+		lg_pt_kick(lg->vcpus[i]);
 	return true;
 }
 
@@ -279,17 +279,30 @@ static const struct mmu_interval_notifier_ops lg_mn_ops = {
 	.invalidate = lg_mn_invalidate,
 };
 
-/* From LGUEST_INIT, once the guest's memory is known: watch it. */
+/*
+ * From LGUEST_INIT, once the guest's memory is known and its vCPUs have
+ * their shadows (lg_pt_init()): watch it.
+ */
 int lg_pt_watch(struct lguest *lg)
 {
 	int err;
 
 	spin_lock_init(&lg->mn_lock);
-	lg->guest_cpu = -1;
+	xa_init(&lg->frames);
 	err = mmu_interval_notifier_insert(&lg->mn, current->mm, lg->mem_uaddr, lg->mem_size,
 					   &lg_mn_ops);
 	lg->mn_active = !err;
 	return err;
+}
+
+/* Stop watching, before the vCPUs the notifier marks are freed (lg_pt_free()). */
+void lg_pt_unwatch(struct lguest *lg)
+{
+	if (lg->mn_active) {
+		mmu_interval_notifier_remove(&lg->mn);
+		lg->mn_active = false;
+	}
+	xa_destroy(&lg->frames);
 }
 
 /*
@@ -298,12 +311,12 @@ int lg_pt_watch(struct lguest *lg)
  * and make the aliases again from the launcher's mapping as it is now.
  * A change while we do this sets mm_changed again, for the next entry.
  */
-void lg_pt_resync(struct lguest *lg)
+void lg_pt_resync(struct lg_vcpu *vcpu)
 {
-	WRITE_ONCE(lg->mm_changed, false);
+	WRITE_ONCE(vcpu->mm_changed, false);
 	smp_mb();	/* cleared before we look at the launcher's mapping again */
-	lg_pt_flush_all(lg);
-	lg_set_aliases(lg);
+	lg_pt_flush_all(vcpu);
+	lg_set_aliases(vcpu);
 }
 
 /* Before looking up guest pages for new shadow entries: see lg_pt_install(). */
@@ -338,7 +351,8 @@ bool lg_pt_install(struct lguest *lg, unsigned long *pte, struct page *page, u64
  * entries if @keep_global; free the tables left empty.  Returns true if
  * @table itself is left empty.
  */
-static bool flush_subtree(struct lguest *lg, unsigned long *table, int level, bool keep_global)
+static bool flush_subtree(struct lg_vcpu *vcpu, unsigned long *table, int level,
+			  bool keep_global)
 {
 	bool empty = true;
 	int i;
@@ -356,9 +370,9 @@ static bool flush_subtree(struct lguest *lg, unsigned long *table, int level, bo
 			continue;
 		}
 		child = __va(e & PTE_ADDR);
-		if (flush_subtree(lg, child, level - 1, keep_global)) {
+		if (flush_subtree(vcpu, child, level - 1, keep_global)) {
 			table[i] = 0;
-			free_shadow_table(lg, child);
+			free_shadow_table(vcpu, child);
 		} else {
 			empty = false;
 		}
@@ -372,9 +386,9 @@ static bool flush_subtree(struct lguest *lg, unsigned long *table, int level, bo
  * Linux uses for the kernel half, so a new process finds the kernel
  * already shadowed.  Only slots that hold non-global entries are walked.
  */
-static void flush_asid(struct lguest *lg, unsigned int asid, bool keep_global)
+static void flush_asid(struct lg_vcpu *vcpu, unsigned int asid, bool keep_global)
 {
-	struct lg_shadow *sh = &lg->shadows[asid];
+	struct lg_shadow *sh = &vcpu->shadows[asid];
 	unsigned long *child;
 	unsigned int i;
 
@@ -387,44 +401,44 @@ static void flush_asid(struct lguest *lg, unsigned int asid, bool keep_global)
 		if (keep_global && !test_bit(i, sh->nonglobal))
 			continue;
 		child = __va(sh->pml4[i] & PTE_ADDR);
-		if (flush_subtree(lg, child, 3, keep_global)) {
+		if (flush_subtree(vcpu, child, 3, keep_global)) {
 			sh->pml4[i] = 0;
-			free_shadow_table(lg, child);
+			free_shadow_table(vcpu, child);
 		}
 	}
 	bitmap_zero(sh->nonglobal, PTRS_PER_PGD);
 }
 
 /* The guest flushed its TLB (for the current address-space id). */
-void lg_pt_flush(struct lguest *lg)
+void lg_pt_flush(struct lg_vcpu *vcpu)
 {
-	flush_asid(lg, lg->asid, true);
+	flush_asid(vcpu, vcpu->asid, true);
 }
 
 /* Every id's, global entries too (as a CR4.PGE toggle). */
-void lg_pt_flush_all(struct lguest *lg)
+void lg_pt_flush_all(struct lg_vcpu *vcpu)
 {
 	unsigned int i;
 
 	for (i = 0; i < LG_NR_ASIDS; i++)
-		flush_asid(lg, i, false);
+		flush_asid(vcpu, i, false);
 }
 
 /*
  * A CR3 load: run on @asid's shadow from now on, emptied unless the
  * guest says it is still good (as the CPU's PCID no-flush bit does).
  */
-void lg_pt_switch(struct lguest *lg, unsigned int asid, bool flush)
+void lg_pt_switch(struct lg_vcpu *vcpu, unsigned int asid, bool flush)
 {
-	lg->asid = asid;
-	lg->shadow_pml4 = lg->shadows[asid].pml4;
+	vcpu->asid = asid;
+	vcpu->shadow_pml4 = vcpu->shadows[asid].pml4;
 	if (flush)
-		flush_asid(lg, asid, true);
+		flush_asid(vcpu, asid, true);
 }
 
-u64 lg_pt_root(struct lguest *lg)
+u64 lg_pt_root(struct lg_vcpu *vcpu)
 {
-	return __pa(lg->shadows[lg->asid].root);
+	return __pa(vcpu->shadows[vcpu->asid].root);
 }
 
 /* Read one guest page-table entry, by guest-physical address. */
@@ -526,11 +540,12 @@ struct gwalk {
  * Returns 0 with @w filled, 1 if the guest's tables do not allow the
  * access (a fault for the guest), or -errno after killing the guest.
  */
-static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
+static int guest_walk(struct lg_vcpu *vcpu, u64 va, u32 access, struct gwalk *w)
 {
+	struct lguest *lg = vcpu->lg;
 	bool write = access & X86_PF_WRITE, user = access & X86_PF_USER;
 	bool fetch = access & X86_PF_INSTR;
-	u64 gpa = lg->regs.cr3, e = 0;
+	u64 gpa = vcpu->regs.cr3, e = 0;
 	int level;
 
 	w->writable = true;
@@ -546,13 +561,13 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 	if (((va >> 39) & 511) == HOLE_SLOT) {
 		if (user)
 			return 1;
-		lg_kill(lg, "guest touched the hypervisor hole at %#llx", va);
+		lg_kill(vcpu, "guest touched the hypervisor hole at %#llx", va);
 		return -EFAULT;
 	}
 	for (level = 4; level >= 1; level--) {
 		gpa = (gpa & PTE_ADDR) + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
 		if (read_gpte(lg, gpa, &e)) {
-			lg_kill(lg, "guest page table at %#llx is outside its memory", gpa);
+			lg_kill(vcpu, "guest page table at %#llx is outside its memory", gpa);
 			return -EFAULT;
 		}
 		if (!(e & _PAGE_PRESENT))
@@ -564,7 +579,7 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
 		w->user &= !!(e & _PAGE_USER);
 		w->nx |= !!(e & _PAGE_NX);
 		if (level == 3 && (e & _PAGE_PSE)) {
-			lg_kill(lg, "guest uses 1 GiB pages at %#llx (unsupported)", va);
+			lg_kill(vcpu, "guest uses 1 GiB pages at %#llx (unsupported)", va);
 			return -EINVAL;
 		}
 		if (level == 1 || (level == 2 && (e & _PAGE_PSE)))
@@ -597,7 +612,7 @@ static int guest_walk(struct lguest *lg, u64 va, u32 access, struct gwalk *w)
  * dirty, so the CPU faults to us for the dirty bit.  A non-global entry
  * marks its PML4 slot for the next flush to walk.
  */
-static u64 shadow_flags(struct lguest *lg, u64 va, bool writable, bool user, bool nx,
+static u64 shadow_flags(struct lg_vcpu *vcpu, u64 va, bool writable, bool user, bool nx,
 			bool global)
 {
 	u64 sflags = _PAGE_PRESENT | _PAGE_ACCESSED;
@@ -611,7 +626,7 @@ static u64 shadow_flags(struct lguest *lg, u64 va, bool writable, bool user, boo
 	if (global)
 		sflags |= SHADOW_GLOBAL;
 	else
-		set_bit((va >> 39) & 511, lg->shadows[lg->asid].nonglobal);
+		set_bit((va >> 39) & 511, vcpu->shadows[vcpu->asid].nonglobal);
 	return sflags;
 }
 
@@ -624,9 +639,10 @@ static u64 shadow_flags(struct lguest *lg, u64 va, bool writable, bool user, boo
  */
 #define AROUND	16
 
-static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const struct gwalk *w,
-			unsigned long seq)
+static void fill_around(struct lg_vcpu *vcpu, unsigned long *table, u64 va,
+			const struct gwalk *w, unsigned long seq)
 {
+	struct lguest *lg = vcpu->lg;
 	unsigned int first = ((va >> 12) & 511) & ~(AROUND - 1), i;
 	u64 gpte[AROUND], at = (w->leaf_gpa & PAGE_MASK) + first * 8, phys;
 	struct page *page;
@@ -644,7 +660,7 @@ static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const s
 		phys = guest_frame(lg, gfn, seq, &page);
 		if (phys &&
 		    !install(lg, &table[first + i], gfn, phys, page,
-			     shadow_flags(lg, va, w->up_writable && (e & _PAGE_RW) &&
+			     shadow_flags(vcpu, va, w->up_writable && (e & _PAGE_RW) &&
 					  (e & _PAGE_DIRTY), w->up_user && (e & _PAGE_USER),
 					  w->up_nx || (e & _PAGE_NX), e & _PAGE_GLOBAL), seq))
 			return;
@@ -658,9 +674,10 @@ static void fill_around(struct lguest *lg, unsigned long *table, u64 va, const s
  * that just set its dirty bit makes them all writable).  What cannot be
  * filled (device memory, pages that will not pin) is left to fault.
  */
-static void fill_huge(struct lguest *lg, unsigned long *table, u64 gfn, u64 sflags,
+static void fill_huge(struct lg_vcpu *vcpu, unsigned long *table, u64 gfn, u64 sflags,
 		      unsigned long seq)
 {
+	struct lguest *lg = vcpu->lg;
 	struct page *page;
 	unsigned int i;
 	u64 phys;
@@ -700,28 +717,28 @@ static u64 shadow_cap(struct lguest *lg)
  * that is not enough the current id's too.  The guest's working set is
  * usually in the id it runs on.
  */
-static void shadow_reclaim(struct lguest *lg)
+static void shadow_reclaim(struct lg_vcpu *vcpu)
 {
 	unsigned int i;
 
 	for (i = 0; i < LG_NR_ASIDS; i++)
-		if (i != lg->asid)
-			flush_asid(lg, i, false);
-	if (lg->shadow_tables + 3 > shadow_cap(lg))
-		flush_asid(lg, lg->asid, false);
+		if (i != vcpu->asid)
+			flush_asid(vcpu, i, false);
+	if (vcpu->shadow_tables + 3 > shadow_cap(vcpu->lg))
+		flush_asid(vcpu, vcpu->asid, false);
 }
 
 /* The current shadow's page table for @va, made if need be; NULL: no memory. */
-static unsigned long *shadow_pt(struct lguest *lg, u64 va)
+static unsigned long *shadow_pt(struct lg_vcpu *vcpu, u64 va)
 {
-	unsigned long *table = lg->shadow_pml4;
+	unsigned long *table = vcpu->shadow_pml4;
 	int level;
 
 	for (level = 4; level > 1; level--) {
 		unsigned int idx = (va >> (12 + 9 * (level - 1))) & 511;
 
 		if (!(table[idx] & _PAGE_PRESENT)) {
-			unsigned long *next = alloc_shadow_table(lg);
+			unsigned long *next = alloc_shadow_table(vcpu);
 
 			if (!next)
 				return NULL;
@@ -739,8 +756,9 @@ static unsigned long *shadow_pt(struct lguest *lg, u64 va)
  * would have made it), 2 for an MMIO access, or -errno when the guest
  * must die (lg_kill was called).
  */
-int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
+int lg_pt_fault(struct lg_vcpu *vcpu, u64 va, u32 *errcode, u64 *mmio_gpa)
 {
+	struct lguest *lg = vcpu->lg;
 	unsigned long *table;
 	struct gwalk w;
 	unsigned long seq = lg_pt_seq(lg), *pte;
@@ -748,7 +766,7 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	u64 sflags, phys;
 	int ret;
 
-	ret = guest_walk(lg, va, *errcode, &w);
+	ret = guest_walk(vcpu, va, *errcode, &w);
 	/* The guest's own fault: P as its tables, not the shadow, say. */
 	if (ret == 1)
 		*errcode = (*errcode & ~X86_PF_PROT) | (w.present ? X86_PF_PROT : 0);
@@ -759,31 +777,31 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 		return 2;
 	}
 	if (w.gfn >= lg->mem_size >> PAGE_SHIFT) {
-		lg_kill(lg, "guest mapped %#llx to frame %#llx outside its memory", va, w.gfn);
+		lg_kill(vcpu, "guest mapped %#llx to frame %#llx outside its memory", va, w.gfn);
 		return -EFAULT;
 	}
 	phys = guest_frame(lg, w.gfn, seq, &page);
 	if (!phys) {
-		lg_kill(lg, "guest memory at %#llx is not the launcher's writable memory",
+		lg_kill(vcpu, "guest memory at %#llx is not the launcher's writable memory",
 			w.gfn << PAGE_SHIFT);
 		return -EFAULT;
 	}
 
 	/* Down the shadow, making tables as needed; a TLB may forget. */
-	if (lg->shadow_tables + 3 > shadow_cap(lg))
-		shadow_reclaim(lg);
-	table = shadow_pt(lg, va);
+	if (vcpu->shadow_tables + 3 > shadow_cap(lg))
+		shadow_reclaim(vcpu);
+	table = shadow_pt(vcpu, va);
 	if (!table) {
-		lg_pt_flush_all(lg);
-		table = shadow_pt(lg, va);
+		lg_pt_flush_all(vcpu);
+		table = shadow_pt(vcpu, va);
 	}
 	if (!table) {
 		if (page)
 			put_page(page);
-		lg_kill(lg, "out of memory for shadow page tables");
+		lg_kill(vcpu, "out of memory for shadow page tables");
 		return -ENOMEM;
 	}
-	sflags = shadow_flags(lg, va, w.writable && w.dirty, w.user, w.nx, w.global) |
+	sflags = shadow_flags(vcpu, va, w.writable && w.dirty, w.user, w.nx, w.global) |
 		 (w.huge ? SHADOW_HUGE : 0);
 	/*
 	 * Already so: the CPU faulted for a reason of the guest's own (SMEP
@@ -800,21 +818,21 @@ int lg_pt_fault(struct lguest *lg, u64 va, u32 *errcode, u64 *mmio_gpa)
 	if (!install(lg, pte, w.gfn, phys, page, sflags, seq))
 		return 0;
 	if (w.huge)
-		fill_huge(lg, table, w.gfn, sflags, seq);
+		fill_huge(vcpu, table, w.gfn, sflags, seq);
 	else
-		fill_around(lg, table, va, &w, seq);
+		fill_around(vcpu, table, va, &w, seq);
 	return 0;
 }
 
 /* The guest frame behind @va, if the guest kernel may access it so. */
-int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn)
+int lg_va_to_gfn(struct lg_vcpu *vcpu, u64 va, u32 access, u64 *gfn)
 {
 	struct gwalk w;
-	int ret = guest_walk(lg, va, access, &w);
+	int ret = guest_walk(vcpu, va, access, &w);
 
 	if (ret)
 		return ret < 0 ? ret : -EFAULT;
-	if (w.gfn >= lg->mem_size >> PAGE_SHIFT)
+	if (w.gfn >= vcpu->lg->mem_size >> PAGE_SHIFT)
 		return -EFAULT;
 	*gfn = w.gfn;
 	return 0;
@@ -828,9 +846,9 @@ int lg_va_to_gfn(struct lguest *lg, u64 va, u32 access, u64 *gfn)
  * made from a 2 MiB page in this table (they can only be that page's,
  * in this or an older version), or the other 511 would outlive the flush.
  */
-static void flush_one_asid(struct lguest *lg, unsigned int asid, u64 va)
+static void flush_one_asid(struct lg_vcpu *vcpu, unsigned int asid, u64 va)
 {
-	unsigned long *table = lg->shadows[asid].pml4, old;
+	unsigned long *table = vcpu->shadows[asid].pml4, old;
 	unsigned int i;
 	int level;
 
@@ -856,12 +874,12 @@ static void flush_one_asid(struct lguest *lg, unsigned int asid, u64 va)
  * The guest invalidated one page, as invlpg, which also drops global
  * translations cached for other PCIDs: every id forgets the page.
  */
-void lg_pt_flush_one(struct lguest *lg, u64 va)
+void lg_pt_flush_one(struct lg_vcpu *vcpu, u64 va)
 {
 	unsigned int i;
 
 	for (i = 0; i < LG_NR_ASIDS; i++)
-		flush_one_asid(lg, i, va);
+		flush_one_asid(vcpu, i, va);
 }
 
 /*
@@ -870,13 +888,15 @@ void lg_pt_flush_one(struct lguest *lg, u64 va)
  * unless every byte is mapped to ring 1 (writable, for a write) in
  * ordinary guest RAM.
  */
-static int copy_guest(struct lguest *lg, u64 va, void *buf, size_t len, bool write)
+static int copy_guest(struct lg_vcpu *vcpu, u64 va, void *buf, size_t len, bool write)
 {
+	struct lguest *lg = vcpu->lg;
+
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - (va & ~PAGE_MASK));
 		void __user *p;
 		struct gwalk w;
-		int ret = guest_walk(lg, va, write ? X86_PF_WRITE : 0, &w);
+		int ret = guest_walk(vcpu, va, write ? X86_PF_WRITE : 0, &w);
 
 		if (ret)
 			return ret < 0 ? ret : -EFAULT;
@@ -892,12 +912,12 @@ static int copy_guest(struct lguest *lg, u64 va, void *buf, size_t len, bool wri
 	return 0;
 }
 
-int lg_write_guest(struct lguest *lg, u64 va, const void *buf, size_t len)
+int lg_write_guest(struct lg_vcpu *vcpu, u64 va, const void *buf, size_t len)
 {
-	return copy_guest(lg, va, (void *)buf, len, true);
+	return copy_guest(vcpu, va, (void *)buf, len, true);
 }
 
-int lg_read_guest(struct lguest *lg, u64 va, void *buf, size_t len)
+int lg_read_guest(struct lg_vcpu *vcpu, u64 va, void *buf, size_t len)
 {
-	return copy_guest(lg, va, buf, len, false);
+	return copy_guest(vcpu, va, buf, len, false);
 }

@@ -11,15 +11,20 @@
 #include "compat.h"
 #include "lg.h"
 
-void lg_kill(struct lguest *lg, const char *fmt, ...)
+/*
+ * Kill the guest, the whole VM: no vCPU of it runs again.  The reason goes
+ * to the launcher in the run page of @vcpu, the one that found it.
+ */
+void lg_kill(struct lg_vcpu *vcpu, const char *fmt, ...)
 {
+	struct lguest *lg = vcpu->lg;
 	va_list ap;
 
 	if (lg->dead)
 		return;
 	va_start(ap, fmt);
-	lg->run->exit_reason = LGUEST_EXIT_KILLED;
-	vsnprintf(lg->run->killed.reason, sizeof(lg->run->killed.reason), fmt, ap);
+	vcpu->run->exit_reason = LGUEST_EXIT_KILLED;
+	vsnprintf(vcpu->run->killed.reason, sizeof(vcpu->run->killed.reason), fmt, ap);
 	va_end(ap);
 	lg->dead = true;
 }
@@ -34,13 +39,13 @@ void lg_kill(struct lguest *lg, const char *fmt, ...)
  * CPU that never loaded any, and its writes do nothing.  True if the #GP
  * was that, now done.
  */
-static bool lg_emulate_ucode_rev(struct lguest *lg)
+static bool lg_emulate_ucode_rev(struct lg_vcpu *vcpu)
 {
-	struct lguest_regs *r = &lg->regs;
+	struct lguest_regs *r = &vcpu->regs;
 	u8 insn[2];
 
-	if (lg->user_mode || (u32)r->rcx != MSR_IA32_UCODE_REV ||
-	    lg_read_guest(lg, r->rip, insn, sizeof(insn)) || insn[0] != 0x0f)
+	if (vcpu->user_mode || (u32)r->rcx != MSR_IA32_UCODE_REV ||
+	    lg_read_guest(vcpu, r->rip, insn, sizeof(insn)) || insn[0] != 0x0f)
 		return false;
 	if (insn[1] == 0x32) {		/* rdmsr */
 		r->rax = 0;
@@ -53,10 +58,10 @@ static bool lg_emulate_ucode_rev(struct lguest *lg)
 }
 
 /* What the guest did that made it leave; false when it must stop. */
-static void handle_trap(struct lguest *lg)
+static void handle_trap(struct lg_vcpu *vcpu)
 {
-	struct lguest_regs *r = &lg->regs;
-	u64 trap = lg_frame(lg)->trapnum, err = lg_frame(lg)->errcode, gpa;
+	struct lguest_regs *r = &vcpu->regs;
+	u64 trap = lg_frame(vcpu)->trapnum, err = lg_frame(vcpu)->errcode, gpa;
 	u32 pf_err;
 	int ret;
 
@@ -67,7 +72,7 @@ static void handle_trap(struct lguest *lg)
 		 * call non-canonical are canonical to the CPU: make them #GP.
 		 */
 		if (!lg_canonical(r->cr2)) {
-			lg_deliver_event(lg, X86_TRAP_GP, 0);
+			lg_deliver_event(vcpu, X86_TRAP_GP, 0);
 			return;
 		}
 		/*
@@ -78,54 +83,54 @@ static void handle_trap(struct lguest *lg)
 		 * Linux oopses on a supervisor fault from user mode.  The guest
 		 * gets the #GP that a far return it may not make gives.
 		 */
-		if (lg->user_mode && !(err & X86_PF_USER)) {
-			lg_deliver_event(lg, X86_TRAP_GP, 0);
+		if (vcpu->user_mode && !(err & X86_PF_USER)) {
+			lg_deliver_event(vcpu, X86_TRAP_GP, 0);
 			return;
 		}
 		pf_err = err;
-		ret = lg_pt_fault(lg, r->cr2, &pf_err, &gpa);
+		ret = lg_pt_fault(vcpu, r->cr2, &pf_err, &gpa);
 		if (ret == 0) {
-			lg_count(&lg->stats.shadow_faults);
+			lg_count(&vcpu->stats.shadow_faults);
 		} else if (ret == 1) {
-			lg_deliver_event(lg, trap, pf_err);
-		} else if (ret == 2 && !lg_mmio_exit(lg, gpa)) {
-			lg_count(&lg->stats.mmio_exits);
-			lg->pending_exit = LGUEST_EXIT_MMIO;
+			lg_deliver_event(vcpu, trap, pf_err);
+		} else if (ret == 2 && !lg_mmio_exit(vcpu, gpa)) {
+			lg_count(&vcpu->stats.mmio_exits);
+			vcpu->pending_exit = LGUEST_EXIT_MMIO;
 		}
 		return;
 	case LG_HCALL_VECTOR:
-		if (lg->user_mode)
-			lg_kill(lg, "hypercall from guest user mode");
-		else if (lg_do_hcall(lg))
-			lg->pending_exit = lg->run->exit_reason;
+		if (vcpu->user_mode)
+			lg_kill(vcpu, "hypercall from guest user mode");
+		else if (lg_do_hcall(vcpu))
+			vcpu->pending_exit = vcpu->run->exit_reason;
 		return;
 	case LG_TRAP_SYSCALL:
-		lg_count(&lg->stats.slow_syscalls);
-		lg_deliver_event(lg, LGUEST_EVENT_SYSCALL, 0);
+		lg_count(&vcpu->stats.slow_syscalls);
+		lg_deliver_event(vcpu, LGUEST_EVENT_SYSCALL, 0);
 		return;
 	case X86_TRAP_GP:
-		if (!lg_emulate_ucode_rev(lg))
-			lg_deliver_event(lg, trap, err);
+		if (!lg_emulate_ucode_rev(vcpu))
+			lg_deliver_event(vcpu, trap, err);
 		return;
 	case X86_TRAP_NMI:
 	case X86_TRAP_MC:
-		lg_count(&lg->stats.host_irqs);
+		lg_count(&vcpu->stats.host_irqs);
 		return;
 	case X86_TRAP_DF:
-		lg_kill(lg, "double fault at rip %#llx", r->rip);
+		lg_kill(vcpu, "double fault at rip %#llx", r->rip);
 		return;
 	case LG_TRAP_BAD:
-		lg_kill(lg, "exception in the Switcher on the guest's stack");
+		lg_kill(vcpu, "exception in the Switcher on the guest's stack");
 		return;
 	case LG_TRAP_COMPAT:
-		lg_kill(lg, "compatibility-mode syscall");
+		lg_kill(vcpu, "compatibility-mode syscall");
 		return;
 	}
 	if (trap >= FIRST_EXTERNAL_VECTOR) {
-		lg_count(&lg->stats.host_irqs);	/* already handled */
+		lg_count(&vcpu->stats.host_irqs);	/* already handled */
 		return;
 	}
-	lg_deliver_event(lg, trap, err);
+	lg_deliver_event(vcpu, trap, err);
 }
 
 /*
@@ -141,51 +146,54 @@ static bool lg_resched_asked(void)
 	       test_thread_flag(TIF_NEED_RESCHED_LAZY);
 }
 
-static long lg_run_loop(struct lguest *lg)
+static long lg_run_loop(struct lg_vcpu *vcpu)
 {
+	struct lguest *lg = vcpu->lg;
+
 	for (;;) {
 		if (signal_pending(current))
 			return -EINTR;
 		if (lg_resched_asked())
 			schedule();
-		if (lg->halted) {
-			lg_halt(lg);
+		if (vcpu->halted) {
+			lg_halt(vcpu);
 			continue;
 		}
-		if (READ_ONCE(lg->mm_changed))
-			lg_pt_resync(lg);
-		lg_deliver_interrupts(lg);
+		if (READ_ONCE(vcpu->mm_changed))
+			lg_pt_resync(vcpu);
+		lg_deliver_interrupts(vcpu);
 		if (lg->dead)
 			return 0;
 
 		/* False: guest memory changed at the last moment; resync first. */
-		if (!lg_switch(lg))
+		if (!lg_switch(vcpu))
 			continue;
-		lg_count(&lg->stats.world_switches);
-		handle_trap(lg);
-		if (lg->dead || lg->pending_exit)
+		lg_count(&vcpu->stats.world_switches);
+		handle_trap(vcpu);
+		if (lg->dead || vcpu->pending_exit)
 			return 0;
 	}
 }
 
-long lg_run(struct lguest *lg)
+long lg_run(struct lg_vcpu *vcpu)
 {
-	struct lguest_regs *r = &lg->regs;
+	struct lguest *lg = vcpu->lg;
+	struct lguest_regs *r = &vcpu->regs;
 	long ret;
 
 	if (lg->dead)
 		return -ESHUTDOWN;
 	if (current->mm != lg->mm)
 		return -EPERM;
-	if (lg->pending_exit == LGUEST_EXIT_HCALL)
-		r->rax = lg->run->hcall.ret;
-	else if (lg->pending_exit == LGUEST_EXIT_MMIO)
-		lg_mmio_complete(lg);
-	lg->pending_exit = 0;
-	lg->run->exit_reason = LGUEST_EXIT_NONE;
+	if (vcpu->pending_exit == LGUEST_EXIT_HCALL)
+		r->rax = vcpu->run->hcall.ret;
+	else if (vcpu->pending_exit == LGUEST_EXIT_MMIO)
+		lg_mmio_complete(vcpu);
+	vcpu->pending_exit = 0;
+	vcpu->run->exit_reason = LGUEST_EXIT_NONE;
 
-	ret = lg_run_loop(lg);
-	lg_count(&lg->stats.user_exits);
+	ret = lg_run_loop(vcpu);
+	lg_count(&vcpu->stats.user_exits);
 	return ret;
 }
 

@@ -48,10 +48,10 @@ static bool lg_clear_cpu_buffers(void)
 	return clear;
 }
 
-/* The guest that last ran on each CPU, by lguest.id. */
+/* The vCPU that last ran on each CPU, by lg_vcpu.id (one per guest today). */
 static DEFINE_PER_CPU(u64, lg_last_guest);
 
-int lg_vcpu_init(struct lguest *lg)
+int lg_vcpu_init(struct lg_vcpu *vcpu)
 {
 	static atomic64_t ids;
 
@@ -70,21 +70,21 @@ int lg_vcpu_init(struct lguest *lg)
 	struct x86_hw_tss *tss;
 	int err;
 
-	lg->id = atomic64_inc_return(&ids);
-	lg_events_init(lg);
-	err = lg_fpu_init(lg);
+	vcpu->id = atomic64_inc_return(&ids);
+	lg_events_init(vcpu);
+	err = lg_fpu_init(vcpu);
 	if (err)
 		return err;
-	lg->regs_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
-	lg->state_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
-	lg->host_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
-	if (!lg->regs_page || !lg->state_page || !lg->host_page)
+	vcpu->regs_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	vcpu->state_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	vcpu->host_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	if (!vcpu->regs_page || !vcpu->state_page || !vcpu->host_page)
 		return -ENOMEM;
-	err = lg_pt_init(lg);
+	err = lg_pt_init(vcpu);
 	if (err)
 		return err;
 
-	sp = lg->state_page;
+	sp = vcpu->state_page;
 	memcpy(sp->gdt, lg_gdt, sizeof(lg_gdt));
 	tss = &sp->tss;
 	set_tssldt_descriptor(&sp->gdt[SW_TSS / 8], SW_ADDR(SW_STATE_OFF + SP_TSS), DESC_TSS,
@@ -101,13 +101,13 @@ int lg_vcpu_init(struct lguest *lg)
 	sp->gdt_desc.d.address = SW_ADDR(SW_STATE_OFF + SP_GDT);
 	sp->idt_desc.d.size = 256 * sizeof(gate_desc) - 1;
 	sp->idt_desc.d.address = SW_ADDR(SW_IDT_OFF);
-	sp->trans_cr3 = __pa(lg->trans_root);
+	sp->trans_cr3 = __pa(vcpu->trans_root);
 	sp->exit_rsp = SW_ADDR(SW_REGS_OFF + RP_FRAME + LGF_TRAPNUM);
 	sp->sw_lstar = SW_ADDR(lg_sw_syscall - lg_switcher_start);
 	/* What Linux does on every return to user mode, before guest code runs. */
 	if (lg_clear_cpu_buffers())
 		sp->verw_sel = SW_DS;
-	lg->host_page->guest_cr3 = lg_pt_root(lg);
+	vcpu->host_page->guest_cr3 = lg_pt_root(vcpu);
 	return 0;
 }
 
@@ -116,19 +116,19 @@ int lg_vcpu_init(struct lguest *lg)
  * LGUEST_INIT calls this and may be retried, and nothing of the first
  * try may be freed twice.
  */
-void lg_vcpu_free(struct lguest *lg)
+void lg_vcpu_free(struct lg_vcpu *vcpu)
 {
-	lg_fpu_free(lg);
-	if (lg->timer.function)
-		hrtimer_cancel(&lg->timer);
-	if (lg->pt_pages.next)
-		lg_pt_free(lg);
-	free_page((unsigned long)lg->regs_page);
-	free_page((unsigned long)lg->state_page);
-	free_page((unsigned long)lg->host_page);
-	lg->regs_page = NULL;
-	lg->state_page = NULL;
-	lg->host_page = NULL;
+	lg_fpu_free(vcpu);
+	if (vcpu->timer.function)
+		hrtimer_cancel(&vcpu->timer);
+	if (vcpu->pt_pages.next)
+		lg_pt_free(vcpu);
+	free_page((unsigned long)vcpu->regs_page);
+	free_page((unsigned long)vcpu->state_page);
+	free_page((unsigned long)vcpu->host_page);
+	vcpu->regs_page = NULL;
+	vcpu->state_page = NULL;
+	vcpu->host_page = NULL;
 }
 
 /* Hand a host interrupt that arrived in the guest to the host (replay.S). */
@@ -186,13 +186,13 @@ static bool lg_user_shstk(void)
  * if guest memory changed since the run loop last looked: the shadow may
  * then hold pages the launcher no longer has (page_tables.c).
  */
-bool lg_switch(struct lguest *lg)
+bool lg_switch(struct lg_vcpu *vcpu)
 {
-	struct lg_regs_page *rp = lg->regs_page;
-	struct lg_state_page *sp = lg->state_page;
-	struct lg_host_page *hp = lg->host_page;
+	struct lg_regs_page *rp = vcpu->regs_page;
+	struct lg_state_page *sp = vcpu->state_page;
+	struct lg_host_page *hp = vcpu->host_page;
 	struct lg_frame *f = &rp->frame;
-	struct lguest_regs *r = &lg->regs;
+	struct lguest_regs *r = &vcpu->regs;
 	u64 host_fs, host_lstar, host_cstar, host_cr3, host_sysenter_cs, host_u_cet = 0;
 	u64 host_tsc_aux = 0;
 	unsigned long host_dr7 = 0;
@@ -219,27 +219,27 @@ bool lg_switch(struct lguest *lg)
 	 */
 	f->rflags = (r->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_VIF |
 				   X86_EFLAGS_VIP)) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
-	if (!lg->user_mode)
+	if (!vcpu->user_mode)
 		f->rflags |= X86_EFLAGS_AC;
-	f->cs = lg->user_mode ? LG_USER_CS : LG_KERNEL_CS;
-	f->ss = lg->user_mode ? LG_USER_DS : LG_KERNEL_DS;
-	rp->ds = lg_guest_sel(lg->ds);
-	rp->es = lg_guest_sel(lg->es);
-	rp->fs = lg_guest_sel(lg->fs);
-	rp->gs = lg_guest_sel(lg->gs);
+	f->cs = vcpu->user_mode ? LG_USER_CS : LG_KERNEL_CS;
+	f->ss = vcpu->user_mode ? LG_USER_DS : LG_KERNEL_DS;
+	rp->ds = lg_guest_sel(vcpu->ds);
+	rp->es = lg_guest_sel(vcpu->es);
+	rp->fs = lg_guest_sel(vcpu->fs);
+	rp->gs = lg_guest_sel(vcpu->gs);
 	rp->fs_base = r->fs_base;
 	rp->gs_base = r->gs_base;
 	rp->cr2 = r->cr2;
 
-	lg_fpu_load(lg);
+	lg_fpu_load(vcpu);
 	local_irq_disable();
 	/* Announce where we run, then look for a change: lg_pt_kick() pairs. */
-	WRITE_ONCE(lg->guest_cpu, smp_processor_id());
+	WRITE_ONCE(vcpu->guest_cpu, smp_processor_id());
 	smp_mb();	/* guest_cpu before mm_changed; lg_pt_kick() the other way */
-	if (READ_ONCE(lg->mm_changed)) {
-		WRITE_ONCE(lg->guest_cpu, -1);
+	if (READ_ONCE(vcpu->mm_changed)) {
+		WRITE_ONCE(vcpu->guest_cpu, -1);
 		local_irq_enable();
-		lg_fpu_put(lg);
+		lg_fpu_put(vcpu);
 		return false;
 	}
 	/*
@@ -324,20 +324,20 @@ bool lg_switch(struct lguest *lg)
 	 * on a CPU, in one launcher process or two, a barrier, as KVM does
 	 * between VMs (a no-op on CPUs without IBPB or with it turned off).
 	 */
-	if (this_cpu_read(lg_last_guest) != lg->id) {
+	if (this_cpu_read(lg_last_guest) != vcpu->id) {
 		if (cpu_feature_enabled(LG_FEATURE_IBPB))
 			wrmsrq(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
-		this_cpu_write(lg_last_guest, lg->id);
+		this_cpu_write(lg_last_guest, vcpu->id);
 	}
 	sp->nmi_seen = 0;
 	/* Our last LTR marked our TSS busy; LTR wants it available. */
 	((struct ldttss_desc *)&sp->gdt[SW_TSS / 8])->type = DESC_TSS;
 
-	native_write_cr3(__pa(lg->trans_root));
+	native_write_cr3(__pa(vcpu->trans_root));
 	enter();
 	native_write_cr3(host_cr3);
-	lg_fpu_save(lg);
-	WRITE_ONCE(lg->guest_cpu, -1);
+	lg_fpu_save(vcpu);
+	WRITE_ONCE(vcpu->guest_cpu, -1);
 
 	wrmsrq(MSR_LSTAR, host_lstar);
 	wrmsrq(MSR_CSTAR, host_cstar);
@@ -398,7 +398,7 @@ bool lg_switch(struct lguest *lg)
 	 */
 	preempt_disable();
 	local_irq_enable();
-	lg_fpu_put(lg);
+	lg_fpu_put(vcpu);
 	if (f->trapnum >= FIRST_EXTERNAL_VECTOR && f->trapnum < 256 &&
 	    f->trapnum != LG_HCALL_VECTOR)
 		replay_vector(f->trapnum);
@@ -411,15 +411,15 @@ bool lg_switch(struct lguest *lg)
 	r->rip = f->rip;
 	r->rsp = f->rsp;
 	r->rflags = f->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
-	lg->ds = rp->ds;
-	lg->es = rp->es;
-	lg->fs = rp->fs;
-	lg->gs = rp->gs;
+	vcpu->ds = rp->ds;
+	vcpu->es = rp->es;
+	vcpu->fs = rp->fs;
+	vcpu->gs = rp->gs;
 	r->fs_base = rp->fs_base;
 	r->gs_base = rp->gs_base;
 	/* CR2 is news only after a page fault; otherwise it is what we loaded. */
 	if (f->trapnum == X86_TRAP_PF)
 		r->cr2 = rp->cr2;
-	lg->user_mode = (f->cs & 3) == 3;
+	vcpu->user_mode = (f->cs & 3) == 3;
 	return true;
 }

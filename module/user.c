@@ -2,9 +2,10 @@
 /*
  * The /dev/lguest interface: how a launcher talks to lg.ko.
  *
- * One open file is one guest.  Every call checks all of its input before
- * it changes anything, so a bad call returns an errno and leaves the
- * guest exactly as it was.
+ * One open file is one guest, today with one vCPU: LGUEST_SET_REGS,
+ * LGUEST_GET_REGS, LGUEST_RUN, LGUEST_IRQ and the run page are vCPU 0's.
+ * Every call checks all of its input before it changes anything, so a
+ * bad call returns an errno and leaves the guest exactly as it was.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -63,9 +64,22 @@ static int check_mmio(const struct lguest_init *init)
 	return 0;
 }
 
+/*
+ * Undo lg_vcpu_init() for every vCPU, all or the part it did (a vCPU it
+ * never reached has nothing to free): a failed LGUEST_INIT may be retried.
+ */
+static void lg_free_vcpus(struct lguest *lg)
+{
+	unsigned int i;
+
+	for (i = 0; i < lg->nr_vcpus; i++)
+		lg_vcpu_free(lg->vcpus[i]);
+}
+
 static long lg_init(struct lguest *lg, struct lguest_init __user *uarg)
 {
 	struct lguest_init init;
+	unsigned int i;
 	int err;
 
 	if (copy_from_user(&init, uarg, sizeof(init)))
@@ -87,16 +101,18 @@ static long lg_init(struct lguest *lg, struct lguest_init __user *uarg)
 	if (lg->initialised)
 		return -EEXIST;
 
-	err = lg_vcpu_init(lg);
-	if (err) {
-		lg_vcpu_free(lg);
-		return err;
+	for (i = 0; i < lg->nr_vcpus; i++) {
+		err = lg_vcpu_init(lg->vcpus[i]);
+		if (err) {
+			lg_free_vcpus(lg);
+			return err;
+		}
 	}
 	lg->mem_uaddr = init.mem_uaddr;
 	lg->mem_size = init.mem_size;
 	err = lg_pt_watch(lg);
 	if (err) {
-		lg_vcpu_free(lg);
+		lg_free_vcpus(lg);
 		lg->mem_uaddr = 0;
 		lg->mem_size = 0;
 		return err;
@@ -121,7 +137,7 @@ static bool canonical(u64 addr)
 			 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_AC | \
 			 X86_EFLAGS_FIXED)
 
-static long lg_set_regs(struct lguest *lg, struct lguest_regs __user *uarg)
+static long lg_set_regs(struct lg_vcpu *vcpu, struct lguest_regs __user *uarg)
 {
 	struct lguest_regs regs;
 
@@ -135,17 +151,17 @@ static long lg_set_regs(struct lguest *lg, struct lguest_regs __user *uarg)
 	    !canonical(regs.fs_base) || !canonical(regs.gs_base) ||
 	    !canonical(regs.kernel_gs_base))
 		return -EINVAL;
-	if (!PAGE_ALIGNED(regs.cr3) || regs.cr3 >= lg->mem_size)
+	if (!PAGE_ALIGNED(regs.cr3) || regs.cr3 >= vcpu->lg->mem_size)
 		return -EINVAL;
 
 	regs.rflags |= X86_EFLAGS_FIXED;
-	lg->regs = regs;
+	vcpu->regs = regs;
 	return 0;
 }
 
-static long lg_get_regs(struct lguest *lg, struct lguest_regs __user *uarg)
+static long lg_get_regs(struct lg_vcpu *vcpu, struct lguest_regs __user *uarg)
 {
-	return copy_to_user(uarg, &lg->regs, sizeof(lg->regs)) ? -EFAULT : 0;
+	return copy_to_user(uarg, &vcpu->regs, sizeof(vcpu->regs)) ? -EFAULT : 0;
 }
 
 static long lg_irq(struct lguest *lg, struct lguest_irq __user *uarg)
@@ -160,13 +176,13 @@ static long lg_irq(struct lguest *lg, struct lguest_irq __user *uarg)
 	/* Line 0 is the guest's own timer. */
 	if (irq.flags || irq.irq == 0 || irq.irq >= LGUEST_NR_IRQS)
 		return -EINVAL;
-	lg_raise_irq(lg, irq.irq);
+	lg_raise_irq(lg->vcpus[0], irq.irq);
 	return 0;
 }
 
 /*
- * The counters, read while the guest may be running on another thread:
- * each is one whole u64 (lg_count), not all from one instant.
+ * The counters, summed over the vCPUs, read while they may be running on
+ * other threads: each is one whole u64 (lg_count), not all from one instant.
  */
 static long lg_get_stats(struct lguest *lg, struct lguest_stats __user *uarg)
 {
@@ -174,7 +190,7 @@ static long lg_get_stats(struct lguest *lg, struct lguest_stats __user *uarg)
 	u32 size, flags;
 	u64 *to;
 	const u64 *from;
-	unsigned int i;
+	unsigned int i, v;
 	long ret;
 
 	BUILD_BUG_ON(sizeof(*st) != LGUEST_STATS_SIZE_VER0);
@@ -194,9 +210,11 @@ static long lg_get_stats(struct lguest *lg, struct lguest_stats __user *uarg)
 		return -ENOMEM;
 	st->size = sizeof(*st);
 	to = &st->world_switches;
-	from = &lg->stats.world_switches;
-	for (i = 0; to + i < (u64 *)st->reserved; i++)
-		to[i] = READ_ONCE(from[i]);
+	for (v = 0; v < lg->nr_vcpus; v++) {
+		from = &lg->vcpus[v]->stats.world_switches;
+		for (i = 0; to + i < (u64 *)st->reserved; i++)
+			to[i] += READ_ONCE(from[i]);
+	}
 	ret = copy_to_user(uarg, st, sizeof(*st)) ? -EFAULT : 0;
 	kfree(st);
 	return ret;
@@ -205,6 +223,7 @@ static long lg_get_stats(struct lguest *lg, struct lguest_stats __user *uarg)
 long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct lguest *lg = file->private_data;
+	struct lg_vcpu *vcpu = lg->vcpus[0];
 	void __user *uarg = (void __user *)arg;
 	long ret = -ENOTTY;
 
@@ -237,7 +256,7 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		goto out;
 	}
 	/* While one thread runs the guest its state is that thread's. */
-	if (lg->task) {
+	if (vcpu->task) {
 		ret = -EBUSY;
 		goto out;
 	}
@@ -246,21 +265,21 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = lg_init(lg, uarg);
 		break;
 	case LGUEST_SET_REGS:
-		ret = lg_set_regs(lg, uarg);
+		ret = lg_set_regs(vcpu, uarg);
 		break;
 	case LGUEST_GET_REGS:
-		ret = lg_get_regs(lg, uarg);
+		ret = lg_get_regs(vcpu, uarg);
 		break;
 	case LGUEST_RUN:
 		if (arg) {
 			ret = -EINVAL;
 			break;
 		}
-		WRITE_ONCE(lg->task, current);
+		WRITE_ONCE(vcpu->task, current);
 		mutex_unlock(&lg->lock);
-		ret = lg_run(lg);
+		ret = lg_run(vcpu);
 		mutex_lock(&lg->lock);
-		WRITE_ONCE(lg->task, NULL);
+		WRITE_ONCE(vcpu->task, NULL);
 		break;
 	}
 out:
@@ -268,17 +287,45 @@ out:
 	return ret;
 }
 
+/* The vCPUs' own allocations, and the guest's: lg_vcpu_free() did the rest. */
+static void lg_free(struct lguest *lg)
+{
+	unsigned int i;
+
+	for (i = 0; i < lg->nr_vcpus; i++) {
+		free_page((unsigned long)lg->vcpus[i]->run);
+		kfree(lg->vcpus[i]);
+	}
+	kfree(lg);
+}
+
+/*
+ * A guest and its vCPUs, each with its run page: the launcher may map
+ * that before LGUEST_INIT, so they are made here.
+ */
 int lg_open(struct inode *inode, struct file *file)
 {
 	struct lguest *lg = kzalloc(sizeof(*lg), GFP_KERNEL);
+	struct lg_vcpu *vcpu;
 
 	if (!lg)
 		return -ENOMEM;
 	BUILD_BUG_ON(sizeof(struct lguest_run) > PAGE_SIZE);
-	lg->run = (struct lguest_run *)get_zeroed_page(GFP_KERNEL);
-	if (!lg->run) {
-		kfree(lg);
-		return -ENOMEM;
+	while (lg->nr_vcpus < LG_MAX_VCPUS) {
+		vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL);
+		if (!vcpu) {
+			lg_free(lg);
+			return -ENOMEM;
+		}
+		vcpu->run = (struct lguest_run *)get_zeroed_page(GFP_KERNEL);
+		if (!vcpu->run) {
+			kfree(vcpu);
+			lg_free(lg);
+			return -ENOMEM;
+		}
+		vcpu->lg = lg;
+		vcpu->index = lg->nr_vcpus;
+		lg->vcpus[lg->nr_vcpus++] = vcpu;
 	}
 	mutex_init(&lg->lock);
 	file->private_data = lg;
@@ -290,11 +337,11 @@ int lg_release(struct inode *inode, struct file *file)
 	struct lguest *lg = file->private_data;
 
 	if (lg->initialised) {
-		lg_vcpu_free(lg);
+		lg_pt_unwatch(lg);
+		lg_free_vcpus(lg);
 		mmdrop(lg->mm);
 	}
-	free_page((unsigned long)lg->run);
-	kfree(lg);
+	lg_free(lg);
 	return 0;
 }
 
@@ -309,7 +356,7 @@ static const struct vm_operations_struct lg_run_vm_ops = {
 	.mprotect = lg_run_mprotect,
 };
 
-/* The run page: offset 0, one page, shared, never executable. */
+/* vCPU 0's run page: offset 0, one page, shared, never executable. */
 int lg_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct lguest *lg = file->private_data;
@@ -321,5 +368,5 @@ int lg_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	vma->vm_ops = &lg_run_vm_ops;
-	return vm_insert_page(vma, vma->vm_start, virt_to_page(lg->run));
+	return vm_insert_page(vma, vma->vm_start, virt_to_page(lg->vcpus[0]->run));
 }
