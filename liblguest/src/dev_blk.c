@@ -9,17 +9,14 @@
  * arrives on the I/O thread, which writes the status byte and returns the
  * chain.  Many requests are in flight at once, up to the queue's size.
  *
- * Two backends do the I/O.  io_uring is the fast one: a ring as deep as
- * the queue, the disk registered as a fixed file, completions signalled
- * on an eventfd.  Some hosts refuse io_uring (seccomp filters, the
- * io_uring_disabled sysctl, old kernels: EPERM or ENOSYS); then a worker
- * thread does preadv/pwritev one request at a time.  Either way we log
- * which one the disk got.
+ * Two backends do the I/O (dev_blk.h says what one offers).  io_uring is
+ * the fast one (dev_blk_uring.c).  Some hosts refuse io_uring (seccomp
+ * filters, the io_uring_disabled sysctl, old kernels: EPERM or ENOSYS);
+ * then a worker thread does preadv/pwritev one request at a time
+ * (dev_blk_thread.c).  Either way we log which one the disk got.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,69 +31,11 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
 
-#include "internal.h"
+#include "dev_blk.h"
 
 #define SECTOR 512ULL
-#define QUEUE_SIZE LG_VQ_MAX_SIZE
 /* Discard and write-zeroes: one range per request, up to 1 GiB. */
 #define MAX_DISCARD_SECTORS (1U << 21)
-
-struct blk;
-
-struct blk_req {
-	struct blk *blk;
-	struct blk_req *next;	/* free list, or the worker's queues */
-	unsigned int gen;	/* the device generation it belongs to */
-	uint16_t head;
-	uint8_t *status;	/* the last byte of the chain, in guest memory */
-	uint32_t type;
-	uint64_t offset, len, done;
-	uint32_t used_len;
-	int mode;		/* fallocate mode for discard / write-zeroes */
-	int res;		/* 0 or -errno, set on completion */
-	unsigned int niov;
-	struct iovec *iovp;	/* the part of iov not yet transferred */
-	struct iovec iov[QUEUE_SIZE];
-};
-
-struct blk {
-	struct lg_vdev *dev;
-	int fd;
-	bool ro;
-	uint64_t sectors;
-	char serial[VIRTIO_BLK_ID_BYTES];
-	int backend;
-	int efd;		/* completions are signalled here */
-	unsigned int gen;	/* bumped at reset: late completions are dropped */
-	struct blk_req *reqs, *free;
-	struct lg_chain chain;
-
-	/* LG_BLK_IO_URING */
-	struct io_uring ring;
-
-	/* LG_BLK_THREAD */
-	pthread_t worker;
-	bool worker_started, quit;
-	pthread_mutex_t qlock;
-	pthread_cond_t qcond;
-	struct blk_req *todo, *todo_tail, *finished;
-};
-
-/* Drops @n transferred bytes from the front of an iovec array. */
-static void iov_advance(struct blk_req *r, size_t n)
-{
-	while (n && r->niov) {
-		if (n < r->iovp->iov_len) {
-			r->iovp->iov_base = (uint8_t *)r->iovp->iov_base + n;
-			r->iovp->iov_len -= n;
-			return;
-		}
-		n -= r->iovp->iov_len;
-		r->iovp++;
-		r->niov--;
-	}
-	/* Zero-length entries left at the front are harmless. */
-}
 
 /* Copies the part of @src that starts @skip bytes in and is @len long. */
 static unsigned int iov_slice(const struct iovec *src, unsigned int n, size_t skip, size_t len,
@@ -125,7 +64,7 @@ static unsigned int iov_slice(const struct iovec *src, unsigned int n, size_t sk
 
 /* ---- completion, on the I/O thread (or a test) with the device locked ---- */
 
-static void finish(struct blk *b, struct blk_req *r)
+void lg_blk_finish(struct blk *b, struct blk_req *r)
 {
 	struct lg_vdev *d = b->dev;
 
@@ -142,165 +81,6 @@ static void finish(struct blk *b, struct blk_req *r)
 	b->free = r;
 }
 
-/* ---- the io_uring backend ---------------------------------------------- */
-
-static void uring_prep(struct blk *b, struct blk_req *r)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
-
-	/* Cannot fail: the ring is as deep as the queue. */
-	switch (r->type) {
-	case VIRTIO_BLK_T_IN:
-		io_uring_prep_readv(sqe, 0, r->iovp, r->niov, r->offset + r->done);
-		break;
-	case VIRTIO_BLK_T_OUT:
-		io_uring_prep_writev(sqe, 0, r->iovp, r->niov, r->offset + r->done);
-		break;
-	case VIRTIO_BLK_T_FLUSH:
-		io_uring_prep_fsync(sqe, 0, IORING_FSYNC_DATASYNC);
-		break;
-	default:	/* discard, write-zeroes */
-		io_uring_prep_fallocate(sqe, 0, r->mode, (off_t)r->offset, (off_t)r->len);
-		break;
-	}
-	sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data(sqe, r);
-}
-
-static void uring_complete(struct blk *b)
-{
-	struct io_uring_cqe *cqe;
-	bool resubmit = false;
-
-	while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
-		struct blk_req *r = io_uring_cqe_get_data(cqe);
-		int res = cqe->res;
-
-		io_uring_cqe_seen(&b->ring, cqe);
-		if (res < 0) {
-			r->res = res;
-		} else if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) {
-			/* A short transfer is not an error: go on from where it stopped. */
-			r->done += (uint64_t)res;
-			iov_advance(r, (size_t)res);
-			if (r->done < r->len) {
-				if (res == 0) {
-					r->res = -EIO;	/* the file shrank under us */
-				} else {
-					uring_prep(b, r);
-					resubmit = true;
-					continue;
-				}
-			}
-		}
-		finish(b, r);
-	}
-	if (resubmit)
-		io_uring_submit(&b->ring);
-}
-
-static int uring_setup(struct blk *b)
-{
-	int err = io_uring_queue_init(QUEUE_SIZE, &b->ring, 0);
-
-	if (err < 0)
-		return err;
-	err = io_uring_register_files(&b->ring, &b->fd, 1);
-	if (!err)
-		err = io_uring_register_eventfd(&b->ring, b->efd);
-	if (err < 0)
-		io_uring_queue_exit(&b->ring);
-	return err;
-}
-
-/* ---- the worker-thread backend ------------------------------------------ */
-
-static int sync_io(struct blk *b, struct blk_req *r)
-{
-	switch (r->type) {
-	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT:
-		while (r->done < r->len) {
-			off_t off = (off_t)(r->offset + r->done);
-			int n = r->niov > IOV_MAX ? IOV_MAX : (int)r->niov;
-			ssize_t got = r->type == VIRTIO_BLK_T_IN ? preadv(b->fd, r->iovp, n, off) :
-								   pwritev(b->fd, r->iovp, n, off);
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0)
-				return -errno;
-			if (got == 0)
-				return -EIO;
-			r->done += (uint64_t)got;
-			iov_advance(r, (size_t)got);
-		}
-		return 0;
-	case VIRTIO_BLK_T_FLUSH:
-		return fdatasync(b->fd) < 0 ? -errno : 0;
-	default:
-		return fallocate(b->fd, r->mode, (off_t)r->offset, (off_t)r->len) < 0 ? -errno : 0;
-	}
-}
-
-static void *worker(void *arg)
-{
-	struct blk *b = arg;
-	uint64_t one = 1;
-
-	pthread_mutex_lock(&b->qlock);
-	for (;;) {
-		struct blk_req *r;
-
-		while (!b->todo && !b->quit)
-			pthread_cond_wait(&b->qcond, &b->qlock);
-		if (b->quit)
-			break;
-		r = b->todo;
-		b->todo = r->next;
-		pthread_mutex_unlock(&b->qlock);
-
-		r->res = sync_io(b, r);
-
-		pthread_mutex_lock(&b->qlock);
-		r->next = b->finished;
-		b->finished = r;
-		if (write(b->efd, &one, sizeof(one)) < 0)
-			break;	/* cannot happen: the eventfd never fills */
-	}
-	pthread_mutex_unlock(&b->qlock);
-	return NULL;
-}
-
-static void thread_complete(struct blk *b)
-{
-	struct blk_req *r;
-
-	pthread_mutex_lock(&b->qlock);
-	r = b->finished;
-	b->finished = NULL;
-	pthread_mutex_unlock(&b->qlock);
-	while (r) {
-		struct blk_req *next = r->next;
-
-		finish(b, r);
-		r = next;
-	}
-}
-
-static int thread_setup(struct blk *b)
-{
-	int err;
-
-	pthread_mutex_init(&b->qlock, NULL);
-	pthread_cond_init(&b->qcond, NULL);
-	err = pthread_create(&b->worker, NULL, worker, b);
-	if (err)
-		return -err;
-	b->worker_started = true;
-	return 0;
-}
-
 /* ---- submission, on the guest's thread with the device locked ----------- */
 
 static void submit(struct blk *b, struct blk_req *r)
@@ -308,27 +88,14 @@ static void submit(struct blk *b, struct blk_req *r)
 	r->iovp = r->iov;
 	r->done = 0;
 	r->res = 0;
-	if (b->backend == LG_BLK_IO_URING) {
-		uring_prep(b, r);
-		io_uring_submit(&b->ring);
-		return;
-	}
-	pthread_mutex_lock(&b->qlock);
-	r->next = NULL;
-	if (b->todo)
-		b->todo_tail->next = r;
-	else
-		b->todo = r;
-	b->todo_tail = r;
-	pthread_cond_signal(&b->qcond);
-	pthread_mutex_unlock(&b->qlock);
+	b->backend->submit(b, r);
 }
 
 /* Completes at once, without the backend (errors, GET_ID). */
 static void complete_now(struct blk *b, struct blk_req *r, int res)
 {
 	r->res = res;
-	finish(b, r);
+	lg_blk_finish(b, r);
 }
 
 static bool in_range(const struct blk *b, uint64_t sector, uint64_t nsect)
@@ -378,6 +145,7 @@ static int handle(struct blk *b, struct lg_chain *c)
 		}
 		r->niov = iov_slice(&c->iov[c->nout], c->nin, 0, data_len, r->iov);
 		r->used_len = (uint32_t)c->in_len;
+		r->op = BLK_READ;
 		break;
 	case VIRTIO_BLK_T_OUT:
 		data_len = c->out_len - sizeof(hdr);
@@ -387,6 +155,7 @@ static int handle(struct blk *b, struct lg_chain *c)
 			return 0;
 		}
 		r->niov = iov_slice(c->iov, c->nout, sizeof(hdr), data_len, r->iov);
+		r->op = BLK_WRITE;
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		if (b->ro) {
@@ -394,6 +163,7 @@ static int handle(struct blk *b, struct lg_chain *c)
 			return 0;
 		}
 		data_len = 0;
+		r->op = BLK_FLUSH;
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		r->used_len = 1 + (uint32_t)lg_buf_to_iov(&c->iov[c->nout], c->nin, 0, b->serial,
@@ -422,6 +192,7 @@ static int handle(struct blk *b, struct lg_chain *c)
 		r->mode = hdr.type == VIRTIO_BLK_T_WRITE_ZEROES && !dwz.flags ?
 			  FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE :
 			  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+		r->op = BLK_FALLOCATE;
 		if (!data_len) {
 			complete_now(b, r, 0);
 			return 0;
@@ -468,7 +239,7 @@ int lg_blk_event_fd(struct lg_vdev *d)
 
 int lg_blk_backend(struct lg_vdev *d)
 {
-	return ((struct blk *)d->priv)->backend;
+	return ((struct blk *)d->priv)->backend->id;
 }
 
 void lg_blk_complete(struct lg_vdev *d)
@@ -479,10 +250,7 @@ void lg_blk_complete(struct lg_vdev *d)
 	if (read(b->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
 	pthread_mutex_lock(&d->lock);
-	if (b->backend == LG_BLK_IO_URING)
-		uring_complete(b);
-	else
-		thread_complete(b);
+	b->backend->reap(b);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -496,15 +264,8 @@ static void blk_destroy(struct lg_vdev *d)
 {
 	struct blk *b = d->priv;
 
-	if (b->backend == LG_BLK_IO_URING) {
-		io_uring_queue_exit(&b->ring);
-	} else if (b->worker_started) {
-		pthread_mutex_lock(&b->qlock);
-		b->quit = true;
-		pthread_cond_signal(&b->qcond);
-		pthread_mutex_unlock(&b->qlock);
-		pthread_join(b->worker, NULL);
-	}
+	if (b->backend)
+		b->backend->stop(b);
 	if (b->efd >= 0)
 		close(b->efd);
 	if (b->fd >= 0)
@@ -564,7 +325,7 @@ static void fill_config(struct lg_vdev *d, const struct blk *b)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.capacity = b->sectors;
-	cfg.seg_max = QUEUE_SIZE - 2;	/* a header and a status besides */
+	cfg.seg_max = BLK_QUEUE_SIZE - 2;	/* a header and a status besides */
 	cfg.blk_size = SECTOR;
 	cfg.max_discard_sectors = MAX_DISCARD_SECTORS;
 	cfg.max_discard_seg = 1;
@@ -585,7 +346,7 @@ int lg_blk_new(struct lg_vm *vm, const struct lg_mem *mem, struct lg_io *io,
 	const char *name;
 	int err;
 
-	if (!d || !b || !(b->reqs = calloc(QUEUE_SIZE, sizeof(*b->reqs)))) {
+	if (!d || !b || !(b->reqs = calloc(BLK_QUEUE_SIZE, sizeof(*b->reqs)))) {
 		free(d);
 		free(b);
 		return lg_err(vm, -ENOMEM, "disk: out of memory");
@@ -593,7 +354,7 @@ int lg_blk_new(struct lg_vm *vm, const struct lg_mem *mem, struct lg_io *io,
 	b->dev = d;
 	b->fd = b->efd = -1;
 	b->ro = cfg->readonly;
-	for (unsigned int i = 0; i < QUEUE_SIZE; i++) {
+	for (unsigned int i = 0; i < BLK_QUEUE_SIZE; i++) {
 		b->reqs[i].blk = b;
 		b->reqs[i].next = b->free;
 		b->free = &b->reqs[i];
@@ -622,11 +383,10 @@ int lg_blk_new(struct lg_vm *vm, const struct lg_mem *mem, struct lg_io *io,
 		goto fail;
 	}
 
-	b->backend = LG_BLK_THREAD;
 	if (cfg->backend != LG_BLK_THREAD) {
-		err = uring_setup(b);
+		err = lg_blk_uring.start(b);
 		if (!err) {
-			b->backend = LG_BLK_IO_URING;
+			b->backend = &lg_blk_uring;
 		} else if (cfg->backend == LG_BLK_IO_URING) {
 			err = lg_err(vm, err, "disk: io_uring: %s", strerror(-err));
 			goto fail;
@@ -635,17 +395,17 @@ int lg_blk_new(struct lg_vm *vm, const struct lg_mem *mem, struct lg_io *io,
 			       strerror(-err));
 		}
 	}
-	if (b->backend == LG_BLK_THREAD) {
-		err = thread_setup(b);
+	if (!b->backend) {
+		err = lg_blk_thread.start(b);
 		if (err) {
 			err = lg_err(vm, err, "disk: worker thread: %s", strerror(-err));
 			goto fail;
 		}
+		b->backend = &lg_blk_thread;
 	}
 	lg_log(vm, LG_LOG_INFO, "disk %s: %llu sectors%s, %s backend",
 	       cfg->path ? cfg->path : "(fd)", (unsigned long long)b->sectors,
-	       b->ro ? ", read-only" : "",
-	       b->backend == LG_BLK_IO_URING ? "io_uring" : "thread (preadv/pwritev)");
+	       b->ro ? ", read-only" : "", b->backend->name);
 	if (io) {
 		err = lg_io_watch(io, b->efd, EPOLLIN, on_event, d);
 		if (err) {
