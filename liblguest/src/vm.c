@@ -398,16 +398,22 @@ static int add_virtio(struct lg_vm *vm, const struct vdev_kind *kind, const stru
 		err = kind->make(vm, a, &d);
 	if (!err)
 		err = add_vdev(vm, d);
-	/* The console's output also takes the guest's early printk. */
-	if (!err && kind == &console_kind && a->out_fd >= 0)
-		vm->early_console_fd = a->out_fd;
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
 
 int lg_vm_add_console(struct lg_vm *vm, int in_fd, int out_fd)
 {
-	return add_virtio(vm, &console_kind, &(struct vdev_args){ .in_fd = in_fd, .out_fd = out_fd });
+	int err = add_virtio(vm, &console_kind,
+			     &(struct vdev_args){ .in_fd = in_fd, .out_fd = out_fd });
+
+	/* The console's output also takes the guest's early printk. */
+	if (!err && out_fd >= 0) {
+		pthread_mutex_lock(&vm->lock);
+		vm->early_console_fd = out_fd;
+		pthread_mutex_unlock(&vm->lock);
+	}
+	return err;
 }
 
 int lg_vm_add_disk(struct lg_vm *vm, const struct lg_disk_config *cfg)
