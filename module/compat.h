@@ -8,6 +8,7 @@
 #ifndef LG_COMPAT_H
 #define LG_COMPAT_H
 
+#include <linux/eventfd.h>
 #include <linux/hrtimer.h>
 #include <linux/thread_info.h>
 #include <linux/version.h>
@@ -72,6 +73,16 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 #endif
 #ifndef CPUID_LEAF_XSTATE
 #define CPUID_LEAF_XSTATE XSTATE_CPUID
+#endif
+
+/*
+ * 6.8, "eventfd: simplify eventfd_signal()": the count,
+ * always 1 in practice, went away.
+ */
+#if KERNEL_VERSION(LINUX_VERSION_MAJOR, LINUX_VERSION_PATCHLEVEL, 0) < KERNEL_VERSION(6, 8, 0)
+#define lg_eventfd_signal(ctx) eventfd_signal(ctx, 1)
+#else
+#define lg_eventfd_signal(ctx) eventfd_signal(ctx)
 #endif
 
 #endif /* LG_COMPAT_H */

@@ -159,6 +159,18 @@ struct lguest {
 	 */
 	struct xarray frames;
 	unsigned long frames_seq;
+
+	/*
+	 * Notifications and interrupts that bypass the launcher (eventfd.c):
+	 * ioeventfds change only while no vCPU runs, irqfds under lock.
+	 */
+	struct lg_ioeventfd {
+		u64 addr, datamatch;
+		u32 len, flags;
+		struct eventfd_ctx *ctx;
+	} ioeventfds[LGUEST_MAX_IOEVENTFDS];
+	unsigned int nr_ioeventfds;
+	struct list_head irqfds;
 };
 
 /* One more of something: one writer, so no atomics, only whole stores. */
@@ -215,6 +227,12 @@ static inline struct lguest_data __user *lgdata(struct lguest *lg)
 {
 	return (struct lguest_data __user *)(lg->mem_uaddr + lg->data_gpa);
 }
+
+/* eventfd.c: ioeventfds and irqfds. */
+long lg_ioeventfd(struct lguest *lg, const struct lguest_ioeventfd __user *uarg);
+bool lg_ioeventfd_signal(struct lguest *lg, u64 gpa, u32 len, u64 val);
+long lg_irqfd(struct lguest *lg, const struct lguest_irqfd __user *uarg);
+void lg_eventfd_release(struct lguest *lg);
 
 /* run.c: the run loop. */
 long lg_run(struct lg_vcpu *vcpu);

@@ -49,8 +49,9 @@ static int modrm_tail(const u8 *insn, int avail)
 }
 
 /*
- * Decode the access at the guest's rip.  Fills @vcpu's mmio_* and its run
- * page's mmio exit; returns 0, or kills the guest.
+ * Decode the access at the guest's rip.  A write an ioeventfd matches is
+ * done here (1); otherwise fills @vcpu's mmio_* and its run page's mmio
+ * exit (0).  Anything else kills the guest (negative).
  */
 int lg_mmio_exit(struct lg_vcpu *vcpu, u64 gpa)
 {
@@ -60,7 +61,7 @@ int lg_mmio_exit(struct lg_vcpu *vcpu, u64 gpa)
 	unsigned int avail = sizeof(insn), i = 0, rex = 0, size = 4, reg, opcode;
 	bool opsize = false, store;
 	int tail;
-	u64 val;
+	u64 val = 0;
 
 	/* The instruction may end just before an unmapped page. */
 	if (lg_read_guest(vcpu, r->rip, insn, avail)) {
@@ -102,17 +103,25 @@ int lg_mmio_exit(struct lg_vcpu *vcpu, u64 gpa)
 	vcpu->mmio_size = size;
 	vcpu->mmio_high_byte = size == 1 && !rex && reg >= 4;
 
+	if (store) {
+		if (vcpu->mmio_high_byte)
+			val = *reg_ptr(r, reg - 4) >> 8;
+		else
+			val = *reg_ptr(r, reg);
+		if (size < 8)
+			val &= (1ULL << (size * 8)) - 1;
+		if (lg_ioeventfd_signal(vcpu->lg, gpa, size, val)) {
+			r->rip += vcpu->mmio_len;
+			return 1;
+		}
+	}
 	run->exit_reason = LGUEST_EXIT_MMIO;
 	run->mmio.addr = gpa;
 	run->mmio.size = size;
 	run->mmio.is_write = store;
 	run->mmio.data = 0;
 	if (store) {
-		if (vcpu->mmio_high_byte)
-			val = *reg_ptr(r, reg - 4) >> 8;
-		else
-			val = *reg_ptr(r, reg);
-		run->mmio.data = size == 8 ? val : val & ((1ULL << (size * 8)) - 1);
+		run->mmio.data = val;
 		r->rip += vcpu->mmio_len;
 	}
 	return 0;

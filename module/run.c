@@ -93,9 +93,14 @@ static void handle_trap(struct lg_vcpu *vcpu)
 			lg_count(&vcpu->stats.shadow_faults);
 		} else if (ret == 1) {
 			lg_deliver_event(vcpu, trap, pf_err);
-		} else if (ret == 2 && !lg_mmio_exit(vcpu, gpa)) {
-			lg_count(&vcpu->stats.mmio_exits);
-			vcpu->pending_exit = LGUEST_EXIT_MMIO;
+		} else if (ret == 2) {
+			ret = lg_mmio_exit(vcpu, gpa);
+			if (ret == 0) {
+				lg_count(&vcpu->stats.mmio_exits);
+				vcpu->pending_exit = LGUEST_EXIT_MMIO;
+			} else if (ret == 1) {
+				lg_count(&vcpu->stats.mmio_eventfds);
+			}
 		}
 		return;
 	case LG_HCALL_VECTOR:

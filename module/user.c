@@ -239,6 +239,8 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case LGUEST_SET_REGS:
 	case LGUEST_GET_REGS:
 	case LGUEST_RUN:
+	case LGUEST_IOEVENTFD:
+	case LGUEST_IRQFD:
 		break;
 	case LGUEST_IRQ:
 		/* No lock: any thread may raise a line while the guest runs. */
@@ -255,6 +257,11 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = -EBADFD;
 		goto out;
 	}
+	/* Interrupts may be bound while the guest runs, as LGUEST_IRQ raises them. */
+	if (cmd == LGUEST_IRQFD) {
+		ret = lg_irqfd(lg, uarg);
+		goto out;
+	}
 	/* While one thread runs the guest its state is that thread's. */
 	if (vcpu->task) {
 		ret = -EBUSY;
@@ -269,6 +276,9 @@ long lg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case LGUEST_GET_REGS:
 		ret = lg_get_regs(vcpu, uarg);
+		break;
+	case LGUEST_IOEVENTFD:
+		ret = lg_ioeventfd(lg, uarg);
 		break;
 	case LGUEST_RUN:
 		if (arg) {
@@ -328,6 +338,7 @@ int lg_open(struct inode *inode, struct file *file)
 		lg->vcpus[lg->nr_vcpus++] = vcpu;
 	}
 	mutex_init(&lg->lock);
+	INIT_LIST_HEAD(&lg->irqfds);
 	file->private_data = lg;
 	return 0;
 }
@@ -336,6 +347,8 @@ int lg_release(struct inode *inode, struct file *file)
 {
 	struct lguest *lg = file->private_data;
 
+	/* First, so that no eventfd raises a line of a vCPU being freed. */
+	lg_eventfd_release(lg);
 	if (lg->initialised) {
 		lg_pt_unwatch(lg);
 		lg_free_vcpus(lg);

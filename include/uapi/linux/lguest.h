@@ -27,8 +27,15 @@
 /* 0xA6 is unclaimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define LGUEST_IOC_MAGIC	0xA6
 
-/* Feature bits reported by LGUEST_VERSION; none are defined yet. */
-#define LGUEST_FEATURES_ALL	_AC(0, ULL)
+/*
+ * Feature bits reported by LGUEST_VERSION.  A launcher uses what a bit
+ * names only where the running module reports it (an older lg.ko answers
+ * the ioctls with ENOTTY).
+ *
+ * LGUEST_FEATURE_EVENTFD: LGUEST_IOEVENTFD and LGUEST_IRQFD.
+ */
+#define LGUEST_FEATURE_EVENTFD	_AC(1, ULL)
+#define LGUEST_FEATURES_ALL	LGUEST_FEATURE_EVENTFD
 
 /**
  * struct lguest_version - what LGUEST_VERSION returns
@@ -179,6 +186,69 @@ struct lguest_irq {
 };
 #endif
 
+/**
+ * struct lguest_ioeventfd - signal an eventfd when the guest writes a register
+ * @addr: guest-physical address inside one of LGUEST_INIT's MMIO ranges,
+ *	a multiple of @len
+ * @datamatch: with LGUEST_IOEVENTFD_DATAMATCH, only a write of this value
+ *	matches (below 1 << (8 * @len))
+ * @len: the size of the write that matches: 1, 2, 4 or 8
+ * @fd: an eventfd
+ * @flags: LGUEST_IOEVENTFD_DATAMATCH, LGUEST_IOEVENTFD_DEASSIGN
+ * @pad: must be zero
+ *
+ * A guest write of @len bytes at @addr (of @datamatch, with DATAMATCH)
+ * signals @fd inside lg.ko, and the guest goes on at once: LGUEST_RUN does
+ * not return for it (LGUEST_GET_STATS counts it in @mmio_eventfds).  Reads,
+ * and writes that match nothing, are LGUEST_EXIT_MMIO as before.  Two
+ * entries may share an address only if both have DATAMATCH, with
+ * different values (virtio-mmio's QueueNotify, one per queue); other
+ * overlaps are EEXIST.  At most LGUEST_MAX_IOEVENTFDS (ENOSPC).  DEASSIGN
+ * removes the entry with the same @addr, @len, @fd and, with DATAMATCH,
+ * @datamatch (ENOENT if there is none).  lg.ko holds its own reference to
+ * the eventfd: closing @fd changes nothing until DEASSIGN or the guest's
+ * end.  EBUSY while a thread runs the guest.
+ */
+#define LGUEST_IOEVENTFD_DATAMATCH	1
+#define LGUEST_IOEVENTFD_DEASSIGN	2
+#define LGUEST_MAX_IOEVENTFDS		64
+#ifndef __ASSEMBLY__
+struct lguest_ioeventfd {
+	__u64 addr;
+	__u64 datamatch;
+	__u32 len;
+	__s32 fd;
+	__u32 flags;
+	__u32 pad;
+};
+#endif
+
+/**
+ * struct lguest_irqfd - raise an interrupt line when an eventfd is signalled
+ * @fd: an eventfd
+ * @irq: 1..LGUEST_NR_IRQS-1, as LGUEST_IRQ
+ * @flags: LGUEST_IRQFD_DEASSIGN, or zero
+ * @pad: must be zero
+ *
+ * From then on a write to @fd raises line @irq as LGUEST_IRQ would, from
+ * any process or from the kernel (io_uring's registered eventfd), with
+ * no thread of the launcher in the way; one already pending when the
+ * call is made raises it at once.  An eventfd may be bound once per guest
+ * (EBUSY); at most LGUEST_MAX_IRQFDS (ENOSPC).  DEASSIGN unbinds @fd
+ * (ENOENT if it is not bound).  lg.ko holds its own reference, as for
+ * LGUEST_IOEVENTFD.  Allowed while a thread runs the guest.
+ */
+#define LGUEST_IRQFD_DEASSIGN	1
+#define LGUEST_MAX_IRQFDS	64
+#ifndef __ASSEMBLY__
+struct lguest_irqfd {
+	__s32 fd;
+	__u32 irq;
+	__u32 flags;
+	__u32 pad;
+};
+#endif
+
 /*
  * struct lguest_stats - what LGUEST_GET_STATS returns: counters since
  * LGUEST_INIT of why the guest came back to the host (docs/abi.md)
@@ -200,6 +270,8 @@ struct lguest_irq {
  *	(the fast path does not)
  * @hcall: hypercalls by number (LHCALL_*), ring ones included
  * @traps: exceptions reflected to the guest, by vector (X86_TRAP_*)
+ * @mmio_eventfds: guest writes that signalled an LGUEST_IOEVENTFD eventfd
+ *	(not counted in @mmio_exits: LGUEST_RUN did not return)
  * @reserved: in: must be zero; out: zero
  *
  * Any process holding the file may ask, also while another thread runs
@@ -223,7 +295,8 @@ struct lguest_stats {
 	__u64 slow_syscalls;
 	__u64 hcall[LGUEST_STATS_NR_HCALLS];
 	__u64 traps[LGUEST_STATS_NR_TRAPS];
-	__u64 reserved[54];
+	__u64 mmio_eventfds;
+	__u64 reserved[53];
 };
 #endif
 #define LGUEST_STATS_SIZE_VER0	1024
@@ -235,9 +308,10 @@ struct lguest_stats {
  * process that made LGUEST_INIT, so only that process's threads may make
  * it (EPERM for others); its argument must be 0 (EINVAL).  While one
  * thread is inside LGUEST_RUN, LGUEST_INIT, LGUEST_SET_REGS,
- * LGUEST_GET_REGS and LGUEST_RUN fail with EBUSY; LGUEST_IRQ and
- * LGUEST_GET_STATS work meanwhile.  Before LGUEST_INIT every call but
- * LGUEST_VERSION and LGUEST_INIT fails with EBADFD.
+ * LGUEST_GET_REGS, LGUEST_RUN and LGUEST_IOEVENTFD fail with EBUSY;
+ * LGUEST_IRQ, LGUEST_IRQFD and LGUEST_GET_STATS work meanwhile.  Before
+ * LGUEST_INIT every call but LGUEST_VERSION and LGUEST_INIT fails with
+ * EBADFD.
  */
 #define LGUEST_VERSION		_IOWR(LGUEST_IOC_MAGIC, 0x00, struct lguest_version)
 #define LGUEST_INIT		_IOW(LGUEST_IOC_MAGIC, 0x01, struct lguest_init)
@@ -248,6 +322,8 @@ struct lguest_stats {
 /* The number keeps the first size as the structure grows. */
 #define LGUEST_GET_STATS	_IOC(_IOC_READ | _IOC_WRITE, LGUEST_IOC_MAGIC, 0x06, \
 				     LGUEST_STATS_SIZE_VER0)
+#define LGUEST_IOEVENTFD	_IOW(LGUEST_IOC_MAGIC, 0x07, struct lguest_ioeventfd)
+#define LGUEST_IRQFD		_IOW(LGUEST_IOC_MAGIC, 0x08, struct lguest_irqfd)
 
 /*
  * The guest's side of the ABI.  docs/abi.md tells the whole story.

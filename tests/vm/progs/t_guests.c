@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -64,6 +65,7 @@ enum expect {
 #define F_PKRU		0x200	/* the launcher's PKRU must survive every RUN */
 #define F_CR2		0x400	/* the launcher's page faults never show as the guest's CR2 */
 #define F_MM		0x800	/* private guest memory; "LGMM ..." lines change it (mmchange.c) */
+#define F_EVENTFD	0x1000	/* ioeventfds and an irqfd (eventfd.c); "LGEVFD ..." lines */
 
 /* F_CR2: the launcher faults in one page of this many bytes before each run. */
 #define TOUCH_SIZE	((size_t)4 << 20)
@@ -245,6 +247,7 @@ static const struct guest guests[] = {
 	G("halt", "halt", NULL, POWEROFF, NULL, 0, NULL),
 	G("irq", "irq", NULL, POWEROFF, NULL, F_IRQ, NULL),
 	G("mmio", "mmio", NULL, POWEROFF, NULL, F_MMIO, NULL),
+	G("eventfd", "eventfd", NULL, POWEROFF, NULL, F_EVENTFD | F_MMIO_RANGE, NULL),
 	G("fpu", "fpu", NULL, POWEROFF, NULL, F_FPU, NULL),
 	G("hostile.init_outside", "hostile", "case=init_outside", KILLED, "LHCALL_INIT", 0,
 	  NULL),
@@ -323,6 +326,15 @@ struct child {
 	char *touch;
 	unsigned int cr2_runs, cr2_leaked;
 	unsigned long long cr2_seen;
+	/* F_EVENTFD: QueueNotify's two values, the irqfd; what was seen. */
+	int evfd[2], irqfd;
+	pthread_t evfd_thread;
+	int evfd_started, evfd_busy;
+	unsigned int evfd_irqs;
+	uint64_t evfd_count[2];
+	struct lguest_stats evfd_stats;
+	int evfd_stats_ok;
+	unsigned int evfd_exits;
 };
 
 static void guest_line(struct child *c)
@@ -427,6 +439,195 @@ static void mm_command(struct child *c)
 }
 
 /* Console bytes: whole lines are judged, commands from the guest obeyed. */
+/* ---- F_EVENTFD: LGUEST_IOEVENTFD and LGUEST_IRQFD ---------------------- */
+
+/* The guest's register with one eventfd per value, and one taking any value. */
+#define EVFD_NOTIFY	(MMIO_SPEC_GPA + 0x50)
+#define EVFD_WIDE	(MMIO_SPEC_GPA + 0x60)
+/* tests/guests/eventfd.c's counts. */
+#define EVFD_NOTIFIES	20000
+#define EVFD_WIDES	1000
+
+static int ioeventfd(int fd, uint64_t addr, uint32_t len, int efd, uint32_t flags, uint64_t val)
+{
+	struct lguest_ioeventfd a = { .addr = addr, .len = len, .fd = efd, .flags = flags,
+				      .datamatch = val };
+
+	return ioctl(fd, LGUEST_IOEVENTFD, &a) ? -errno : 0;
+}
+
+static int irqfd(int fd, int efd, uint32_t irq, uint32_t flags)
+{
+	struct lguest_irqfd a = { .fd = efd, .irq = irq, .flags = flags };
+
+	return ioctl(fd, LGUEST_IRQFD, &a) ? -errno : 0;
+}
+
+static void want_errno(struct child *c, int got, int want, const char *what)
+{
+	char check[160];
+
+	snprintf(check, sizeof(check), "%s: %s", what, want ? strerror(want) : "works");
+	result(c->g, got == -want, check, "got %s", got ? strerror(-got) : "success");
+}
+
+/*
+ * Before the first run: the eventfds the guest will use, and every way a
+ * registration must be refused.  The wide one is closed here: lg.ko keeps
+ * its own reference, so the guest's writes to it still count.
+ */
+static int evfd_setup(struct child *c)
+{
+	const uint32_t D = LGUEST_IOEVENTFD_DATAMATCH, X = LGUEST_IOEVENTFD_DEASSIGN;
+	int wide = eventfd(0, EFD_CLOEXEC), spare = eventfd(0, EFD_CLOEXEC);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), fd = c->fd, n, err;
+	int many[LGUEST_MAX_IRQFDS];
+
+	c->evfd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->evfd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->irqfd = eventfd(0, EFD_CLOEXEC);
+	if (c->evfd[0] < 0 || c->evfd[1] < 0 || c->irqfd < 0 || wide < 0 || spare < 0 ||
+	    null < 0) {
+		result(c->g, 0, "eventfds", "%s", strerror(errno));
+		return -1;
+	}
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY, 4, c->evfd[0], D, 0), 0,
+		   "LGUEST_IOEVENTFD for value 0 at a register");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY, 4, c->evfd[1], D, 1), 0,
+		   "LGUEST_IOEVENTFD for value 1 at the same register");
+	want_errno(c, ioeventfd(fd, EVFD_WIDE, 8, wide, 0, 0), 0,
+		   "LGUEST_IOEVENTFD for any 8-byte write");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY, 4, spare, 0, 0), EEXIST,
+		   "LGUEST_IOEVENTFD for any value where values have eventfds");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY, 4, spare, D, 1), EEXIST,
+		   "LGUEST_IOEVENTFD for a value that has one");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 2, 2, spare, D, 0), EEXIST,
+		   "LGUEST_IOEVENTFD overlapping a register");
+	want_errno(c, ioeventfd(fd, EVFD_WIDE, 8, spare, D, 5), EEXIST,
+		   "LGUEST_IOEVENTFD for a value where any value has one");
+	want_errno(c, ioeventfd(fd, 0x100000, 4, spare, 0, 0), EINVAL,
+		   "LGUEST_IOEVENTFD in RAM");
+	want_errno(c, ioeventfd(fd, MMIO_SPEC_GPA + MMIO_SPEC_SIZE, 4, spare, 0, 0), EINVAL,
+		   "LGUEST_IOEVENTFD just past the MMIO window");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x21, 4, spare, 0, 0), EINVAL,
+		   "LGUEST_IOEVENTFD misaligned");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 3, spare, 0, 0), EINVAL,
+		   "LGUEST_IOEVENTFD of 3 bytes");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 1, spare, D, 0x100), EINVAL,
+		   "LGUEST_IOEVENTFD for a value wider than its register");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, spare, 4, 0), EINVAL,
+		   "LGUEST_IOEVENTFD with unknown flags");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, -1, 0, 0), EBADF,
+		   "LGUEST_IOEVENTFD of fd -1");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, null, 0, 0), EINVAL,
+		   "LGUEST_IOEVENTFD of a file that is not an eventfd");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, spare, X, 0), ENOENT,
+		   "LGUEST_IOEVENTFD removing what is not there");
+	for (n = 0; !(err = ioeventfd(fd, MMIO_SPEC_GPA + 0x100 + 8 * n, 8, spare, 0, 0)); n++)
+		;
+	result(c->g, err == -ENOSPC && n == LGUEST_MAX_IOEVENTFDS - 3,
+	       "LGUEST_IOEVENTFD: ENOSPC after LGUEST_MAX_IOEVENTFDS",
+	       "%d more, then %s", n, strerror(-err));
+	err = 0;
+	while (n-- > 0)
+		err |= ioeventfd(fd, MMIO_SPEC_GPA + 0x100 + 8 * n, 8, spare, X, 0);
+	want_errno(c, err, 0, "LGUEST_IOEVENTFD removes each of them");
+
+	want_errno(c, irqfd(fd, c->irqfd, 4, 0), 0, "LGUEST_IRQFD binds an eventfd to line 4");
+	want_errno(c, irqfd(fd, c->irqfd, 5, 0), EBUSY, "LGUEST_IRQFD of a bound eventfd");
+	want_errno(c, irqfd(fd, spare, 0, 0), EINVAL, "LGUEST_IRQFD to line 0 (the timer)");
+	want_errno(c, irqfd(fd, spare, LGUEST_NR_IRQS, 0), EINVAL, "LGUEST_IRQFD to line 64");
+	want_errno(c, irqfd(fd, spare, 4, 2), EINVAL, "LGUEST_IRQFD with unknown flags");
+	want_errno(c, irqfd(fd, null, 4, 0), EINVAL, "LGUEST_IRQFD of a file that is not an eventfd");
+	want_errno(c, irqfd(fd, -1, 4, 0), EBADF, "LGUEST_IRQFD of fd -1");
+	want_errno(c, irqfd(fd, spare, 4, LGUEST_IRQFD_DEASSIGN), ENOENT,
+		   "LGUEST_IRQFD unbinding what is not bound");
+	for (n = 0, err = 0; n < LGUEST_MAX_IRQFDS && !err; n++) {
+		many[n] = eventfd(0, EFD_CLOEXEC);
+		err = many[n] < 0 ? -errno : irqfd(fd, many[n], 1 + n % 60, 0);
+	}
+	result(c->g, err == -ENOSPC && n == LGUEST_MAX_IRQFDS,
+	       "LGUEST_IRQFD: ENOSPC after LGUEST_MAX_IRQFDS", "%d bound, then %s", n - 1,
+	       strerror(-err));
+	err = 0;
+	while (n-- > 0) {
+		if (n < LGUEST_MAX_IRQFDS - 1)
+			err |= irqfd(fd, many[n], 0, LGUEST_IRQFD_DEASSIGN);
+		close(many[n]);
+	}
+	want_errno(c, err, 0, "LGUEST_IRQFD unbinds each of them");
+	close(wide);
+	close(spare);
+	close(null);
+	return 0;
+}
+
+static void *evfd_main(void *arg)
+{
+	struct child *c = arg;
+	uint64_t one = 1;
+
+	for (unsigned int i = 0; i < c->evfd_irqs; i++) {
+		usleep(20000);
+		if (write(c->irqfd, &one, sizeof(one)) != sizeof(one))
+			printf("    %s| write to the irqfd: %s\n", c->g->id, strerror(errno));
+		/* By now the guest has long been halted in LGUEST_RUN. */
+		if (i == 2)
+			c->evfd_busy = ioeventfd(c->fd, EVFD_NOTIFY + 0x20, 4, c->evfd[0], 0, 0);
+	}
+	return NULL;
+}
+
+/* "LGEVFD done": the notifications are over; "LGEVFD n": n interrupts. */
+static void evfd_command(struct child *c)
+{
+	if (!strcmp(c->line, "LGEVFD done")) {
+		for (int i = 0; i < 2; i++)
+			if (read(c->evfd[i], &c->evfd_count[i], 8) != 8)
+				c->evfd_count[i] = 0;
+		c->evfd_stats.size = sizeof(c->evfd_stats);
+		c->evfd_stats_ok = !ioctl(c->fd, LGUEST_GET_STATS, &c->evfd_stats);
+		return;
+	}
+	if (!c->evfd_started && sscanf(c->line, "LGEVFD %u", &c->evfd_irqs) == 1)
+		c->evfd_started = !pthread_create(&c->evfd_thread, NULL, evfd_main, c);
+}
+
+/* The MMIO exits the guest still makes: a value nobody matches, a read. */
+static void evfd_mmio(struct child *c)
+{
+	struct lguest_run *r = c->run;
+
+	c->evfd_exits++;
+	if (r->mmio.addr != EVFD_NOTIFY || r->mmio.size != 4 ||
+	    (r->mmio.is_write && r->mmio.data != 7))
+		result(c->g, 0, "only the unmatched write and the read exit",
+		       "%s of %u at %#llx", r->mmio.is_write ? "write" : "read", r->mmio.size,
+		       (unsigned long long)r->mmio.addr);
+	if (!r->mmio.is_write)
+		r->mmio.data = 0x5eed;
+}
+
+static void evfd_results(struct child *c)
+{
+	const struct lguest_stats *st = &c->evfd_stats;
+
+	result(c->g, c->evfd_count[0] == EVFD_NOTIFIES / 2 && c->evfd_count[1] == EVFD_NOTIFIES / 2,
+	       "each notification signalled the eventfd of its value",
+	       "value 0: %llu, value 1: %llu, of %d each", (unsigned long long)c->evfd_count[0],
+	       (unsigned long long)c->evfd_count[1], EVFD_NOTIFIES / 2);
+	result(c->g, c->evfd_stats_ok && st->mmio_eventfds == EVFD_NOTIFIES + EVFD_WIDES &&
+	       st->mmio_exits == 2,
+	       "LGUEST_RUN never returned for them, the closed eventfd's included "
+	       "(mmio_eventfds, mmio_exits)",
+	       "mmio_eventfds %llu (want %d), mmio_exits %llu (want 2), user_exits %llu",
+	       (unsigned long long)st->mmio_eventfds, EVFD_NOTIFIES + EVFD_WIDES,
+	       (unsigned long long)st->mmio_exits, (unsigned long long)st->user_exits);
+	result(c->g, c->evfd_exits == 2, "the unmatched write and the read reached the launcher",
+	       "%u MMIO exits", c->evfd_exits);
+	want_errno(c, c->evfd_busy, EBUSY, "LGUEST_IOEVENTFD while the guest runs");
+}
+
 static int console(struct child *c, uint64_t gpa, uint64_t len)
 {
 	const char *p = lg_mem_range(&c->mem, gpa, len);
@@ -444,6 +645,12 @@ static int console(struct child *c, uint64_t gpa, uint64_t len)
 		if ((c->g->flags & F_IRQ) && !c->irq_started &&
 		    sscanf(c->line, "LGIRQ %u %u", &c->irq_count, &c->irq_line) == 2) {
 			c->irq_started = !pthread_create(&c->irq_thread, NULL, irq_main, c);
+			c->len = 0;
+			continue;
+		}
+		if ((c->g->flags & F_EVENTFD) && !strncmp(c->line, "LGEVFD ", 7)) {
+			c->line[c->len] = '\0';
+			evfd_command(c);
 			c->len = 0;
 			continue;
 		}
@@ -805,6 +1012,9 @@ static int child_main(const struct guest *g)
 		}
 	}
 
+	if ((g->flags & F_EVENTFD) && evfd_setup(&c))
+		return 1;
+
 	if (g->expect == SPIN_SIGNAL) {
 		struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 		struct lguest_regs cur;
@@ -851,6 +1061,10 @@ static int child_main(const struct guest *g)
 			mmio(&c);
 			continue;
 		}
+		if (r->exit_reason == LGUEST_EXIT_MMIO && (g->flags & F_EVENTFD)) {
+			evfd_mmio(&c);
+			continue;
+		}
 		if (r->exit_reason == LGUEST_EXIT_MMIO) {
 			result(g, 0, "no MMIO exit", "an MMIO exit at %#llx", r->mmio.addr);
 			if (!r->mmio.is_write)
@@ -865,6 +1079,8 @@ static int child_main(const struct guest *g)
 		guest_line(&c);
 	if (c.irq_started)
 		pthread_join(c.irq_thread, NULL);
+	if (c.evfd_started)
+		pthread_join(c.evfd_thread, NULL);
 
 	/* REFUSED: killed for the reason, or judged as POWEROFF. */
 	expect = g->expect;
@@ -928,6 +1144,8 @@ static int child_main(const struct guest *g)
 		       "every MMIO access exited with the right address, size and data",
 		       "%u of %zu scripted accesses seen%s", c.mmio_next, MMIO_SPEC_N,
 		       c.mmio_bad ? ", some wrong (above)" : "");
+	if (g->flags & F_EVENTFD)
+		evfd_results(&c);
 	if (g->flags & F_FPU)
 		result(g, c.fpu_runs > 1 && !c.fpu_clobbered,
 		       "the launcher's vector registers survive LGUEST_RUN",

@@ -43,7 +43,8 @@ static uint64_t sum(const __u64 *v, unsigned int n)
  */
 static uint64_t exits_explained(const struct lguest_stats *s)
 {
-	return s->hcalls + s->shadow_faults + s->mmio_exits + s->host_irqs + s->slow_syscalls +
+	return s->hcalls + s->shadow_faults + s->mmio_exits + s->mmio_eventfds + s->host_irqs +
+	       s->slow_syscalls +
 	       sum(s->traps, LGUEST_STATS_NR_TRAPS);
 }
 
@@ -264,7 +265,7 @@ static void validation(void)
 	s.flags = 1;
 	check_refused(g.fd, &s, "stats: nonzero flags are refused");
 	s.flags = 0;
-	s.reserved[53] = 1;
+	s.reserved[sizeof(s.reserved) / 8 - 1] = 1;
 	check_refused(g.fd, &s, "stats: a nonzero reserved field is refused");
 	CHECK_ERRNO(ioctl(g.fd, LGUEST_GET_STATS, NULL), EFAULT,
 		    "stats: a bad pointer is EFAULT");
