@@ -66,7 +66,8 @@ int ctl_format_stats(const struct lg_stats *s, char *buf, size_t len)
 	} totals[] = {
 		{ "world_switches", s->world_switches }, { "hcalls", s->hcalls },
 		{ "ring_hcalls", s->ring_hcalls }, { "shadow_faults", s->shadow_faults },
-		{ "mmio_exits", s->mmio_exits }, { "user_exits", s->user_exits },
+		{ "mmio_exits", s->mmio_exits }, { "mmio_eventfds", s->mmio_eventfds },
+		{ "user_exits", s->user_exits },
 		{ "host_irqs", s->host_irqs }, { "irqs", s->irqs },
 		{ "slow_syscalls", s->slow_syscalls },
 	};

@@ -213,6 +213,8 @@ struct lg_stats {
 	uint64_t slow_syscalls;		/* guest system calls through the host */
 	uint64_t hcall[32];		/* hypercalls (both kinds) by number */
 	uint64_t traps[32];		/* exceptions handed to the guest, by vector */
+	uint64_t mmio_eventfds;		/* device writes that signalled an eventfd in
+					 * the module, not handed to the launcher */
 };
 
 /*

@@ -73,6 +73,7 @@ void lg_io_fini(struct lg_io *io);
 /* @events: EPOLLIN/EPOLLOUT; 0 keeps the fd registered but quiet. */
 int lg_io_watch(struct lg_io *io, int fd, uint32_t events, lg_io_fn fn, void *opaque);
 int lg_io_modify(struct lg_io *io, int fd, uint32_t events);
+void lg_io_unwatch(struct lg_io *io, int fd);
 int lg_io_start(struct lg_io *io);
 void lg_io_stop(struct lg_io *io);
 
@@ -131,6 +132,13 @@ struct lg_vdev_ops {
 	const char *name;
 	uint32_t device_id;
 	unsigned int nqueues;
+	/*
+	 * Notifications may arrive on the I/O thread, through an ioeventfd,
+	 * while the guest runs on (notify.c).  Not for a device whose driver
+	 * spins until its buffer is used (virtio-console's output): it would
+	 * spin until the I/O thread gets a CPU.
+	 */
+	bool eventfd_notify;
 	/* The driver notified queue @q (device lock held, device live). */
 	void (*notify)(struct lg_vdev *d, unsigned int q);
 	/* The driver reset the device, or it failed (lock held). */
@@ -152,6 +160,7 @@ struct lg_vdev {
 	/* How interrupts reach the guest: lg_vm_irq(), or a unit test's fake. */
 	void (*raise)(struct lg_vdev *d);
 	unsigned int raised;	/* how many times raise() was called */
+	int irq_fd;		/* its irqfd (notify.c), or -1 */
 
 	pthread_mutex_t lock;
 	uint64_t host_features, guest_features;
@@ -169,6 +178,8 @@ void lg_vdev_init(struct lg_vdev *d, const struct lg_vdev_ops *ops, void *priv,
 		  uint32_t config_len);
 void lg_vdev_fini(struct lg_vdev *d);
 /* A guest access at @off in the device's window; takes the lock. */
+/* The driver notified queue @q through an ioeventfd (notify.c). */
+void lg_vdev_notify(struct lg_vdev *d, unsigned int q);
 void lg_vdev_mmio(struct lg_vdev *d, uint64_t off, unsigned int size, bool is_write,
 		  uint64_t *val);
 /* The driver broke the rules: DEVICE_NEEDS_RESET until it resets (lock held). */

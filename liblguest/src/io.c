@@ -77,6 +77,18 @@ int lg_io_modify(struct lg_io *io, int fd, uint32_t events)
 	return -ENOENT;
 }
 
+/* Not waited for any more; its slot stays, empty, until lg_io_fini(). */
+void lg_io_unwatch(struct lg_io *io, int fd)
+{
+	for (unsigned int i = 0; i < io->nwatch; i++) {
+		if (io->watch[i].fd != fd)
+			continue;
+		if (io->epfd >= 0)
+			(void)epoll_ctl(io->epfd, EPOLL_CTL_DEL, fd, NULL);
+		io->watch[i].fd = -1;
+	}
+}
+
 static void *io_thread(void *arg)
 {
 	struct lg_io *io = arg;

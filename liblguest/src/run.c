@@ -94,9 +94,11 @@ int lg_vm_open(struct lg_vm *vm, const char *path)
 	else
 		err = open_dev(vm, lg_dev_path(path), &vm->fd, &v);
 	pthread_mutex_unlock(&vm->lock);
-	if (!err)
+	if (!err) {
+		vm->features = v.features;
 		lg_log(vm, LG_LOG_INFO, "module ABI %u, features %#llx", v.abi_version,
 		       (unsigned long long)v.features);
+	}
 	return err;
 }
 
@@ -193,6 +195,7 @@ static int prepare(struct lg_vm *vm)
 	if (run == MAP_FAILED)
 		return lg_err(vm, -errno, "mmap of the run page: %s", strerror(errno));
 	vm->run = run;
+	lg_notify_setup(vm);
 	return 0;
 }
 

@@ -32,6 +32,7 @@ void lg_vdev_init(struct lg_vdev *d, const struct lg_vdev_ops *ops, void *priv,
 	d->host_features = features | (1ULL << VIRTIO_F_VERSION_1);
 	d->config_len = config_len;
 	d->queue_max = LG_VQ_MAX_SIZE;
+	d->irq_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	for (unsigned int i = 0; i < LG_VDEV_MAX_QUEUES; i++)
 		lg_vq_reset(&d->vq[i], mem);
@@ -179,6 +180,15 @@ static void set64(uint64_t *p, bool high, uint32_t v)
 		*p = (*p & ~0xffffffffULL) | v;
 }
 
+/* The driver notified queue @q: by a write, or through an ioeventfd. */
+static void notify(struct lg_vdev *d, uint32_t q)
+{
+	if (q >= d->ops->nqueues)
+		lg_vdev_fail(d, "notify of queue %u, which does not exist", q);
+	else if (lg_vdev_live(d) && d->vq[q].ready)
+		d->ops->notify(d, q);
+}
+
 static void reg_write(struct lg_vdev *d, uint64_t off, uint32_t v)
 {
 	struct lg_vq *vq = cur_vq(d);
@@ -208,11 +218,7 @@ static void reg_write(struct lg_vdev *d, uint64_t off, uint32_t v)
 			queue_ready(d, vq, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		if (v >= d->ops->nqueues) {
-			lg_vdev_fail(d, "notify of queue %u, which does not exist", v);
-		} else if (lg_vdev_live(d) && d->vq[v].ready) {
-			d->ops->notify(d, v);
-		}
+		notify(d, v);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		d->isr &= ~v;
@@ -244,6 +250,13 @@ static void reg_write(struct lg_vdev *d, uint64_t off, uint32_t v)
  * Registers are 32 bits wide and must be accessed so (4.2.2.2); the
  * device-specific config space from 0x100 may be read in any width.
  */
+void lg_vdev_notify(struct lg_vdev *d, unsigned int q)
+{
+	pthread_mutex_lock(&d->lock);
+	notify(d, q);
+	pthread_mutex_unlock(&d->lock);
+}
+
 void lg_vdev_mmio(struct lg_vdev *d, uint64_t off, unsigned int size, bool is_write,
 		  uint64_t *val)
 {

@@ -45,6 +45,7 @@ void lg_vm_destroy(struct lg_vm *vm)
 	lg_vm_stop(vm);
 	if (vm->started)
 		lg_vm_wait(vm, NULL);
+	lg_notify_teardown(vm);
 	lg_io_fini(&vm->io);
 	for (unsigned int i = 0; i < vm->ndev; i++) {
 		struct lg_vdev *d = vm->dev[i].vdev;
@@ -288,7 +289,7 @@ int lg_vm_set_cmdline(struct lg_vm *vm, const char *cmdline)
 
 /* ---- devices --------------------------------------------------------------- */
 
-static void raise_vdev(struct lg_vdev *d)
+void lg_vm_raise_vdev(struct lg_vdev *d)
 {
 	lg_vm_irq(d->vm, d->irq);
 }
@@ -326,7 +327,7 @@ static int add_vdev(struct lg_vm *vm, struct lg_vdev *d)
 	}
 	dev->vdev = d;
 	d->irq = dev->irq;
-	d->raise = raise_vdev;
+	d->raise = lg_vm_raise_vdev;
 	vm->mmio_next += dev->size;
 	vm->ndev++;
 	lg_log(vm, LG_LOG_DEBUG, "%s: virtio-mmio at %#llx irq %u", d->ops->name,
@@ -492,6 +493,7 @@ int lg_vm_get_stats(struct lg_vm *vm, struct lg_stats *stats, size_t size)
 	_Static_assert(sizeof(s.traps) == sizeof(ks.traps), "trap counters");
 	memcpy(s.hcall, ks.hcall, sizeof(s.hcall));
 	memcpy(s.traps, ks.traps, sizeof(s.traps));
+	s.mmio_eventfds = ks.mmio_eventfds;
 	memcpy(stats, &s, size);
 	return 0;
 }

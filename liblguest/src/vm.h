@@ -10,12 +10,21 @@
 #define LG_ERR_LEN 256
 
 /* One window in the MMIO area: a virtio device, or a caller's own. */
+/* A virtio queue's notifications through an ioeventfd (notify.c). */
+struct lg_notify {
+	struct lg_vdev *vdev;
+	unsigned int q;
+	int fd;
+};
+
 struct lg_device {
 	uint64_t base, size;
 	unsigned int irq;
 	struct lg_vdev *vdev;
 	const struct lg_mmio_ops *ops;
 	void *opaque;
+	struct lg_notify notify[LG_VDEV_MAX_QUEUES];
+	unsigned int nnotify;
 };
 
 struct lg_vm {
@@ -32,6 +41,7 @@ struct lg_vm {
 	struct lg_mem mem;
 	int memfd;
 	int fd;				/* /dev/lguest, -1 until lg_vm_open() */
+	uint64_t features;		/* LGUEST_FEATURE_* of that lg.ko */
 	struct lguest_run *run;		/* mmap()ed from fd */
 
 	bool kernel_loaded;
@@ -57,6 +67,13 @@ struct lg_vm {
 	int thread_ret;
 	struct lg_exit thread_exit;
 };
+
+/* vm.c: a virtio device's interrupt through LGUEST_IRQ. */
+void lg_vm_raise_vdev(struct lg_vdev *d);
+
+/* notify.c: virtio notifications and interrupts through lg.ko's eventfds. */
+void lg_notify_setup(struct lg_vm *vm);
+void lg_notify_teardown(struct lg_vm *vm);
 
 /* run.c: the command line the guest will get; the device path to open. */
 char *lg_vm_full_cmdline(struct lg_vm *vm);

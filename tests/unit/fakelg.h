@@ -60,6 +60,7 @@ static inline void fakelg_stats(struct lguest_stats *s, unsigned int runs)
 	s->ring_hcalls = 64;
 	s->shadow_faults = 7ULL * runs;
 	s->mmio_exits = 2;
+	s->mmio_eventfds = 11;
 	s->user_exits = runs;
 	s->host_irqs = 5;
 	s->irqs = 4;

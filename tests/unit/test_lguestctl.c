@@ -401,7 +401,7 @@ static void stats_when_the_guest_ends(void **state)
 	assert_int_equal(RUN(&o, "run", "--stats", "--mem", "32", good), CTL_EXIT_POWEROFF);
 	/* Three runs of the fake module (fakelg_stats()). */
 	says("lguestctl: stats: world_switches=30 hcalls=9 ring_hcalls=64 shadow_faults=21 "
-	     "mmio_exits=2 user_exits=3 host_irqs=5 irqs=4 slow_syscalls=1 "
+	     "mmio_exits=2 mmio_eventfds=11 user_exits=3 host_irqs=5 irqs=4 slow_syscalls=1 "
 	     "hc_flush_tlb_one=9 hc_31=31 pf=14 ud=6 gp=0 trap31=31\r\n");
 }
 

@@ -88,6 +88,7 @@ static void stats_line(void **state)
 	struct lg_stats s = {
 		.world_switches = 1, .hcalls = 2, .ring_hcalls = 3, .shadow_faults = 4,
 		.mmio_exits = 5, .user_exits = 6, .host_irqs = 7, .irqs = 8, .slow_syscalls = 9,
+		.mmio_eventfds = 15,
 	};
 	char buf[1024];
 	int n;
@@ -101,7 +102,7 @@ static void stats_line(void **state)
 	n = ctl_format_stats(&s, buf, sizeof(buf));
 	assert_int_equal(n, (int)strlen(buf));
 	assert_string_equal(buf, "world_switches=1 hcalls=2 ring_hcalls=3 shadow_faults=4"
-			    " mmio_exits=5 user_exits=6 host_irqs=7 irqs=8 slow_syscalls=9"
+			    " mmio_exits=5 mmio_eventfds=15 user_exits=6 host_irqs=7 irqs=8 slow_syscalls=9"
 			    " hc_new_pgtable=10 hc_31=11 pf=12 ud=0 gp=0 bp=13 trap31=14");
 	/* Too small a buffer is an error, not a cut line. */
 	assert_int_equal(ctl_format_stats(&s, buf, 40), -1);

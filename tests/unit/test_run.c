@@ -268,6 +268,7 @@ static void stats_follow_the_module(void **state)
 	assert_int_equal(s.host_irqs, k.host_irqs);
 	assert_int_equal(s.irqs, k.irqs);
 	assert_int_equal(s.slow_syscalls, k.slow_syscalls);
+	assert_int_equal(s.mmio_eventfds, k.mmio_eventfds);
 	assert_memory_equal(s.hcall, k.hcall, sizeof(s.hcall));
 	assert_memory_equal(s.traps, k.traps, sizeof(s.traps));
 	assert_int_equal(s.hcall[LHCALL_FLUSH_TLB_ONE], 9);

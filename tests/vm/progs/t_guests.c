@@ -444,6 +444,8 @@ static void mm_command(struct child *c)
 /* The guest's register with one eventfd per value, and one taking any value. */
 #define EVFD_NOTIFY	(MMIO_SPEC_GPA + 0x50)
 #define EVFD_WIDE	(MMIO_SPEC_GPA + 0x60)
+/* Registers for filling the table up to its limit. */
+#define EVFD_SLOT(n)	(MMIO_SPEC_GPA + 0x100 + 8ULL * (unsigned int)(n))
 /* tests/guests/eventfd.c's counts. */
 #define EVFD_NOTIFIES	20000
 #define EVFD_WIDES	1000
@@ -523,14 +525,14 @@ static int evfd_setup(struct child *c)
 		   "LGUEST_IOEVENTFD of a file that is not an eventfd");
 	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, spare, X, 0), ENOENT,
 		   "LGUEST_IOEVENTFD removing what is not there");
-	for (n = 0; !(err = ioeventfd(fd, MMIO_SPEC_GPA + 0x100 + 8 * n, 8, spare, 0, 0)); n++)
+	for (n = 0; !(err = ioeventfd(fd, EVFD_SLOT(n), 8, spare, 0, 0)); n++)
 		;
 	result(c->g, err == -ENOSPC && n == LGUEST_MAX_IOEVENTFDS - 3,
 	       "LGUEST_IOEVENTFD: ENOSPC after LGUEST_MAX_IOEVENTFDS",
 	       "%d more, then %s", n, strerror(-err));
 	err = 0;
 	while (n-- > 0)
-		err |= ioeventfd(fd, MMIO_SPEC_GPA + 0x100 + 8 * n, 8, spare, X, 0);
+		err |= ioeventfd(fd, EVFD_SLOT(n), 8, spare, X, 0);
 	want_errno(c, err, 0, "LGUEST_IOEVENTFD removes each of them");
 
 	want_errno(c, irqfd(fd, c->irqfd, 4, 0), 0, "LGUEST_IRQFD binds an eventfd to line 4");

@@ -4,7 +4,9 @@
  * vcons.c): the guest writes, flushes and reads back sectors of a disk
  * image through virtio-blk, with each block backend, and the file is
  * checked here afterwards; a broken driver is contained; bytes cross
- * virtio-console both ways.
+ * virtio-console both ways.  All of it twice: with notifications and
+ * interrupts through lg.ko's eventfds (liblguest's default where lg.ko
+ * has them) and through exits and LGUEST_IRQ (LGUEST_EVENTFD=0).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -15,6 +17,9 @@
 #include "lgtest.h"
 
 #define DISK	"/tmp/vblk.img"
+
+/* The module's counters for the last guest run_guest() ran. */
+static struct lg_stats last;
 
 /* Run GUEST with one device: a disk (@backend >= 0) or a console on fds. */
 static int run_guest(const char *guest, const char *cmdline, int backend, int in, int out,
@@ -39,6 +44,9 @@ static int run_guest(const char *guest, const char *cmdline, int backend, int in
 		err = lg_vm_open(vm, NULL);
 	if (!err)
 		err = lg_vm_run(vm, ex);
+	memset(&last, 0, sizeof(last));
+	if (!err)
+		err = lg_vm_get_stats(vm, &last, sizeof(last));
 	if (err)
 		printf("%s: %s\n", guest, lg_vm_last_error(vm));
 	lg_vm_destroy(vm);
@@ -93,36 +101,62 @@ static int disk_zero(void)
 	return ok;
 }
 
+static int devices(const char *how, int eventfds);
+
 int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *how = pass ? "exits" : "eventfds";
+
+		setenv("LGUEST_EVENTFD", pass ? "0" : "1", 1);
+		if (devices(how, !pass))
+			return 1;
+	}
+	return lgtest_failed;
+}
+
+/*
+ * Every device check, the notifications and interrupts going @how; with
+ * @eventfds, no notification of the disk's may reach us as an exit.
+ */
+static int devices(const char *how, int eventfds)
 {
 	static const struct {
 		int backend;
 		const char *name;
 	} backends[] = { { LG_BLK_IO_URING, "io_uring" }, { LG_BLK_THREAD, "thread" } };
 	struct lg_exit ex;
-	char what[128];
+	char what[160];
 	unsigned int i;
 
-	setvbuf(stdout, NULL, _IONBF, 0);
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		CHECK(fresh_disk(), "virtio: a fresh disk image", "%s", strerror(errno));
 		memset(&ex, 0, sizeof(ex));
-		snprintf(what, sizeof(what), "virtio: blk guest writes, flushes, reads back and powers off (%s backend)",
+		snprintf(what, sizeof(what), "virtio (%s): blk guest writes, flushes, reads back "
+			 "and powers off (%s backend)", how, backends[i].name);
+		CHECK(run_guest("vblk", "case=rw", backends[i].backend, -1, -1, &ex) == 0 &&
+		      guest_passed(&ex, 8), what, "exit %d: %s", ex.reason, ex.msg);
+		snprintf(what, sizeof(what), "virtio (%s): the disk's notifications %s (%s backend)",
+			 how, eventfds ? "signalled eventfds in lg.ko" : "were all exits",
 			 backends[i].name);
-		CHECK(run_guest("vblk", "case=rw", backends[i].backend, -1, -1, &ex) == 0 && guest_passed(&ex, 8),
-		      what, "exit %d: %s", ex.reason, ex.msg);
+		CHECK(eventfds ? last.mmio_eventfds > 0 : last.mmio_eventfds == 0, what,
+		      "mmio_eventfds %llu, mmio_exits %llu", (unsigned long long)last.mmio_eventfds,
+		      (unsigned long long)last.mmio_exits);
 		snprintf(what, sizeof(what),
-			 "virtio: the image holds what the guest wrote and flushed (%s backend)",
-			 backends[i].name);
+			 "virtio (%s): the image holds what the guest wrote and flushed (%s backend)",
+			 how, backends[i].name);
 		CHECK(disk_as_written(), what, "sectors 0-8 differ");
 	}
 
 	CHECK(fresh_disk(), "virtio: a fresh disk image", "%s", strerror(errno));
 	memset(&ex, 0, sizeof(ex));
+	snprintf(what, sizeof(what), "virtio (%s): a broken driver is contained, the guest runs on",
+		 how);
 	CHECK(run_guest("vblk", "case=broken", LG_BLK_AUTO, -1, -1, &ex) == 0 && guest_passed(&ex, 7),
-	      "virtio: a broken driver is contained, the guest runs on",
-	      "exit %d: %s", ex.reason, ex.msg);
-	CHECK(disk_zero(), "virtio: the broken request wrote nothing", "image changed");
+	      what, "exit %d: %s", ex.reason, ex.msg);
+	snprintf(what, sizeof(what), "virtio (%s): the broken request wrote nothing", how);
+	CHECK(disk_zero(), what, "image changed");
 	unlink(DISK);
 
 	/* virtio-console over pipes: "pong" waits for the guest, "ping" comes out. */
@@ -135,15 +169,19 @@ int main(void)
 		    write(to_guest[1], "pong\n", 5) != 5)
 			return 1;
 		memset(&ex, 0, sizeof(ex));
+		snprintf(what, sizeof(what), "virtio (%s): console guest receives what we send",
+			 how);
 		CHECK(run_guest("vcons", "", -1, to_guest[0], from_guest[1], &ex) == 0 &&
-		      guest_passed(&ex, 5),
-		      "virtio: console guest receives what we send", "exit %d: %s", ex.reason,
-		      ex.msg);
+		      guest_passed(&ex, 5), what, "exit %d: %s", ex.reason, ex.msg);
 		close(from_guest[1]);
 		n = read(from_guest[0], got, sizeof(got) - 1);
 		got[n > 0 ? n : 0] = '\0';
-		CHECK(strstr(got, "ping from the guest\n") != NULL,
-		      "virtio: the console's output is what the guest sent", "got '%s'", got);
+		snprintf(what, sizeof(what), "virtio (%s): the console's output is what the guest "
+			 "sent", how);
+		CHECK(strstr(got, "ping from the guest\n") != NULL, what, "got '%s'", got);
+		close(to_guest[0]);
+		close(to_guest[1]);
+		close(from_guest[0]);
 	}
-	return lgtest_failed;
+	return 0;
 }
