@@ -79,7 +79,9 @@ static void print_stats(struct lg_vm *vm)
 	char line[4096];
 	int err = lg_vm_get_stats(vm, &s, sizeof(s));
 
-	if (err)
+	if (err == -EBADF)
+		fprintf(stderr, "lguestctl: stats: none yet, the guest has not started\r\n");
+	else if (err)
 		fprintf(stderr, "lguestctl: stats: %s\r\n", strerror(-err));
 	else if (ctl_format_stats(&s, line, sizeof(line)) < 0)
 		fprintf(stderr, "lguestctl: stats: too long\r\n");
