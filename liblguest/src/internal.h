@@ -93,6 +93,10 @@ struct lg_vq {
 	struct vring_used *used;
 	uint16_t last_avail;	/* next avail ring entry we will consume */
 	uint16_t used_idx;	/* our copy of used->idx */
+	/* VIRTIO_RING_F_EVENT_IDX: the driver says when to interrupt it. */
+	bool event_idx;
+	bool signalled_valid;	/* signalled_used holds something yet */
+	uint16_t signalled_used;	/* used_idx when we last decided */
 };
 
 /*
@@ -113,7 +117,7 @@ int lg_vq_pop(struct lg_vq *vq, struct lg_chain *c);
 int lg_vq_push(struct lg_vq *vq, uint16_t head, uint32_t len);
 /* Gives back the chain just popped, untouched (nothing to put in it yet). */
 void lg_vq_unpop(struct lg_vq *vq);
-bool lg_vq_wants_interrupt(const struct lg_vq *vq);
+bool lg_vq_wants_interrupt(struct lg_vq *vq);
 bool lg_vq_has_avail(const struct lg_vq *vq);
 
 /* Copies between chains and flat buffers; they return bytes copied. */
@@ -185,7 +189,7 @@ void lg_vdev_mmio(struct lg_vdev *d, uint64_t off, unsigned int size, bool is_wr
 /* The driver broke the rules: DEVICE_NEEDS_RESET until it resets (lock held). */
 void lg_vdev_fail(struct lg_vdev *d, const char *fmt, ...) LG_PRINTF(2, 3);
 /* Used buffers were added to @vq: interrupt unless suppressed (lock held). */
-void lg_vdev_used(struct lg_vdev *d, const struct lg_vq *vq);
+void lg_vdev_used(struct lg_vdev *d, struct lg_vq *vq);
 /* DRIVER_OK, and not failed: the queues may be processed. */
 bool lg_vdev_live(const struct lg_vdev *d);
 bool lg_vdev_has_feature(const struct lg_vdev *d, unsigned int bit);

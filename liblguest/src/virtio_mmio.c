@@ -15,6 +15,7 @@
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
+#include <linux/virtio_ring.h>
 
 #include "internal.h"
 
@@ -29,7 +30,8 @@ void lg_vdev_init(struct lg_vdev *d, const struct lg_vdev_ops *ops, void *priv,
 	d->priv = priv;
 	d->vm = vm;
 	d->mem = mem;
-	d->host_features = features | (1ULL << VIRTIO_F_VERSION_1);
+	d->host_features = features | (1ULL << VIRTIO_F_VERSION_1) |
+			   (1ULL << VIRTIO_RING_F_EVENT_IDX);
 	d->config_len = config_len;
 	d->queue_max = LG_VQ_MAX_SIZE;
 	d->irq_fd = -1;
@@ -83,7 +85,7 @@ void lg_vdev_fail(struct lg_vdev *d, const char *fmt, ...)
 	}
 }
 
-void lg_vdev_used(struct lg_vdev *d, const struct lg_vq *vq)
+void lg_vdev_used(struct lg_vdev *d, struct lg_vq *vq)
 {
 	if (!lg_vq_wants_interrupt(vq))
 		return;
@@ -167,6 +169,7 @@ static void queue_ready(struct lg_vdev *d, struct lg_vq *vq, uint32_t v)
 	}
 	if (vq->ready)
 		return;
+	vq->event_idx = lg_vdev_has_feature(d, VIRTIO_RING_F_EVENT_IDX);
 	if (lg_vq_enable(vq) < 0)
 		lg_vdev_fail(d, "queue %u: size %u or ring addresses are invalid",
 			     d->queue_sel, vq->size);

@@ -11,6 +11,13 @@
  * writable buffer before a readable one) is an error the caller turns into
  * DEVICE_NEEDS_RESET.  The host never crashes and never reads or writes
  * outside guest memory.
+ *
+ * With VIRTIO_RING_F_EVENT_IDX (virtio 1.x, 2.7.10) each side tells the
+ * other when it next wants to hear: the driver writes used_event after
+ * the avail ring (interrupt me when the used index passes it), we write
+ * avail_event after the used ring (notify us when the avail index passes
+ * what we consumed).  A driver that sets them badly only gets too many
+ * or too few interrupts of its own.
  */
 #include <errno.h>
 #include <string.h>
@@ -51,7 +58,10 @@ int lg_vq_enable(struct lg_vq *vq)
 	/* The device owns the used ring: it starts empty, whatever is there. */
 	vq->last_avail = 0;
 	vq->used_idx = 0;
+	vq->signalled_valid = false;
 	__atomic_store_n(&vq->used->flags, 0, __ATOMIC_RELAXED);
+	if (vq->event_idx)
+		__atomic_store_n((uint16_t *)&vq->used->ring[n], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&vq->used->idx, 0, __ATOMIC_RELEASE);
 	vq->ready = true;
 	return 0;
@@ -60,6 +70,14 @@ int lg_vq_enable(struct lg_vq *vq)
 static uint16_t avail_idx(const struct lg_vq *vq)
 {
 	return __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+}
+
+/* EVENT_IDX: notify us once the avail index passes @idx. */
+static void set_avail_event(struct lg_vq *vq, uint16_t idx)
+{
+	uint16_t *avail_event = (uint16_t *)&vq->used->ring[vq->size];
+
+	__atomic_store_n(avail_event, idx, __ATOMIC_RELAXED);
 }
 
 bool lg_vq_has_avail(const struct lg_vq *vq)
@@ -80,8 +98,19 @@ int lg_vq_pop(struct lg_vq *vq, struct lg_chain *c)
 	if (!vq->ready)
 		return 0;
 	idx = avail_idx(vq);
-	if (idx == vq->last_avail)
-		return 0;
+	if (idx == vq->last_avail) {
+		if (!vq->event_idx)
+			return 0;
+		/*
+		 * Empty: ask for a notification at the next chain, then look
+		 * again, for one the driver made before it could see the ask.
+		 */
+		set_avail_event(vq, vq->last_avail);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		idx = avail_idx(vq);
+		if (idx == vq->last_avail)
+			return 0;
+	}
 	/* More than a queue's worth outstanding: the index is garbage. */
 	if ((uint16_t)(idx - vq->last_avail) > vq->size)
 		return -EIO;
@@ -152,11 +181,24 @@ int lg_vq_push(struct lg_vq *vq, uint16_t head, uint32_t len)
 	return 0;
 }
 
-/* The driver may ask not to be interrupted (we offer no EVENT_IDX). */
-bool lg_vq_wants_interrupt(const struct lg_vq *vq)
+/*
+ * After pushing: does the driver want an interrupt for what we used since
+ * we last asked?  Without EVENT_IDX it may only turn them all off.
+ */
+bool lg_vq_wants_interrupt(struct lg_vq *vq)
 {
+	uint16_t old = vq->signalled_used, now = vq->used_idx, event;
+	bool valid = vq->signalled_valid;
+
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return !(__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT);
+	if (!vq->event_idx)
+		return !(__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED) &
+			 VRING_AVAIL_F_NO_INTERRUPT);
+	vq->signalled_used = now;
+	vq->signalled_valid = true;
+	event = __atomic_load_n(&vq->avail->ring[vq->size], __ATOMIC_RELAXED);
+	/* vring_need_event(): did the index step over used_event? */
+	return !valid || (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
 
 size_t lg_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf, size_t len)

@@ -241,6 +241,79 @@ static void no_interrupt_flag_is_honoured(void **state)
 	assert_false(lg_vq_wants_interrupt(&x->vq));
 }
 
+/* EVENT_IDX: a queue set up with it, as QueueReady does after FEATURES_OK. */
+static void event_idx_setup(struct ctx *x)
+{
+	lg_vq_reset(&x->vq, &x->g.mem);
+	x->vq.event_idx = true;
+	x->vq.size = x->g.qsize;
+	x->vq.desc_gpa = FG_RING_GPA(0);
+	x->vq.avail_gpa = FG_RING_GPA(0) + 16ULL * x->g.qsize;
+	x->vq.used_gpa = FG_RING_GPA(0) + 0x2000;
+	assert_int_equal(lg_vq_enable(&x->vq), 0);
+}
+
+static uint16_t *used_event(struct ctx *x)
+{
+	return (uint16_t *)&fg_avail(&x->g, 0)->ring[x->g.qsize];
+}
+
+static uint16_t *avail_event(struct ctx *x)
+{
+	return (uint16_t *)&fg_used(&x->g, 0)->ring[x->g.qsize];
+}
+
+/* One used chain: popped and pushed back. */
+static void use_one(struct ctx *x)
+{
+	struct fg_buf b = { fg_alloc(&x->g, 8), 8, 1 };
+
+	fg_post(&x->g, 0, &b, 1);
+	assert_int_equal(lg_vq_pop(&x->vq, &x->c), 1);
+	assert_int_equal(lg_vq_push(&x->vq, x->c.head, 8), 0);
+}
+
+/* The driver's used_event says when: an interrupt only when the index passes it. */
+static void event_idx_interrupts_when_asked(void **state)
+{
+	struct ctx *x = *state;
+
+	event_idx_setup(x);
+	use_one(x);
+	assert_true(lg_vq_wants_interrupt(&x->vq));	/* the first, always */
+	*used_event(x) = 3;				/* "when used idx passes 3" */
+	use_one(x);					/* 2 */
+	assert_false(lg_vq_wants_interrupt(&x->vq));
+	use_one(x);					/* 3 */
+	assert_false(lg_vq_wants_interrupt(&x->vq));
+	use_one(x);					/* 4: stepped over 3 */
+	assert_true(lg_vq_wants_interrupt(&x->vq));
+	use_one(x);					/* 5: 3 is behind us */
+	assert_false(lg_vq_wants_interrupt(&x->vq));
+	/* NO_INTERRUPT means nothing with EVENT_IDX: used_event decides. */
+	fg_avail(&x->g, 0)->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	*used_event(x) = 5;
+	use_one(x);					/* 6 */
+	assert_true(lg_vq_wants_interrupt(&x->vq));
+}
+
+/* An empty queue asks for a notification at the next chain, and no sooner. */
+static void event_idx_asks_for_the_next_notification(void **state)
+{
+	struct ctx *x = *state;
+
+	event_idx_setup(x);
+	*avail_event(x) = 0x7777;
+	assert_int_equal(lg_vq_pop(&x->vq, &x->c), 0);
+	assert_int_equal(*avail_event(x), 0);
+	use_one(x);
+	use_one(x);
+	/* Busy: avail_event stays where it was until the queue runs dry. */
+	assert_int_equal(*avail_event(x), 0);
+	assert_int_equal(lg_vq_pop(&x->vq, &x->c), 0);
+	assert_int_equal(*avail_event(x), 2);
+}
+
 static void iov_copies_respect_bounds(void **state)
 {
 	char a[4] = "abcd", b[3] = "efg", out[16];
@@ -278,6 +351,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(indirect_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_ring_layout_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_interrupt_flag_is_honoured, setup, teardown),
+		cmocka_unit_test_setup_teardown(event_idx_interrupts_when_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(event_idx_asks_for_the_next_notification, setup,
+						teardown),
 		cmocka_unit_test(iov_copies_respect_bounds),
 	};
 
