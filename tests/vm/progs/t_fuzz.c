@@ -844,7 +844,7 @@ static const uint64_t bad_ptrs[] = {
 
 static const unsigned int lg_cmds[] = {
 	LGUEST_VERSION, LGUEST_INIT, LGUEST_RUN, LGUEST_GET_REGS, LGUEST_SET_REGS,
-	LGUEST_IRQ, LGUEST_GET_STATS,
+	LGUEST_IRQ, LGUEST_GET_STATS, LGUEST_IOEVENTFD, LGUEST_IRQFD,
 };
 
 static size_t arg_size(unsigned int cmd)
@@ -855,6 +855,8 @@ static size_t arg_size(unsigned int cmd)
 	case LGUEST_GET_REGS: case LGUEST_SET_REGS: return sizeof(struct lguest_regs);
 	case LGUEST_IRQ: return sizeof(struct lguest_irq);
 	case LGUEST_GET_STATS: return sizeof(struct lguest_stats);
+	case LGUEST_IOEVENTFD: return sizeof(struct lguest_ioeventfd);
+	case LGUEST_IRQFD: return sizeof(struct lguest_irqfd);
 	default: return 64;
 	}
 }
@@ -1039,7 +1041,7 @@ static int expect(const struct slot *s, unsigned int cmd, unsigned long arg, int
 	/* Numbers lg.ko does not know are ENOTTY before anything is looked at. */
 	if (cmd != LGUEST_VERSION && cmd != LGUEST_INIT && cmd != LGUEST_RUN &&
 	    cmd != LGUEST_GET_REGS && cmd != LGUEST_SET_REGS && cmd != LGUEST_IRQ &&
-	    cmd != LGUEST_GET_STATS)
+	    cmd != LGUEST_GET_STATS && cmd != LGUEST_IOEVENTFD && cmd != LGUEST_IRQFD)
 		return ENOTTY;
 	switch (cmd) {
 	case LGUEST_VERSION: {
@@ -1093,6 +1095,10 @@ static int expect(const struct slot *s, unsigned int cmd, unsigned long arg, int
 			return EINVAL;
 		return kind == P_RO ? EFAULT : 0;
 	}
+	case LGUEST_IOEVENTFD:
+	case LGUEST_IRQFD:
+		/* Random fds: whatever they name, the call fails cleanly or works. */
+		return kind == P_BAD || kind == P_STRADDLE ? EFAULT : -1;
 	default:
 		return ENOTTY;
 	}
@@ -1318,7 +1324,8 @@ static void part_ioctls(uint64_t seed, double secs)
 		{
 			static const unsigned int generic[] = { FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC,
 								FIOQSIZE, FIBMAP, FIGETBSZ, FIONREAD, 0 };
-			unsigned int cmd = lg_cmds[below(r, 7)], v = (unsigned int)below(r, 20);
+			unsigned int cmd = lg_cmds[below(r, sizeof(lg_cmds) / sizeof(lg_cmds[0]))];
+			unsigned int v = (unsigned int)below(r, 20);
 			int fd = s->fd, kind, want = -1, use32 = compat_ok && one_in(r, 10);
 			unsigned long arg;
 			size_t len;
@@ -1434,7 +1441,7 @@ static void part_ioctls(uint64_t seed, double secs)
 			if (cmd == LGUEST_VERSION) {
 				const struct lguest_version *ver = (const void *)arg;
 
-				if (ver->abi_version != LGUEST_ABI_VERSION || ver->features)
+				if (ver->abi_version != LGUEST_ABI_VERSION || ver->features != LGUEST_FEATURES_ALL)
 					bad("ioctls: LGUEST_VERSION says abi %u features %#llx",
 					    ver->abi_version, (unsigned long long)ver->features);
 			} else if (cmd == LGUEST_INIT) {
