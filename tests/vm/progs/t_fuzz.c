@@ -60,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
@@ -155,7 +156,7 @@ struct shared {
 	unsigned long guests, with_init, gruns, poweroff, shutdown, killed, eintr;
 	unsigned long hcall_exits, mmio_exits, setregs_refused;
 	/* races */
-	unsigned long rounds, race_runs, race_ops, memops, irqs, stats, forks3, eperm;
+	unsigned long rounds, race_runs, race_ops, memops, irqs, stats, forks3, eperm, irqfds;
 	unsigned long signals, closes, race_dead;
 	/* cycles */
 	unsigned long cycles, cycles_ok;
@@ -1758,6 +1759,35 @@ static void forked(struct race *x)
 		INC(eperm);
 }
 
+/*
+ * While the guest runs: bind an eventfd to a line, raise it a few times,
+ * then unbind it, or close it and leave lg.ko's reference to the end.
+ */
+static void irqfd_chaos(struct rng *r, struct race *x)
+{
+	struct lguest_irqfd a = { .irq = (uint32_t)(1 + below(r, LGUEST_NR_IRQS - 1)) };
+	uint64_t one = 1;
+	long ret;
+
+	a.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (a.fd < 0)
+		return;
+	INC(irqfds);
+	if (one_in(r, 2) && write(a.fd, &one, sizeof(one)) != sizeof(one))
+		bad("races: a write to a fresh eventfd: %s", strerror(errno));
+	ret = ioctl(x->fd, LGUEST_IRQFD, &a);
+	check_errno(x, "LGUEST_IRQFD", ret, errno);
+	for (uint64_t i = below(r, 4); i > 0; i--)
+		if (write(a.fd, &one, sizeof(one)) != sizeof(one))
+			break;
+	if (!ret && one_in(r, 2)) {
+		a.flags = LGUEST_IRQFD_DEASSIGN;
+		ret = ioctl(x->fd, LGUEST_IRQFD, &a);
+		check_errno(x, "LGUEST_IRQFD unbinding", ret, errno);
+	}
+	close(a.fd);
+}
+
 static void *chaos(void *p)
 {
 	struct race *x = p;
@@ -1776,7 +1806,7 @@ static void *chaos(void *p)
 			close(x->fd);
 			continue;
 		}
-		switch (below(r, 12)) {
+		switch (below(r, 13)) {
 		case 0: case 1: {
 			struct lguest_irq irq = { .irq = (uint32_t)below(r, LGUEST_NR_IRQS + 1) };
 
@@ -1835,6 +1865,12 @@ static void *chaos(void *p)
 				if (extra == MAP_FAILED)
 					extra = NULL;
 			}
+			break;
+		case 11:	/* an irqfd bound, written, and unbound or just closed */
+			if (one_in(r, 4))
+				irqfd_chaos(r, x);
+			else
+				sched_yield();
 			break;
 		case 10:
 			if (one_in(r, 8)) {	/* a second runner: EBUSY while the first runs */
@@ -2445,10 +2481,10 @@ int main(int argc, char **argv)
 		}
 		if (i == 2) {
 			printf("t_fuzz: races: %lu rounds, %lu runs, %lu chaos calls (%lu memory, %lu IRQ, "
-			       "%lu stats, %lu signals, %lu forks, %lu closes), %lu child RUNs refused "
-			       "with EPERM, %lu guests ended\n", sh->rounds, sh->race_runs, sh->race_ops,
-			       sh->memops, sh->irqs, sh->stats, sh->signals, sh->forks3, sh->closes,
-			       sh->eperm, sh->race_dead);
+			       "%lu irqfds, %lu stats, %lu signals, %lu forks, %lu closes), %lu child "
+			       "RUNs refused with EPERM, %lu guests ended\n", sh->rounds, sh->race_runs,
+			       sh->race_ops, sh->memops, sh->irqs, sh->irqfds, sh->stats, sh->signals,
+			       sh->forks3, sh->closes, sh->eperm, sh->race_dead);
 			CHECK(sh->bad == bad_before && !parts[i].died && sh->rounds > 0 && sh->eperm > 0,
 			      "fuzz races: memory, lines, signals, fork and close while the guest runs",
 			      "%lu wrong: %s (eperm %lu)", sh->bad - bad_before,
