@@ -103,7 +103,8 @@ long lg_ioeventfd(struct lguest *lg, const struct lguest_ioeventfd __user *uarg)
 	if ((a.len != 1 && a.len != 2 && a.len != 4 && a.len != 8) || a.addr % a.len ||
 	    !in_mmio(lg, a.addr, a.len))
 		return -EINVAL;
-	if ((a.flags & LGUEST_IOEVENTFD_DATAMATCH) && a.len < 8 && a.datamatch >> (8 * a.len))
+	if (!(a.flags & LGUEST_IOEVENTFD_DATAMATCH) ? a.datamatch :
+	    a.len < 8 && a.datamatch >> (8 * a.len))
 		return -EINVAL;
 	if (a.flags & LGUEST_IOEVENTFD_DEASSIGN)
 		return lg_ioeventfd_deassign(lg, &a);
@@ -237,6 +238,8 @@ long lg_irqfd(struct lguest *lg, const struct lguest_irqfd __user *uarg)
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	if (a.pad || a.flags & ~LGUEST_IRQFD_DEASSIGN)
+		return -EINVAL;
+	if ((a.flags & LGUEST_IRQFD_DEASSIGN) && a.irq)
 		return -EINVAL;
 	if (!(a.flags & LGUEST_IRQFD_DEASSIGN)) {
 		/* Line 0 is the guest's own timer. */

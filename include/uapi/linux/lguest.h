@@ -191,7 +191,7 @@ struct lguest_irq {
  * @addr: guest-physical address inside one of LGUEST_INIT's MMIO ranges,
  *	a multiple of @len
  * @datamatch: with LGUEST_IOEVENTFD_DATAMATCH, only a write of this value
- *	matches (below 1 << (8 * @len))
+ *	matches (below 1 << (8 * @len)); without it, zero
  * @len: the size of the write that matches: 1, 2, 4 or 8
  * @fd: an eventfd
  * @flags: LGUEST_IOEVENTFD_DATAMATCH, LGUEST_IOEVENTFD_DEASSIGN
@@ -226,7 +226,7 @@ struct lguest_ioeventfd {
 /**
  * struct lguest_irqfd - raise an interrupt line when an eventfd is signalled
  * @fd: an eventfd
- * @irq: 1..LGUEST_NR_IRQS-1, as LGUEST_IRQ
+ * @irq: 1..LGUEST_NR_IRQS-1, as LGUEST_IRQ; zero with DEASSIGN
  * @flags: LGUEST_IRQFD_DEASSIGN, or zero
  * @pad: must be zero
  *
@@ -235,8 +235,10 @@ struct lguest_ioeventfd {
  * no thread of the launcher in the way; one already pending when the
  * call is made raises it at once.  An eventfd may be bound once per guest
  * (EBUSY); at most LGUEST_MAX_IRQFDS (ENOSPC).  DEASSIGN unbinds @fd
- * (ENOENT if it is not bound).  lg.ko holds its own reference, as for
- * LGUEST_IOEVENTFD.  Allowed while a thread runs the guest.
+ * (ENOENT if it is not bound); a count the eventfd holds then is
+ * dropped, and one it held when it was bound raised the line then.
+ * lg.ko holds its own reference, as for LGUEST_IOEVENTFD.  Allowed while
+ * a thread runs the guest.
  */
 #define LGUEST_IRQFD_DEASSIGN	1
 #define LGUEST_MAX_IRQFDS	64

@@ -1782,6 +1782,7 @@ static void irqfd_chaos(struct rng *r, struct race *x)
 			break;
 	if (!ret && one_in(r, 2)) {
 		a.flags = LGUEST_IRQFD_DEASSIGN;
+		a.irq = 0;
 		ret = ioctl(x->fd, LGUEST_IRQFD, &a);
 		check_errno(x, "LGUEST_IRQFD unbinding", ret, errno);
 	}

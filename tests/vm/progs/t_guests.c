@@ -519,6 +519,8 @@ static int evfd_setup(struct child *c)
 		   "LGUEST_IOEVENTFD for a value wider than its register");
 	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, spare, 4, 0), EINVAL,
 		   "LGUEST_IOEVENTFD with unknown flags");
+	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, spare, 0, 1), EINVAL,
+		   "LGUEST_IOEVENTFD with a value but no DATAMATCH");
 	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, -1, 0, 0), EBADF,
 		   "LGUEST_IOEVENTFD of fd -1");
 	want_errno(c, ioeventfd(fd, EVFD_NOTIFY + 0x20, 4, null, 0, 0), EINVAL,
@@ -542,8 +544,10 @@ static int evfd_setup(struct child *c)
 	want_errno(c, irqfd(fd, spare, 4, 2), EINVAL, "LGUEST_IRQFD with unknown flags");
 	want_errno(c, irqfd(fd, null, 4, 0), EINVAL, "LGUEST_IRQFD of a file that is not an eventfd");
 	want_errno(c, irqfd(fd, -1, 4, 0), EBADF, "LGUEST_IRQFD of fd -1");
-	want_errno(c, irqfd(fd, spare, 4, LGUEST_IRQFD_DEASSIGN), ENOENT,
+	want_errno(c, irqfd(fd, spare, 0, LGUEST_IRQFD_DEASSIGN), ENOENT,
 		   "LGUEST_IRQFD unbinding what is not bound");
+	want_errno(c, irqfd(fd, c->irqfd, 4, LGUEST_IRQFD_DEASSIGN), EINVAL,
+		   "LGUEST_IRQFD unbinding with a line named");
 	for (n = 0, err = 0; n < LGUEST_MAX_IRQFDS && !err; n++) {
 		many[n] = eventfd(0, EFD_CLOEXEC);
 		err = many[n] < 0 ? -errno : irqfd(fd, many[n], 1 + n % 60, 0);
