@@ -280,7 +280,6 @@ static const struct lg_vdev_ops blk_ops = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.nqueues = 1,
-	.eventfd_notify = true,
 	.notify = blk_notify,
 	.reset = blk_reset,
 	.destroy = blk_destroy,

@@ -118,7 +118,7 @@ int lg_vq_push(struct lg_vq *vq, uint16_t head, uint32_t len);
 /* Gives back the chain just popped, untouched (nothing to put in it yet). */
 void lg_vq_unpop(struct lg_vq *vq);
 bool lg_vq_wants_interrupt(struct lg_vq *vq);
-bool lg_vq_has_avail(const struct lg_vq *vq);
+bool lg_vq_has_avail(struct lg_vq *vq);
 
 /* Copies between chains and flat buffers; they return bytes copied. */
 size_t lg_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf, size_t len);
@@ -138,9 +138,10 @@ struct lg_vdev_ops {
 	unsigned int nqueues;
 	/*
 	 * Notifications may arrive on the I/O thread, through an ioeventfd,
-	 * while the guest runs on (notify.c).  Not for a device whose driver
-	 * spins until its buffer is used (virtio-console's output): it would
-	 * spin until the I/O thread gets a CPU.
+	 * while the guest runs on (notify.c).  Only where that pays: not for
+	 * a driver that spins until its buffer is used (virtio-console's
+	 * output), nor for a disk, whose synchronous requests then wait for
+	 * a second thread to be scheduled (docs/design.md).
 	 */
 	bool eventfd_notify;
 	/* The driver notified queue @q (device lock held, device live). */

@@ -80,9 +80,23 @@ static void set_avail_event(struct lg_vq *vq, uint16_t idx)
 	__atomic_store_n(avail_event, idx, __ATOMIC_RELAXED);
 }
 
-bool lg_vq_has_avail(const struct lg_vq *vq)
+/*
+ * Is a chain waiting?  With EVENT_IDX an empty queue asks for a
+ * notification at the next chain, then looks again, for one the driver
+ * made before it could see the ask: a device that waits for buffers
+ * (console and network input) must hear of them.
+ */
+bool lg_vq_has_avail(struct lg_vq *vq)
 {
-	return vq->ready && avail_idx(vq) != vq->last_avail;
+	if (!vq->ready)
+		return false;
+	if (avail_idx(vq) != vq->last_avail)
+		return true;
+	if (!vq->event_idx)
+		return false;
+	set_avail_event(vq, vq->last_avail);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return avail_idx(vq) != vq->last_avail;
 }
 
 /*
@@ -95,22 +109,9 @@ int lg_vq_pop(struct lg_vq *vq, struct lg_chain *c)
 	uint16_t idx, head, i;
 	unsigned int count = 0;
 
-	if (!vq->ready)
+	if (!lg_vq_has_avail(vq))
 		return 0;
 	idx = avail_idx(vq);
-	if (idx == vq->last_avail) {
-		if (!vq->event_idx)
-			return 0;
-		/*
-		 * Empty: ask for a notification at the next chain, then look
-		 * again, for one the driver made before it could see the ask.
-		 */
-		set_avail_event(vq, vq->last_avail);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		idx = avail_idx(vq);
-		if (idx == vq->last_avail)
-			return 0;
-	}
 	/* More than a queue's worth outstanding: the index is garbage. */
 	if ((uint16_t)(idx - vq->last_avail) > vq->size)
 		return -EIO;
