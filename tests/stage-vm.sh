@@ -68,7 +68,7 @@ for kver in "$KVER_61" "$KVER_612" $KVER_NEW; do
 		record $st FAIL "lg.ko builds for $kver" "see $out/module-$kver.txt"
 		continue
 	fi
-	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}" \
+	IMG[$kver]=$(initramfs "$kver" "$ko" "test-$kver" "$P/lgexit" "$P/lgperfhold" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${GUEST[@]}" \
 		$(host_test_modules "$kver") "$BUILD"/bench/progs/vb_*)
 done
 
@@ -92,7 +92,7 @@ if [[ " ${LGUEST_STAGES:-} " == *" pkg "* ]]; then
 			"the pkg stage left no $pkg_vmlinux"
 	fi
 	if [ -e "$dkms_ko" ] && IMG[dkms]=$(initramfs "$KVER_612" "$dkms_ko" "test-dkms-$KVER_612" \
-		"$P/lgexit" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${PKG_GUEST[@]}" \
+		"$P/lgexit" "$P/lgperfhold" $TESTS "$P"/*.bin "$BUILD"/vm/guests/*.elf "${PKG_GUEST[@]}" \
 		$(host_test_modules "$KVER_612") "$BUILD"/bench/progs/vb_*); then
 		record $st PASS "[$DKMS_ENTRY] uses the lg.ko DKMS built" "$dkms_ko"
 	else

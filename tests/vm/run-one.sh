@@ -36,7 +36,7 @@ vmlinux=$(tests/lib/guest-kernel.sh)
 progs=()
 for t in "$@"; do progs+=("$P/$t"); done
 img=$BUILD/vm/one.cpio.gz
-tests/vm/mkinitramfs.sh "$img" "$ko" "$P/lgexit" "${progs[@]}" \
+tests/vm/mkinitramfs.sh "$img" "$ko" "$P/lgexit" "$P/lgperfhold" "${progs[@]}" \
 	"$P"/*.bin "$BUILD"/vm/guests/*.elf "$vmlinux" "$P/linux-initrd.cpio" \
 	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-userland.img" "$P/lguestctl" "$P/hostile" \
 	"$BUILD"/vm/x86-selftests/*_64 \
