@@ -209,7 +209,6 @@ static const struct lg_vdev_ops net_ops = {
 	.name = "net",
 	.device_id = VIRTIO_ID_NET,
 	.nqueues = 2,
-	.eventfd_notify = true,
 	.notify = net_notify,
 	.reset = net_reset,
 	.destroy = net_destroy,

@@ -8,8 +8,8 @@
  * thread, and only then does the guest go on.  With an ioeventfd per
  * queue, lg.ko signals the eventfd and re-enters the guest at once; the
  * I/O thread, which waits on everything else from outside already, takes
- * the notification from there (for the devices where that pays, the
- * network: see lg_vdev_ops.eventfd_notify).  Interrupts go the other way through an
+ * the notification from there (for the devices that set
+ * lg_vdev_ops.eventfd_notify: none yet, docs/design.md says why).  Interrupts go the other way through an
  * irqfd per device: a write to it raises the device's line inside lg.ko.
  *
  * Either way the device sees the same calls under its lock, so it cannot

@@ -30,8 +30,12 @@ void lg_vdev_init(struct lg_vdev *d, const struct lg_vdev_ops *ops, void *priv,
 	d->priv = priv;
 	d->vm = vm;
 	d->mem = mem;
-	d->host_features = features | (1ULL << VIRTIO_F_VERSION_1) |
-			   (1ULL << VIRTIO_RING_F_EVENT_IDX);
+	/*
+	 * Not VIRTIO_RING_F_EVENT_IDX yet, though virtqueue.c implements it:
+	 * with it (and the network's ioeventfds) an inter-guest transfer
+	 * stalled 12 KiB short once in the full test matrix, not explained.
+	 */
+	d->host_features = features | (1ULL << VIRTIO_F_VERSION_1);
 	d->config_len = config_len;
 	d->queue_max = LG_VQ_MAX_SIZE;
 	d->irq_fd = -1;
