@@ -1556,6 +1556,7 @@ struct race {
 	int close_at, nth;
 	unsigned long ops;
 	unsigned long runs, kicks;	/* the runner's LGUEST_RUNs, SIGUSR1s sent to it */
+	int bound;			/* irqfds bound and not unbound (closed ones stay) */
 	double longest;			/* its longest LGUEST_RUN, s */
 };
 
@@ -1776,7 +1777,16 @@ static void irqfd_chaos(struct rng *r, struct race *x)
 	if (one_in(r, 2) && write(a.fd, &one, sizeof(one)) != sizeof(one))
 		bad("races: a write to a fresh eventfd: %s", strerror(errno));
 	ret = ioctl(x->fd, LGUEST_IRQFD, &a);
-	check_errno(x, "LGUEST_IRQFD", ret, errno);
+	if (ret == -1 && errno == ENOSPC) {
+		/* Only when the limit is reached: the other thread may be one behind. */
+		if (__atomic_load_n(&x->bound, __ATOMIC_RELAXED) < LGUEST_MAX_IRQFDS - 1)
+			bad("races: LGUEST_IRQFD: ENOSPC with %d bound",
+			    __atomic_load_n(&x->bound, __ATOMIC_RELAXED));
+	} else {
+		check_errno(x, "LGUEST_IRQFD", ret, errno);
+	}
+	if (!ret)
+		__atomic_add_fetch(&x->bound, 1, __ATOMIC_RELAXED);
 	for (uint64_t i = below(r, 4); i > 0; i--)
 		if (write(a.fd, &one, sizeof(one)) != sizeof(one))
 			break;
@@ -1785,6 +1795,8 @@ static void irqfd_chaos(struct rng *r, struct race *x)
 		a.irq = 0;
 		ret = ioctl(x->fd, LGUEST_IRQFD, &a);
 		check_errno(x, "LGUEST_IRQFD unbinding", ret, errno);
+		if (!ret)
+			__atomic_sub_fetch(&x->bound, 1, __ATOMIC_RELAXED);
 	}
 	close(a.fd);
 }
@@ -1970,8 +1982,55 @@ static void show(pid_t tid, const char *what)
 	printf("t_fuzz:   thread %d %s: %s%s", (int)tid, what, buf, n > 0 && buf[n - 1] == '\n' ? "" : "\n");
 }
 
+/* A file of /proc/PID/ as one short line: "?" if it cannot be read. */
+static void proc_line(pid_t pid, const char *what, char *out, size_t size)
+{
+	char path[96];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, out, size - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (!out[0])
+		snprintf(out, size, "?");
+}
+
+/*
+ * Where a thread that did not stop is: its state, wchan and the top of
+ * its kernel stack, and the same for any child it waits for.
+ */
+static void where(pid_t tid, char *out, size_t size)
+{
+	char stat[256], wchan[64], stack[96], kids[64];
+	const char *st;
+
+	proc_line(tid, "stat", stat, sizeof(stat));
+	proc_line(tid, "wchan", wchan, sizeof(wchan));
+	proc_line(tid, "stack", stack, sizeof(stack));
+	st = strrchr(stat, ')');
+	snprintf(out, size, "%d %c in %s (%s)", (int)tid, st && st[1] ? st[2] : '?', wchan, stack);
+	snprintf(stat, sizeof(stat), "task/%d/children", (int)tid);
+	proc_line(getpid(), stat, kids, sizeof(kids));
+	if (kids[0] != '?') {
+		size_t len = strlen(out);
+		pid_t kid = (pid_t)atoi(kids);
+
+		proc_line(kid, "stat", stat, sizeof(stat));
+		proc_line(kid, "wchan", wchan, sizeof(wchan));
+		proc_line(kid, "stack", stack, sizeof(stack));
+		st = strrchr(stat, ')');
+		snprintf(out + len, size - len, ", its child %d %c in %s (%s)", (int)kid,
+			 st && st[1] ? st[2] : '?', wchan, stack);
+	}
+}
+
 /* Stop every thread: they may sit in LGUEST_RUN until a signal comes. */
-static int race_stop(struct race *x)
+static int race_stop(struct race *x, char *why, size_t size)
 {
 	double give_up = now() + 20;
 	int i;
@@ -1990,7 +2049,10 @@ static int race_stop(struct race *x)
 			break;
 		usleep(2000);
 	}
+	why[0] = '\0';
 	for (i = 0; i < 3; i++) {
+		size_t len = strlen(why);
+
 		if (__atomic_load_n(&x->done[i], __ATOMIC_ACQUIRE))
 			continue;
 		printf("t_fuzz: races: %s thread %d has not stopped:\n", i ? "a chaos" : "the runner",
@@ -1999,10 +2061,12 @@ static int race_stop(struct race *x)
 		show(x->tid[i], "wchan");
 		show(x->tid[i], "syscall");
 		show(x->tid[i], "stack");
+		snprintf(why + len, size - len, "%s%s ", len ? "; " : "", i ? "chaos" : "runner");
+		len = strlen(why);
+		where(x->tid[i], why + len, size - len);
 	}
-	for (i = 0; i < 3; i++)
-		if (!__atomic_load_n(&x->done[i], __ATOMIC_ACQUIRE))
-			return -1;
+	if (why[0])
+		return -1;
 	pthread_join(x->runner, NULL);
 	pthread_join(x->chaos[0], NULL);
 	pthread_join(x->chaos[1], NULL);
@@ -2050,6 +2114,7 @@ static void part_races(uint64_t seed, double secs)
 		struct race *x = calloc(1, sizeof(*x));
 		struct rng rr;
 		unsigned int ms;
+		char why[240];
 
 		if (!x)
 			return;
@@ -2080,9 +2145,9 @@ static void part_races(uint64_t seed, double secs)
 				usleep(10000);
 			}
 		}
-		if (race_stop(x)) {
-			bad("races: round %lu (%s, seed %" PRIu64 "): a thread is stuck (in LGUEST_RUN?) 20 s after the stop",
-			    round, gnames[x->guest], x->seed);
+		if (race_stop(x, why, sizeof(why))) {
+			bad("races: round %lu (%s, seed %" PRIu64 "): 20 s after the stop: %s", round,
+			    gnames[x->guest], x->seed, why);
 			_exit(1);
 		}
 		INC(rounds);
