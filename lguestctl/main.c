@@ -40,6 +40,9 @@ static const char usage_text[] =
 	"  -d, --disk path=IMG[,ro=on][,serial=ID]   a virtio disk (repeatable;\n"
 	"                        a bare path works too)\n"
 	"  -n, --net tap=NAME[,mac=MAC] | fd=N[,mac=MAC]   virtio-net on a tap\n"
+	"      --vsock [cid=N,]socket=PATH   virtio-vsock: the guest is CID N (3);\n"
+	"                        host programs connect to PATH and send\n"
+	"                        'CONNECT <port>\\n'; the guest's host port P is PATH_P\n"
 	"      --console[=on|off] the guest's hvc0 on this terminal (default on)\n"
 	"      --name NAME       the name list and stop use (default lguest-PID)\n"
 	"      --log-level LEVEL error, warn, info or debug (default error)\n"
@@ -199,6 +202,11 @@ static int build_vm(struct lg_vm *vm, const struct ctl_run *r)
 
 		memcpy(nc.mac, r->net[i].mac, 6);
 		err = lg_vm_add_net(vm, &nc);
+	}
+	if (!err && r->vsock.socket) {
+		struct lg_vsock_config vc = { .guest_cid = r->vsock.cid, .socket = r->vsock.socket };
+
+		err = lg_vm_add_vsock(vm, &vc);
 	}
 	if (!err)
 		err = lg_vm_add_rng(vm);

@@ -173,6 +173,34 @@ static int net_kv(void *p, const char *key, char *val)
 	return 0;
 }
 
+static int vsock_kv(void *p, const char *key, char *val)
+{
+	struct kv_ctx *c = p;
+	struct ctl_vsock *v = &c->r->vsock;
+
+	if (!key)
+		return usage_err(c->err, c->errlen, "--vsock: '%s' is not key=value"
+				 " (cid=N,socket=PATH)", val);
+	if (!strcmp(key, "cid")) {
+		char *end;
+		unsigned long long cid;
+
+		errno = 0;
+		cid = strtoull(val, &end, 10);
+		if (errno || *end || !*val || *val == '-' || cid < 3 || cid >= UINT32_MAX)
+			return usage_err(c->err, c->errlen, "--vsock: cid=%s: a number from 3 to %u"
+					 " (0-2 are reserved)", val, UINT32_MAX - 1);
+		v->cid = cid;
+	} else if (!strcmp(key, "socket")) {
+		if (!*val)
+			return usage_err(c->err, c->errlen, "--vsock: socket= needs a path");
+		v->socket = val;
+	} else {
+		return usage_err(c->err, c->errlen, "--vsock: unknown option '%s' (cid, socket)", key);
+	}
+	return 0;
+}
+
 static int append(char **dst, const char *s)
 {
 	size_t old = *dst ? strlen(*dst) : 0, len = strlen(s);
@@ -194,6 +222,7 @@ static const struct option run_opts[] = {
 	{ "params", required_argument, NULL, 'p' },
 	{ "disk", required_argument, NULL, 'd' },
 	{ "net", required_argument, NULL, 'n' },
+	{ "vsock", required_argument, NULL, 'V' },
 	{ "console", optional_argument, NULL, 'c' },
 	{ "name", required_argument, NULL, 'N' },
 	{ "log-level", required_argument, NULL, 'L' },
@@ -262,6 +291,16 @@ static int parse_opt(int c, struct ctl_run *r, char *err, size_t errlen)
 		if (!r->net[r->nnet].tap == (r->net[r->nnet].fd < 0))
 			return usage_err(err, errlen, "--net: give exactly one of tap=NAME and fd=N");
 		r->nnet++;
+		return 0;
+	case 'V':
+		if (r->vsock.socket)
+			return usage_err(err, errlen, "--vsock: at most one vsock device");
+		r->vsock.cid = 3;
+		rc = each_kv(optarg, vsock_kv, &kv);
+		if (rc)
+			return rc;
+		if (!r->vsock.socket)
+			return usage_err(err, errlen, "--vsock: no socket (--vsock cid=N,socket=PATH)");
 		return 0;
 	case 'c':
 		if (optarg && on_off(optarg, &r->console))

@@ -35,6 +35,11 @@ struct ctl_net {
 	uint8_t mac[6];
 };
 
+struct ctl_vsock {
+	uint64_t cid;		/* 0: none */
+	const char *socket;
+};
+
 struct ctl_run {
 	uint64_t mem_mib;
 	const char *kernel;
@@ -44,6 +49,7 @@ struct ctl_run {
 	unsigned int ndisk;
 	struct ctl_net net[CTL_MAX_NETS];
 	unsigned int nnet;
+	struct ctl_vsock vsock;
 	bool console;
 	char *name;		/* malloc */
 	int log_level;		/* enum lg_log_level */

@@ -130,6 +130,20 @@ int lg_vm_add_net(struct lg_vm *vm, const struct lg_net_config *cfg);
 /* virtio-rng, fed by getrandom(). */
 int lg_vm_add_rng(struct lg_vm *vm);
 
+struct lg_vsock_config {
+	uint64_t guest_cid;	/* the guest's address: 3 or more */
+	const char *socket;	/* the host's end, a Unix socket path */
+};
+
+/*
+ * virtio-vsock, the host's end on Unix sockets (docs/devices.md): a host
+ * program connects to @socket and writes "CONNECT <port>\n" to reach the
+ * guest's port; the guest's connections to host port P reach a program
+ * listening on "<socket>_P".  @socket is created now (a stale socket file
+ * there is replaced) and removed by lg_vm_destroy().
+ */
+int lg_vm_add_vsock(struct lg_vm *vm, const struct lg_vsock_config *cfg);
+
 /*
  * A device of your own: guest accesses to its MMIO window call @read or
  * @write on the thread running the guest.  @offset is from the window's

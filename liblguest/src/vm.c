@@ -355,6 +355,7 @@ struct vdev_args {
 	int in_fd, out_fd;			/* console */
 	const struct lg_disk_config *disk;
 	const struct lg_net_config *net;
+	const struct lg_vsock_config *vsock;
 };
 
 struct vdev_kind {
@@ -383,10 +384,16 @@ static int make_rng(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev 
 	return lg_rng_new(vm, &vm->mem, out);
 }
 
+static int make_vsock(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev **out)
+{
+	return lg_vsock_new(vm, &vm->mem, &vm->io, a->vsock, out);
+}
+
 static const struct vdev_kind console_kind = { "console", make_console };
 static const struct vdev_kind disk_kind = { "disk", make_disk };
 static const struct vdev_kind net_kind = { "net", make_net };
 static const struct vdev_kind rng_kind = { "rng", make_rng };
+static const struct vdev_kind vsock_kind = { "vsock", make_vsock };
 
 static int add_virtio(struct lg_vm *vm, const struct vdev_kind *kind, const struct vdev_args *a)
 {
@@ -430,6 +437,13 @@ int lg_vm_add_net(struct lg_vm *vm, const struct lg_net_config *cfg)
 int lg_vm_add_rng(struct lg_vm *vm)
 {
 	return add_virtio(vm, &rng_kind, &(struct vdev_args){ .in_fd = -1 });
+}
+
+int lg_vm_add_vsock(struct lg_vm *vm, const struct lg_vsock_config *cfg)
+{
+	if (!cfg)
+		return lg_err(vm, -EINVAL, "vsock: no configuration");
+	return add_virtio(vm, &vsock_kind, &(struct vdev_args){ .vsock = cfg });
 }
 
 int lg_vm_add_mmio(struct lg_vm *vm, uint64_t size, const struct lg_mmio_ops *ops,

@@ -59,7 +59,8 @@ static void short_options_and_sub_options(void **state)
 	assert_int_equal(PARSE(&r, err, "-m", "1G", "-k", "bzvm", "-i", "initrd.img", "-p", "a=1",
 			       "-d", "path=root.img,ro=on,serial=ABC", "-d", "data.img",
 			       "-n", "tap=tap0,mac=52:54:00:12:34:56", "-n", "fd=3",
-			       "--name", "web-1", "--log-level", "debug", "--console=off", "--stats", "b=2"), 0);
+			       "--vsock", "cid=42,socket=/run/v.sock", "--name", "web-1",
+			       "--log-level", "debug", "--console=off", "--stats", "b=2"), 0);
 	assert_int_equal(r.mem_mib, 1024);
 	assert_string_equal(r.kernel, "bzvm");
 	assert_string_equal(r.initrd, "initrd.img");
@@ -75,6 +76,8 @@ static void short_options_and_sub_options(void **state)
 	assert_int_equal(r.net[0].mac[5], 0x56);
 	assert_int_equal(r.net[1].fd, 3);
 	assert_null(r.net[1].tap);
+	assert_int_equal(r.vsock.cid, 42);
+	assert_string_equal(r.vsock.socket, "/run/v.sock");
 	assert_string_equal(r.name, "web-1");
 	assert_int_equal(r.log_level, 3);
 	assert_false(r.console);
@@ -125,6 +128,13 @@ static void usage_errors(void **state)
 		{ "run", "--net", "mac=52:54:00:00:00:01", "vmlinux", NULL },
 		{ "run", "--net", "tap=t,mac=01:00:00:00:00:01", "vmlinux", NULL },
 		{ "run", "--net", "fd=-1", "vmlinux", NULL },
+		{ "run", "--vsock", "cid=3", "vmlinux", NULL },		/* no socket */
+		{ "run", "--vsock", "cid=2,socket=s", "vmlinux", NULL },	/* the host's */
+		{ "run", "--vsock", "cid=4294967295,socket=s", "vmlinux", NULL },
+		{ "run", "--vsock", "cid=-5,socket=s", "vmlinux", NULL },
+		{ "run", "--vsock", "socket=", "vmlinux", NULL },
+		{ "run", "--vsock", "s.sock", "vmlinux", NULL },		/* not key=value */
+		{ "run", "--vsock", "socket=a,port=1", "vmlinux", NULL },
 		{ "run", "--name", "../etc", "vmlinux", NULL },
 		{ "run", "--log-level", "loud", "vmlinux", NULL },
 		{ "run", "--bogus", "vmlinux", NULL },
