@@ -177,8 +177,9 @@ $(BUILD)/vm/progs/linux-initrd.cpio: tests/guests/linux/init.c
 		$< -o $(BUILD)/vm/guests/linux-initrd/init
 	cd $(BUILD)/vm/guests/linux-initrd && echo init | cpio -o -H newc --quiet >$@
 
-# The network guest's initramfs (t_net): a static /init, libc and all,
-# that brings eth0 up and runs one TCP exchange (tests/vm/progs/netxfer.h).
+# The network guest's initramfs (t_net, t_vsock): a static /init, libc
+# and all, that brings eth0 up and runs one TCP exchange, or runs its
+# exchanges over AF_VSOCK (tests/vm/progs/netxfer.h).
 $(BUILD)/vm/progs/linux-net.cpio: tests/guests/linux/netinit.c tests/vm/progs/netxfer.h
 	@mkdir -p $(BUILD)/vm/guests/linux-net
 	$(CC) $(USER_CFLAGS) -Itests/vm/progs -static $< -o $(BUILD)/vm/guests/linux-net/init
@@ -264,9 +265,9 @@ unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl $(BENCH_PROGS) \
 	$(BUILD)/vm/progs/linux-initrd.cpio $(BUILD)/vm/progs/linux-net.cpio \
 	$(BUILD)/vm/progs/linux-root.img $(BUILD)/vm/progs/linux-userland.img $(X86_SELFTESTS)
-# t_guests shares the MMIO script with its guest, t_net the transfer.
+# t_guests shares the MMIO script with its guest, t_net and t_vsock the transfer.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
-$(BUILD)/vm/progs/t_net: tests/vm/progs/netxfer.h
+$(BUILD)/vm/progs/t_net $(BUILD)/vm/progs/t_vsock: tests/vm/progs/netxfer.h
 $(BUILD)/vm/progs/t_userland: tests/vm/progs/x86selftest.h
 fuzz-build: $(FUZZERS)
 

@@ -303,6 +303,9 @@ static int cmd_run(int argc, char **argv)
 		print_stats(vm);
 	if (sockpath[0])
 		unlink(sockpath);
+	/* lg_vm_destroy() would remove it, but we leave vm to process exit. */
+	if (r.vsock.socket)
+		unlink(r.vsock.socket);
 	/* The control thread may still hold vm: leave it to process exit. */
 	ctl_run_free(&r);
 	return rc;

@@ -10,6 +10,11 @@
  *   lgnet.bytes=N  lgnet.seed=S
  * The client sends stream S and expects stream S+1 back; the server the
  * other way round.  The host (t_net) reads the "lgnet:" lines.
+ *
+ * With lgnet.family=vsock (t_vsock) there is no eth0: over AF_VSOCK the
+ * guest connects to host port P and exchanges (streams S, S+1), opens
+ * lgnet.conns=N connections at once to port P+1, each echoed by the host,
+ * then listens on port P+2 for the host's connection (streams S+2, S+3).
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -24,6 +29,8 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+
+#include <linux/vm_sockets.h>
 
 #include "netxfer.h"
 
@@ -139,6 +146,133 @@ static int accept_from(const struct sockaddr_in *me, int secs)
 	return c;
 }
 
+/* ---- AF_VSOCK ------------------------------------------------------------ */
+
+static int vsock_connect(unsigned int port, int secs)
+{
+	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST,
+				  .svm_port = port };
+	uint64_t end = nx_now_ns() + (uint64_t)secs * 1000000000ULL;
+
+	for (;;) {
+		int s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (s < 0)
+			return -errno;
+		nx_timeouts(s, 30);
+		if (connect(s, (const struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return s;
+		close(s);
+		if (nx_now_ns() > end)
+			return -ETIMEDOUT;
+		usleep(200000);
+	}
+}
+
+static int vsock_exchange(int fd, bool client, uint64_t seed, uint64_t len, const char *what)
+{
+	uint64_t s_out = seed + (client ? 0 : 1), s_in = seed + (client ? 1 : 0), sum = 0;
+	uint64_t t0 = nx_now_ns();
+	struct nx_recv r;
+	int err;
+
+	if (client) {
+		err = nx_send(fd, s_out, len, &sum);
+		shutdown(fd, SHUT_WR);
+		nx_recv(fd, s_in, &r);
+	} else {
+		nx_recv(fd, s_in, &r);
+		err = r.err ? 0 : nx_send(fd, s_out, len, &sum);
+	}
+	close(fd);
+	printf("lgnet: vsock %s sent %llu bytes sum=%016llx err=%d; received %llu bytes"
+	       " sum=%016llx first_bad=%lld err=%d; %llu ms\n", what, (unsigned long long)len,
+	       (unsigned long long)sum, err, (unsigned long long)r.bytes,
+	       (unsigned long long)r.sum, (long long)r.first_bad, r.err,
+	       (unsigned long long)((nx_now_ns() - t0) / 1000000));
+	fflush(stdout);
+	return err || r.err || r.bytes != len || r.first_bad >= 0 ||
+	       r.sum != nx_expected_sum(s_in, len);
+}
+
+/* @n connections open at once, each sending its number and reading it back changed. */
+static int vsock_many(unsigned int port, unsigned int n)
+{
+	static int fd[256];
+	unsigned int i, good = 0;
+
+	if (n > 256)
+		n = 256;
+	for (i = 0; i < n; i++) {
+		uint32_t v = i;
+
+		fd[i] = vsock_connect(port, 5);
+		if (fd[i] < 0 || write(fd[i], &v, sizeof(v)) != sizeof(v))
+			break;
+	}
+	for (unsigned int j = 0; j < i; j++) {
+		uint32_t v = 0;
+
+		if (read(fd[j], &v, sizeof(v)) == sizeof(v) && v == (j ^ 0x5a5a5a5aU))
+			good++;
+	}
+	for (unsigned int j = 0; j < i && j < n; j++)
+		if (fd[j] >= 0)
+			close(fd[j]);
+	printf("lgnet: vsock %u connections at once, %u answered right\n", n, good);
+	fflush(stdout);
+	return good != n;
+}
+
+static int vsock_accept(unsigned int port, int secs)
+{
+	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY,
+				  .svm_port = port };
+	struct pollfd p = { .events = POLLIN };
+	int s, c;
+
+	s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (bind(s, (const struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 1) < 0) {
+		c = -errno;
+		close(s);
+		return c;
+	}
+	printf("lgnet: vsock listening on port %u\n", port);
+	fflush(stdout);
+	p.fd = s;
+	c = poll(&p, 1, secs * 1000);
+	c = c == 1 ? accept4(s, NULL, NULL, SOCK_CLOEXEC) : -1;
+	if (c < 0)
+		c = errno ? -errno : -ETIMEDOUT;
+	else
+		nx_timeouts(c, 30);
+	close(s);
+	return c;
+}
+
+static int run_vsock(unsigned int port, uint64_t len, uint64_t seed, unsigned int conns)
+{
+	int fd, bad = 0;
+
+	fd = vsock_connect(port, 60);
+	if (fd < 0) {
+		printf("lgnet: FAIL: vsock connect to host port %u: %s\n", port, strerror(-fd));
+		return 1;
+	}
+	bad |= vsock_exchange(fd, true, seed, len, "client");
+	bad |= vsock_many(port + 1, conns);
+	fd = vsock_accept(port + 2, 90);
+	if (fd < 0) {
+		printf("lgnet: FAIL: vsock accept on port %u: %s\n", port + 2, strerror(-fd));
+		return 1;
+	}
+	bad |= vsock_exchange(fd, false, seed + 2, len, "server");
+	printf("lgnet: %s\n", bad ? "FAIL: a vsock exchange went wrong (see above)" : "ok");
+	return bad;
+}
+
 static int run(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -149,6 +283,18 @@ static int run(void)
 	char mac[32];
 	int fd, err;
 
+	if (param("family", p.role, sizeof(p.role)) && !strcmp(p.role, "vsock")) {
+		char conns[16] = "16";
+
+		if (!param("port", p.port, sizeof(p.port)) || !param("bytes", p.bytes, sizeof(p.bytes)) ||
+		    !param("seed", p.seed, sizeof(p.seed))) {
+			printf("lgnet: FAIL: want lgnet.port, bytes and seed\n");
+			return 1;
+		}
+		param("conns", conns, sizeof(conns));
+		return run_vsock((unsigned int)atoi(p.port), strtoull(p.bytes, NULL, 0),
+				 strtoull(p.seed, NULL, 0), (unsigned int)atoi(conns));
+	}
 	if (!param("role", p.role, sizeof(p.role)) || !param("ip", p.ip, sizeof(p.ip)) ||
 	    !param("peer", p.peer, sizeof(p.peer)) || !param("port", p.port, sizeof(p.port)) ||
 	    !param("bytes", p.bytes, sizeof(p.bytes)) || !param("seed", p.seed, sizeof(p.seed))) {
