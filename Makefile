@@ -185,6 +185,13 @@ $(BUILD)/vm/progs/linux-net.cpio: tests/guests/linux/netinit.c tests/vm/progs/ne
 	$(CC) $(USER_CFLAGS) -Itests/vm/progs -static $< -o $(BUILD)/vm/guests/linux-net/init
 	cd $(BUILD)/vm/guests/linux-net && echo init | cpio -o -H newc --quiet >$@
 
+# The virtio-fs guest's initramfs (t_virtiofs): a static /init that
+# mounts the shared directory and works on it.
+$(BUILD)/vm/progs/linux-fs.cpio: tests/guests/linux/fsinit.c tests/vm/progs/netxfer.h
+	@mkdir -p $(BUILD)/vm/guests/linux-fs
+	$(CC) $(USER_CFLAGS) -Itests/vm/progs -static $< -o $(BUILD)/vm/guests/linux-fs/init
+	cd $(BUILD)/vm/guests/linux-fs && echo init | cpio -o -H newc --quiet >$@
+
 # The same /init as /sbin/init of a small ext4 root file system.
 $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
 	rm -rf $(BUILD)/vm/guests/linux-root && mkdir -p $(BUILD)/vm/guests/linux-root/sbin \
@@ -264,10 +271,11 @@ $(X86_SELFTESTS): tests/lib/x86-selftests.sh
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl $(BENCH_PROGS) \
 	$(BUILD)/vm/progs/linux-initrd.cpio $(BUILD)/vm/progs/linux-net.cpio \
+	$(BUILD)/vm/progs/linux-fs.cpio \
 	$(BUILD)/vm/progs/linux-root.img $(BUILD)/vm/progs/linux-userland.img $(X86_SELFTESTS)
 # t_guests shares the MMIO script with its guest, t_net and t_vsock the transfer.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h
-$(BUILD)/vm/progs/t_net $(BUILD)/vm/progs/t_vsock: tests/vm/progs/netxfer.h
+$(BUILD)/vm/progs/t_net $(BUILD)/vm/progs/t_vsock $(BUILD)/vm/progs/t_virtiofs: tests/vm/progs/netxfer.h
 $(BUILD)/vm/progs/t_userland: tests/vm/progs/x86selftest.h
 fuzz-build: $(FUZZERS)
 

@@ -25,6 +25,7 @@
 #include "control.h"
 #include "opts.h"
 #include "stats.h"
+#include "virtiofsd.h"
 
 static const char usage_text[] =
 	"Usage: lguestctl run [OPTIONS] VMLINUX [KERNEL ARGS...]\n"
@@ -40,6 +41,9 @@ static const char usage_text[] =
 	"  -d, --disk path=IMG[,ro=on][,serial=ID]   a virtio disk (repeatable;\n"
 	"                        a bare path works too)\n"
 	"  -n, --net tap=NAME[,mac=MAC] | fd=N[,mac=MAC]   virtio-net on a tap\n"
+	"      --fs path=DIR,tag=TAG[,ro=on] | socket=PATH,tag=TAG   share a host\n"
+	"                        directory (virtio-fs, through virtiofsd); the guest\n"
+	"                        mounts it: mount -t virtiofs TAG /mnt (repeatable)\n"
 	"      --vsock [cid=N,]socket=PATH   virtio-vsock: the guest is CID N (3);\n"
 	"                        host programs connect to PATH and send\n"
 	"                        'CONNECT <port>\\n'; the guest's host port P is PATH_P\n"
@@ -68,10 +72,49 @@ static void log_cb(void *opaque, enum lg_log_level level, const char *msg)
 	fprintf(stderr, "lguestctl: %s: %s\r\n", names[level], msg);
 }
 
+/* The virtiofsd we started for each --fs path=DIR, stopped when we end. */
+static pid_t fs_daemon[CTL_MAX_FS];
+static bool fs_failed;
+
+static int add_fs(struct lg_vm *vm, const struct ctl_run *r)
+{
+	for (unsigned int i = 0; i < r->nfs; i++) {
+		struct lg_fs_config fc = { .tag = r->fs[i].tag, .socket = r->fs[i].socket, .fd = -1 };
+		int err;
+
+		if (r->fs[i].path) {
+			char why[256];
+
+			err = ctl_virtiofsd_start(r->fs[i].path, r->fs[i].readonly, &fs_daemon[i],
+						  &fc.fd, why, sizeof(why));
+			if (err) {
+				fprintf(stderr, "lguestctl: --fs %s: %s\n", r->fs[i].tag, why);
+				fs_failed = true;
+				return err;
+			}
+		}
+		err = lg_vm_add_fs(vm, &fc);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void stop_fs(void)
+{
+	for (unsigned int i = 0; i < CTL_MAX_FS; i++) {
+		ctl_virtiofsd_stop(fs_daemon[i]);
+		fs_daemon[i] = 0;
+	}
+}
+
 static int host_error(struct lg_vm *vm)
 {
-	fprintf(stderr, "lguestctl: %s\n", lg_vm_last_error(vm));
+	/* An --fs failure of our own was told already. */
+	if (!fs_failed)
+		fprintf(stderr, "lguestctl: %s\n", lg_vm_last_error(vm));
 	lg_vm_destroy(vm);
+	stop_fs();
 	return CTL_EXIT_HOST;
 }
 
@@ -203,6 +246,8 @@ static int build_vm(struct lg_vm *vm, const struct ctl_run *r)
 		memcpy(nc.mac, r->net[i].mac, 6);
 		err = lg_vm_add_net(vm, &nc);
 	}
+	if (!err)
+		err = add_fs(vm, r);
 	if (!err && r->vsock.socket) {
 		struct lg_vsock_config vc = { .guest_cid = r->vsock.cid, .socket = r->vsock.socket };
 
@@ -258,6 +303,7 @@ static int cmd_run(int argc, char **argv)
 	if (ctl.listen_fd == -EEXIST) {
 		fprintf(stderr, "lguestctl: a VM named '%s' is already running (hint: --name)\n", r.name);
 		lg_vm_destroy(vm);
+		stop_fs();
 		ctl_run_free(&r);
 		return CTL_EXIT_HOST;
 	}
@@ -306,6 +352,7 @@ static int cmd_run(int argc, char **argv)
 	/* lg_vm_destroy() would remove it, but we leave vm to process exit. */
 	if (r.vsock.socket)
 		unlink(r.vsock.socket);
+	stop_fs();
 	/* The control thread may still hold vm: leave it to process exit. */
 	ctl_run_free(&r);
 	return rc;

@@ -173,6 +173,33 @@ static int net_kv(void *p, const char *key, char *val)
 	return 0;
 }
 
+static int fs_kv(void *p, const char *key, char *val)
+{
+	struct kv_ctx *c = p;
+	struct ctl_fs *f = &c->r->fs[c->r->nfs];
+
+	if (!key)
+		return usage_err(c->err, c->errlen, "--fs: '%s' is not key=value"
+				 " (path=DIR,tag=TAG)", val);
+	if (!strcmp(key, "path") || !strcmp(key, "socket")) {
+		if (!*val)
+			return usage_err(c->err, c->errlen, "--fs: %s= needs a path", key);
+		*(!strcmp(key, "path") ? &f->path : &f->socket) = val;
+	} else if (!strcmp(key, "tag")) {
+		/* virtio-fs's config space holds 36 bytes */
+		if (!*val || strlen(val) > 36)
+			return usage_err(c->err, c->errlen, "--fs: tag=%s: 1 to 36 characters", val);
+		f->tag = val;
+	} else if (!strcmp(key, "ro") || !strcmp(key, "readonly")) {
+		if (on_off(val, &f->readonly))
+			return usage_err(c->err, c->errlen, "--fs: ro=%s: use on or off", val);
+	} else {
+		return usage_err(c->err, c->errlen, "--fs: unknown option '%s' (path, socket, tag, ro)",
+				 key);
+	}
+	return 0;
+}
+
 static int vsock_kv(void *p, const char *key, char *val)
 {
 	struct kv_ctx *c = p;
@@ -223,6 +250,7 @@ static const struct option run_opts[] = {
 	{ "disk", required_argument, NULL, 'd' },
 	{ "net", required_argument, NULL, 'n' },
 	{ "vsock", required_argument, NULL, 'V' },
+	{ "fs", required_argument, NULL, 'F' },
 	{ "console", optional_argument, NULL, 'c' },
 	{ "name", required_argument, NULL, 'N' },
 	{ "log-level", required_argument, NULL, 'L' },
@@ -292,6 +320,29 @@ static int parse_opt(int c, struct ctl_run *r, char *err, size_t errlen)
 			return usage_err(err, errlen, "--net: give exactly one of tap=NAME and fd=N");
 		r->nnet++;
 		return 0;
+	case 'F': {
+		struct ctl_fs *f = &r->fs[r->nfs];
+
+		if (r->nfs == CTL_MAX_FS)
+			return usage_err(err, errlen, "--fs: at most %d shared directories", CTL_MAX_FS);
+		memset(f, 0, sizeof(*f));
+		rc = each_kv(optarg, fs_kv, &kv);
+		if (rc)
+			return rc;
+		if (!f->path == !f->socket)
+			return usage_err(err, errlen, "--fs: give exactly one of path=DIR and socket=PATH");
+		if (!f->tag)
+			return usage_err(err, errlen, "--fs: no tag (the guest mounts it:"
+					 " mount -t virtiofs TAG DIR)");
+		if (f->socket && f->readonly)
+			return usage_err(err, errlen, "--fs: ro=on is for path=DIR; a daemon of"
+					 " your own shares as you started it");
+		for (unsigned int i = 0; i < r->nfs; i++)
+			if (!strcmp(r->fs[i].tag, f->tag))
+				return usage_err(err, errlen, "--fs: tag %s twice", f->tag);
+		r->nfs++;
+		return 0;
+	}
 	case 'V':
 		if (r->vsock.socket)
 			return usage_err(err, errlen, "--vsock: at most one vsock device");

@@ -20,6 +20,7 @@ enum {
 
 #define CTL_MAX_DISKS 16
 #define CTL_MAX_NETS 8
+#define CTL_MAX_FS 4
 #define CTL_NAME_MAX 64
 
 struct ctl_disk {
@@ -33,6 +34,13 @@ struct ctl_net {
 	int fd;			/* -1: use tap */
 	bool has_mac;
 	uint8_t mac[6];
+};
+
+struct ctl_fs {
+	const char *path;	/* a directory, served by a virtiofsd we start, or */
+	const char *socket;	/* a vhost-user daemon already listening here */
+	const char *tag;
+	bool readonly;
 };
 
 struct ctl_vsock {
@@ -49,6 +57,8 @@ struct ctl_run {
 	unsigned int ndisk;
 	struct ctl_net net[CTL_MAX_NETS];
 	unsigned int nnet;
+	struct ctl_fs fs[CTL_MAX_FS];
+	unsigned int nfs;
 	struct ctl_vsock vsock;
 	bool console;
 	char *name;		/* malloc */

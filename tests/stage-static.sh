@@ -55,7 +55,7 @@ fi
 
 # User space: every C file we ship or run.
 ufiles=$(ls liblguest/src/*.c liblguest/examples/*.c lguestctl/*.c \
-	tests/unit/*.c tests/vm/progs/*.c tests/guests/linux/netinit.c \
+	tests/unit/*.c tests/vm/progs/*.c tests/guests/linux/netinit.c tests/guests/linux/fsinit.c \
 	tests/guests/linux/battery.c tests/guests/linux/hostile.c tests/guests/linux/kselftest.c \
 	tests/bench/progs/*.c 2>/dev/null)
 if cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

@@ -23,7 +23,7 @@ TESTS=$(ls "$P"/t_* | grep -v t_selftest_)
 GUEST=()
 if vmlinux=$(tests/lib/guest-kernel.sh 2>"$out/guest-kernel.txt"); then
 	record $st PASS "Linux guest kernel builds" "$vmlinux"
-	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/linux-net.cpio" \
+	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-fs.cpio" \
 		"$P/linux-userland.img" "$P/lguestctl" "$P/hostile" "$BUILD"/vm/x86-selftests/*_64)
 else
 	record $st FAIL "Linux guest kernel builds" "see $out/guest-kernel.txt"

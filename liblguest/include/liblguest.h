@@ -130,6 +130,20 @@ int lg_vm_add_net(struct lg_vm *vm, const struct lg_net_config *cfg);
 /* virtio-rng, fed by getrandom(). */
 int lg_vm_add_rng(struct lg_vm *vm);
 
+struct lg_fs_config {
+	const char *tag;	/* what the guest mounts: mount -t virtiofs TAG DIR */
+	const char *socket;	/* a vhost-user daemon (virtiofsd) listening here, or */
+	int fd;			/* a socket connected to one, when socket is NULL (ours after) */
+};
+
+/*
+ * virtio-fs, its file system served by a vhost-user daemon such as
+ * virtiofsd (docs/liblguest.md); the daemon is asked for its features
+ * now, so it must be listening.  Needs the memory set first: the daemon
+ * maps it.
+ */
+int lg_vm_add_fs(struct lg_vm *vm, const struct lg_fs_config *cfg);
+
 struct lg_vsock_config {
 	uint64_t guest_cid;	/* the guest's address: 3 or more */
 	const char *socket;	/* the host's end, a Unix socket path */

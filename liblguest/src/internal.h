@@ -144,6 +144,13 @@ struct lg_vdev_ops {
 	 * a second thread to be scheduled (docs/design.md).
 	 */
 	bool eventfd_notify;
+	/*
+	 * A device whose queues someone else serves (vhost-user) gives the
+	 * eventfd that someone reads: lg.ko signals it for us (notify.c).
+	 */
+	int (*kick_fd)(struct lg_vdev *d, unsigned int q);
+	/* The driver set DRIVER_OK (lock held); optional. */
+	void (*driver_ok)(struct lg_vdev *d);
 	/* The driver notified queue @q (device lock held, device live). */
 	void (*notify)(struct lg_vdev *d, unsigned int q);
 	/* The driver reset the device, or it failed (lock held). */
@@ -189,6 +196,8 @@ void lg_vdev_mmio(struct lg_vdev *d, uint64_t off, unsigned int size, bool is_wr
 		  uint64_t *val);
 /* The driver broke the rules: DEVICE_NEEDS_RESET until it resets (lock held). */
 void lg_vdev_fail(struct lg_vdev *d, const char *fmt, ...) LG_PRINTF(2, 3);
+/* The device used buffers of a queue it does not see itself (lock held). */
+void lg_vdev_interrupt(struct lg_vdev *d);
 /* Used buffers were added to @vq: interrupt unless suppressed (lock held). */
 void lg_vdev_used(struct lg_vdev *d, struct lg_vq *vq);
 /* DRIVER_OK, and not failed: the queues may be processed. */
@@ -210,6 +219,27 @@ int lg_blk_backend(struct lg_vdev *d);
 int lg_net_new(struct lg_vm *vm, const struct lg_mem *mem, struct lg_io *io,
 	       const struct lg_net_config *cfg, bool check_tap, struct lg_vdev **out);
 int lg_rng_new(struct lg_vm *vm, const struct lg_mem *mem, struct lg_vdev **out);
+
+/* ---- vhost-user, the front end (vhost_user.c) ----------------------------- */
+
+struct lg_vhost {
+	int fd;			/* connected to the daemon */
+	uint64_t features;	/* what it offers */
+	bool protocol;		/* VHOST_USER_F_PROTOCOL_FEATURES */
+};
+
+/* Over a connected socket, or to a listening one at @path. */
+int lg_vhost_open(struct lg_vhost *v, int fd);
+int lg_vhost_connect(struct lg_vhost *v, const char *path);
+void lg_vhost_close(struct lg_vhost *v);
+int lg_vhost_start(struct lg_vhost *v, uint64_t features, const struct lg_mem *mem, int memfd,
+		   const struct lg_vq *vq, unsigned int nq, const int *kick, const int *call);
+int lg_vhost_stop(struct lg_vhost *v, const struct lg_vq *vq, unsigned int nq);
+
+int lg_fs_new(struct lg_vm *vm, const struct lg_mem *mem, int memfd, struct lg_io *io,
+	      const struct lg_fs_config *cfg, struct lg_vdev **out);
+/* Calls from the daemon, or its going away: what the I/O thread runs. */
+void lg_fs_service(struct lg_vdev *d);
 
 #define LG_VSOCK_MAX_CONNS 128
 

@@ -9,7 +9,9 @@
  * queue, lg.ko signals the eventfd and re-enters the guest at once; the
  * I/O thread, which waits on everything else from outside already, takes
  * the notification from there (for the devices that set
- * lg_vdev_ops.eventfd_notify: none yet, docs/design.md says why).  Interrupts go the other way through an
+ * lg_vdev_ops.eventfd_notify: none yet, docs/design.md says why); a
+ * device whose queues a vhost-user daemon serves has lg.ko signal the
+ * daemon's own kick eventfd.  Interrupts go the other way through an
  * irqfd per device: a write to it raises the device's line inside lg.ko.
  *
  * Either way the device sees the same calls under its lock, so it cannot
@@ -71,6 +73,13 @@ static int device_setup(struct lg_vm *vm, struct lg_device *dev)
 	struct lg_vdev *d = dev->vdev;
 	int err;
 
+	/* Queues someone else serves: lg.ko signals that someone directly. */
+	for (unsigned int q = 0; d->ops->kick_fd && q < d->ops->nqueues; q++) {
+		err = ioeventfd(vm, dev->base + VIRTIO_MMIO_QUEUE_NOTIFY, q, d->ops->kick_fd(d, q));
+		if (err)
+			return err;
+		dev->nkick++;
+	}
 	for (unsigned int q = 0; d->ops->eventfd_notify && q < d->ops->nqueues; q++) {
 		struct lg_notify *n = &dev->notify[q];
 
@@ -122,7 +131,7 @@ void lg_notify_setup(struct lg_vm *vm)
 		if (!vm->dev[i].vdev)
 			continue;
 		err = device_setup(vm, &vm->dev[i]);
-		nq += vm->dev[i].nnotify;
+		nq += vm->dev[i].nnotify + vm->dev[i].nkick;
 		ndev++;
 	}
 	if (err) {
@@ -158,6 +167,17 @@ void lg_notify_teardown(struct lg_vm *vm)
 			close(dev->notify[q].fd);
 		}
 		dev->nnotify = 0;
+		for (unsigned int q = 0; q < dev->nkick; q++) {
+			struct lguest_ioeventfd a = {
+				.addr = dev->base + VIRTIO_MMIO_QUEUE_NOTIFY, .len = 4, .datamatch = q,
+				.fd = d->ops->kick_fd(d, q),
+				.flags = LGUEST_IOEVENTFD_DATAMATCH | LGUEST_IOEVENTFD_DEASSIGN,
+			};
+
+			if (vm->fd >= 0)
+				(void)ioctl(vm->fd, LGUEST_IOEVENTFD, &a);
+		}
+		dev->nkick = 0;
 		if (d && d->irq_fd >= 0) {
 			struct lguest_irqfd a = { .fd = d->irq_fd, .flags = LGUEST_IRQFD_DEASSIGN };
 

@@ -89,6 +89,12 @@ void lg_vdev_fail(struct lg_vdev *d, const char *fmt, ...)
 	}
 }
 
+void lg_vdev_interrupt(struct lg_vdev *d)
+{
+	d->isr |= VIRTIO_MMIO_INT_VRING;
+	raise_irq(d);
+}
+
 void lg_vdev_used(struct lg_vdev *d, struct lg_vq *vq)
 {
 	if (!lg_vq_wants_interrupt(vq))
@@ -162,6 +168,12 @@ static void set_status(struct lg_vdev *d, uint32_t v)
 	v &= ~(uint32_t)VIRTIO_CONFIG_S_NEEDS_RESET;
 	if (d->failed)
 		v |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+		d->status = v;
+		if (d->ops->driver_ok && !d->failed)
+			d->ops->driver_ok(d);
+		return;
+	}
 	d->status = v;
 }
 

@@ -356,6 +356,7 @@ struct vdev_args {
 	const struct lg_disk_config *disk;
 	const struct lg_net_config *net;
 	const struct lg_vsock_config *vsock;
+	const struct lg_fs_config *fs;
 };
 
 struct vdev_kind {
@@ -384,6 +385,11 @@ static int make_rng(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev 
 	return lg_rng_new(vm, &vm->mem, out);
 }
 
+static int make_fs(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev **out)
+{
+	return lg_fs_new(vm, &vm->mem, vm->memfd, &vm->io, a->fs, out);
+}
+
 static int make_vsock(struct lg_vm *vm, const struct vdev_args *a, struct lg_vdev **out)
 {
 	return lg_vsock_new(vm, &vm->mem, &vm->io, a->vsock, out);
@@ -394,6 +400,7 @@ static const struct vdev_kind disk_kind = { "disk", make_disk };
 static const struct vdev_kind net_kind = { "net", make_net };
 static const struct vdev_kind rng_kind = { "rng", make_rng };
 static const struct vdev_kind vsock_kind = { "vsock", make_vsock };
+static const struct vdev_kind fs_kind = { "fs", make_fs };
 
 static int add_virtio(struct lg_vm *vm, const struct vdev_kind *kind, const struct vdev_args *a)
 {
@@ -437,6 +444,13 @@ int lg_vm_add_net(struct lg_vm *vm, const struct lg_net_config *cfg)
 int lg_vm_add_rng(struct lg_vm *vm)
 {
 	return add_virtio(vm, &rng_kind, &(struct vdev_args){ .in_fd = -1 });
+}
+
+int lg_vm_add_fs(struct lg_vm *vm, const struct lg_fs_config *cfg)
+{
+	if (!cfg)
+		return lg_err(vm, -EINVAL, "fs: no configuration");
+	return add_virtio(vm, &fs_kind, &(struct vdev_args){ .fs = cfg });
 }
 
 int lg_vm_add_vsock(struct lg_vm *vm, const struct lg_vsock_config *cfg)

@@ -25,6 +25,7 @@ struct lg_device {
 	void *opaque;
 	struct lg_notify notify[LG_VDEV_MAX_QUEUES];
 	unsigned int nnotify;
+	unsigned int nkick;		/* queues whose kick eventfd lg.ko signals */
 };
 
 struct lg_vm {

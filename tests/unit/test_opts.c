@@ -59,7 +59,8 @@ static void short_options_and_sub_options(void **state)
 	assert_int_equal(PARSE(&r, err, "-m", "1G", "-k", "bzvm", "-i", "initrd.img", "-p", "a=1",
 			       "-d", "path=root.img,ro=on,serial=ABC", "-d", "data.img",
 			       "-n", "tap=tap0,mac=52:54:00:12:34:56", "-n", "fd=3",
-			       "--vsock", "cid=42,socket=/run/v.sock", "--name", "web-1",
+			       "--vsock", "cid=42,socket=/run/v.sock", "--fs", "path=/srv,tag=src,ro=on",
+			       "--fs", "socket=/run/fs.sock,tag=t2", "--name", "web-1",
 			       "--log-level", "debug", "--console=off", "--stats", "b=2"), 0);
 	assert_int_equal(r.mem_mib, 1024);
 	assert_string_equal(r.kernel, "bzvm");
@@ -78,6 +79,14 @@ static void short_options_and_sub_options(void **state)
 	assert_null(r.net[1].tap);
 	assert_int_equal(r.vsock.cid, 42);
 	assert_string_equal(r.vsock.socket, "/run/v.sock");
+	assert_int_equal(r.nfs, 2);
+	assert_string_equal(r.fs[0].path, "/srv");
+	assert_string_equal(r.fs[0].tag, "src");
+	assert_true(r.fs[0].readonly);
+	assert_null(r.fs[0].socket);
+	assert_string_equal(r.fs[1].socket, "/run/fs.sock");
+	assert_null(r.fs[1].path);
+	assert_false(r.fs[1].readonly);
 	assert_string_equal(r.name, "web-1");
 	assert_int_equal(r.log_level, 3);
 	assert_false(r.console);
@@ -114,7 +123,7 @@ static void stats_line(void **state)
 
 static void usage_errors(void **state)
 {
-	static const char *const bad[][6] = {
+	static const char *const bad[][8] = {
 		{ "run", NULL },				/* no kernel */
 		{ "run", "--mem", "lots", "vmlinux", NULL },
 		{ "run", "--mem", "1", "vmlinux", NULL },	/* too small */
@@ -135,6 +144,14 @@ static void usage_errors(void **state)
 		{ "run", "--vsock", "socket=", "vmlinux", NULL },
 		{ "run", "--vsock", "s.sock", "vmlinux", NULL },		/* not key=value */
 		{ "run", "--vsock", "socket=a,port=1", "vmlinux", NULL },
+		{ "run", "--fs", "path=/srv", "vmlinux", NULL },		/* no tag */
+		{ "run", "--fs", "tag=t", "vmlinux", NULL },			/* nothing to share */
+		{ "run", "--fs", "path=/a,socket=/b,tag=t", "vmlinux", NULL },
+		{ "run", "--fs", "path=/a,tag=0123456789012345678901234567890123456", "vmlinux", NULL },
+		{ "run", "--fs", "socket=/b,tag=t,ro=on", "vmlinux", NULL },
+		{ "run", "--fs", "path=/a,tag=t,cache=none", "vmlinux", NULL },
+		{ "run", "--fs", "path=/a,tag=t,ro=perhaps", "vmlinux", NULL },
+		{ "run", "--fs", "path=/a,tag=t", "--fs", "path=/b,tag=t", "vmlinux", NULL },
 		{ "run", "--name", "../etc", "vmlinux", NULL },
 		{ "run", "--log-level", "loud", "vmlinux", NULL },
 		{ "run", "--bogus", "vmlinux", NULL },

@@ -31,6 +31,19 @@ for p in "$@"; do
 	*) cp "$p" "$stage/tests/" ;;
 	esac
 done
+# virtiofsd (t_virtiofs) and the libraries it links, at their own
+# paths: the one program from the build machine's root, since users run
+# their distribution's (qemu-system-common on Debian 12, which QEMU brings).
+vfsd=${LGTEST_VIRTIOFSD:-}
+for v in /usr/libexec/virtiofsd /usr/lib/qemu/virtiofsd; do
+	[ -z "$vfsd" ] && [ -x "$v" ] && vfsd=$v
+done
+if [ -n "$vfsd" ]; then
+	for f in "$vfsd" $(ldd "$vfsd" | grep -o '/[^ ]*'); do
+		mkdir -p "$stage$(dirname "$f")"
+		cp -L "$f" "$stage$f"
+	done
+fi
 # LGTEST_EXTRA_ROOT=DIR: a tree copied over the root (make bench's
 # userland, UML and their libraries).
 if [ -n "${LGTEST_EXTRA_ROOT:-}" ]; then

@@ -38,7 +38,7 @@ for t in "$@"; do progs+=("$P/$t"); done
 img=$BUILD/vm/one.cpio.gz
 tests/vm/mkinitramfs.sh "$img" "$ko" "$P/lgexit" "$P/lgperfhold" "${progs[@]}" \
 	"$P"/*.bin "$BUILD"/vm/guests/*.elf "$vmlinux" "$P/linux-initrd.cpio" \
-	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-userland.img" "$P/lguestctl" "$P/hostile" \
+	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-fs.cpio" "$P/linux-userland.img" "$P/lguestctl" "$P/hostile" \
 	"$BUILD"/vm/x86-selftests/*_64 \
 	$(host_test_modules "$kver") "$BUILD"/bench/progs/vb_*
 exec tests/vm/run-vm.sh one "$(host_vmlinuz "$kver")" "$img" "$append"
