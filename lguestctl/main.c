@@ -94,6 +94,8 @@ static int add_fs(struct lg_vm *vm, const struct ctl_run *r)
 			}
 		}
 		err = lg_vm_add_fs(vm, &fc);
+		if (fc.fd >= 0)
+			close(fc.fd);	/* liblguest has its own */
 		if (err)
 			return err;
 	}

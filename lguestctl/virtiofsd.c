@@ -99,6 +99,11 @@ int ctl_virtiofsd_start(const char *dir, bool readonly, pid_t *pid, int *fd, cha
 		snprintf(err, errlen, "%s: not a directory", dir);
 		return -ENOTDIR;
 	}
+	/* -o splits its value at commas: such a name would share another directory. */
+	if (strchr(dir, ',')) {
+		snprintf(err, errlen, "%s: a directory whose name has a comma cannot be shared", dir);
+		return -EINVAL;
+	}
 	if (readonly && !knows(bin, "--readonly")) {
 		snprintf(err, errlen, "ro=on: %s cannot share read-only (virtiofsd 1.11 or later,"
 			 " the virtiofsd package, can)", bin);
@@ -122,11 +127,16 @@ int ctl_virtiofsd_start(const char *dir, bool readonly, pid_t *pid, int *fd, cha
 	if (*pid == 0) {
 		/* Its own process group: a ^C for the guest is not for it. */
 		setpgid(0, 0);
+		/*
+		 * No thread pool: requests are answered in the order they came,
+		 * which is how dev_fs.c knows which were left if the daemon dies.
+		 */
 		if (readonly)
-			execl(bin, bin, fdopt, "-o", source, "-o", "cache=auto", "--readonly",
-			      (char *)NULL);
+			execl(bin, bin, fdopt, "-o", source, "-o", "cache=auto",
+			      "--thread-pool-size=0", "--readonly", (char *)NULL);
 		else
-			execl(bin, bin, fdopt, "-o", source, "-o", "cache=auto", (char *)NULL);
+			execl(bin, bin, fdopt, "-o", source, "-o", "cache=auto",
+			      "--thread-pool-size=0", (char *)NULL);
 		fprintf(stderr, "lguestctl: %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}
@@ -157,6 +167,12 @@ void ctl_virtiofsd_stop(pid_t pid)
 		return;
 	/* Its group: QEMU's serves from a child in a PID namespace of its own. */
 	kill(-pid, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		usleep(100000);
+	}
+	kill(-pid, SIGKILL);	/* five seconds is enough to say goodbye */
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }

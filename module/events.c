@@ -81,6 +81,7 @@ void lg_deliver_interrupts(struct lg_vcpu *vcpu)
 	u8 irq_on;
 	int irq;
 
+	vcpu->irq_shown = pending;
 	if (!lg->data_gpa)
 		return;
 	/* Without a TSC, the guest's clock is the one we write here. */

@@ -55,6 +55,8 @@ struct lg_vcpu {
 	u64 kernel_stack;
 	/* Virtual interrupt lines waiting (bit n = line n): any thread sets them. */
 	unsigned long irq_pending;
+	/* irq_pending as lg_deliver_interrupts() last showed it: lg_switch()'s check. */
+	unsigned long irq_shown;
 	/* The guest is asleep in LHCALL_HALT. */
 	bool halted;
 	/* The guest's DS, ES, FS and GS selectors, as it left them. */

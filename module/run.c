@@ -170,7 +170,7 @@ static long lg_run_loop(struct lg_vcpu *vcpu)
 		if (lg->dead)
 			return 0;
 
-		/* False: guest memory changed at the last moment; resync first. */
+		/* False: guest memory changed, or a line came, at the last moment. */
 		if (!lg_switch(vcpu))
 			continue;
 		lg_count(&vcpu->stats.world_switches);

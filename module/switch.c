@@ -183,8 +183,9 @@ static bool lg_user_shstk(void)
 
 /*
  * One trip into the guest and back: interrupts off all the way.  False
- * if guest memory changed since the run loop last looked: the shadow may
- * then hold pages the launcher no longer has (page_tables.c).
+ * if guest memory changed since the run loop last looked (the shadow may
+ * then hold pages the launcher no longer has, page_tables.c), or a line
+ * was raised that the guest has not been shown.
  */
 bool lg_switch(struct lg_vcpu *vcpu)
 {
@@ -236,7 +237,12 @@ bool lg_switch(struct lg_vcpu *vcpu)
 	/* Announce where we run, then look for a change: lg_pt_kick() pairs. */
 	WRITE_ONCE(vcpu->guest_cpu, smp_processor_id());
 	smp_mb();	/* guest_cpu before mm_changed; lg_pt_kick() the other way */
-	if (READ_ONCE(vcpu->mm_changed)) {
+	/*
+	 * A line raised since lg_deliver_interrupts() by an interrupt on this
+	 * CPU (the guest's own timer, an irqfd) sent no IPI, for we were not
+	 * in the guest: go round again rather than leave it for the next exit.
+	 */
+	if (READ_ONCE(vcpu->mm_changed) || (READ_ONCE(vcpu->irq_pending) & ~vcpu->irq_shown)) {
 		WRITE_ONCE(vcpu->guest_cpu, -1);
 		local_irq_enable();
 		lg_fpu_put(vcpu);

@@ -133,7 +133,7 @@ int lg_vm_add_rng(struct lg_vm *vm);
 struct lg_fs_config {
 	const char *tag;	/* what the guest mounts: mount -t virtiofs TAG DIR */
 	const char *socket;	/* a vhost-user daemon (virtiofsd) listening here, or */
-	int fd;			/* a socket connected to one, when socket is NULL (ours after) */
+	int fd;			/* a socket connected to one, when socket is NULL (still yours) */
 };
 
 /*

@@ -17,6 +17,7 @@
  * instead of waiting forever, and lguestctl says what happened.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,11 @@ struct fs {
 	struct lg_io *io;
 	int memfd;
 	int kick[NQ], call[NQ];
-	bool started, dead;
+	bool dead;
 	struct lg_chain chain;
 };
+
+static void on_ready(void *opaque, uint32_t events);
 
 /* ---- the daemon gone: every request gets EIO ----------------------------- */
 
@@ -96,8 +99,15 @@ static void daemon_gone(struct lg_vdev *d)
 	fs->dead = true;
 	lg_log(fs->vm, LG_LOG_ERROR, "fs: virtiofsd went away: the guest gets I/O errors"
 	       " from its file system");
+	/*
+	 * Hang up on it, so that one merely slow stops touching the rings;
+	 * and take the kicks lg.ko signals for it ourselves from now on.
+	 */
 	if (fs->io)
 		lg_io_unwatch(fs->io, fs->vhost.fd);
+	lg_vhost_close(&fs->vhost);
+	for (unsigned int q = 0; fs->io && q < NQ; q++)
+		(void)lg_io_watch(fs->io, fs->kick[q], EPOLLIN, on_ready, d);
 	for (unsigned int q = 0; q < NQ; q++) {
 		struct lg_vq *vq = &d->vq[q];
 
@@ -121,14 +131,21 @@ void lg_fs_service(struct lg_vdev *d)
 {
 	struct fs *fs = d->priv;
 	struct pollfd p = { .fd = fs->vhost.fd, .events = POLLRDHUP };
+	bool kicked = false;
 	uint64_t n;
 
 	pthread_mutex_lock(&d->lock);
-	for (unsigned int q = 0; q < NQ; q++)
+	for (unsigned int q = 0; q < NQ; q++) {
 		if (read(fs->call[q], &n, sizeof(n)) == sizeof(n) && lg_vdev_live(d))
 			lg_vdev_interrupt(d);
+		/* Once the daemon is gone, lg.ko's kicks are ours to answer. */
+		if (fs->dead && read(fs->kick[q], &n, sizeof(n)) == sizeof(n))
+			kicked = true;
+	}
 	if (!fs->dead && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
 		daemon_gone(d);
+	else if (kicked && lg_vdev_live(d))
+		fail_requests(d);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -169,24 +186,26 @@ static void fs_driver_ok(struct lg_vdev *d)
 		fail_requests(d);
 		return;
 	}
-	/* Only what both sides know: the daemon's own features are for it and us. */
-	err = lg_vhost_start(&fs->vhost, d->guest_features, d->mem, fs->memfd, d->vq, NQ,
-			     fs->kick, fs->call);
+	/* A driver that skipped FEATURES_OK has chosen nothing we checked. */
+	if (!(d->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		lg_vdev_fail(d, "DRIVER_OK without FEATURES_OK");
+		return;
+	}
+	err = lg_vhost_start(&fs->vhost, d->guest_features & d->host_features, d->mem, fs->memfd,
+			     d->vq, NQ, fs->kick, fs->call);
 	if (err) {
 		lg_log(fs->vm, LG_LOG_ERROR, "fs: virtiofsd refused the queues: %s", strerror(-err));
 		daemon_gone(d);
 		return;
 	}
-	fs->started = true;
 }
 
 static void fs_reset(struct lg_vdev *d)
 {
 	struct fs *fs = d->priv;
 
-	if (fs->started && !fs->dead && lg_vhost_stop(&fs->vhost, d->vq, NQ))
+	if (!fs->dead && lg_vhost_stop(&fs->vhost))
 		daemon_gone(d);
-	fs->started = false;
 }
 
 static void fs_destroy(struct lg_vdev *d)
@@ -248,15 +267,18 @@ int lg_fs_new(struct lg_vm *vm, const struct lg_mem *mem, int memfd, struct lg_i
 		fs->call[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (fs->kick[q] < 0 || fs->call[q] < 0) {
 			err = lg_err(vm, -errno, "fs: eventfd: %s", strerror(errno));
-			if (!cfg->socket && cfg->fd >= 0)
-				close(cfg->fd);
 			fs_destroy(d);
 			return err;
 		}
 	}
-	/* A connected fd given to us is ours from here on (lg_vhost_close()). */
-	err = cfg->socket ? lg_vhost_connect(&fs->vhost, cfg->socket) :
-			    lg_vhost_open(&fs->vhost, cfg->fd);
+	/* A connected socket given to us stays the caller's: we use a copy. */
+	if (cfg->socket) {
+		err = lg_vhost_connect(&fs->vhost, cfg->socket);
+	} else {
+		int fd = fcntl(cfg->fd, F_DUPFD_CLOEXEC, 3);
+
+		err = fd < 0 ? -errno : lg_vhost_open(&fs->vhost, fd);
+	}
 	if (err)
 		err = lg_err(vm, err, "fs %s: the vhost-user daemon at %s: %s", cfg->tag,
 			     cfg->socket ? cfg->socket : "its socket", strerror(-err));

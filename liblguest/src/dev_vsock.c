@@ -68,12 +68,12 @@ struct vconn {
 	enum cstate state;
 	uint32_t gen;			/* tells a reused slot's epoll events apart */
 	int fd;
-	uint32_t events;		/* what epoll waits for on fd */
+	uint32_t events;		/* what epoll waits for on fd; 0: not in the set */
 	uint32_t host_port, guest_port;
 	bool owe_request, owe_response, owe_credit, owe_credit_req;
 	uint32_t owe_shutdown;		/* SHUTDOWN flags to send */
 	/* host to guest */
-	bool readable, host_eof;
+	bool readable, host_eof, hup;	/* hup: the host's end is closed both ways */
 	uint32_t rx_cnt;		/* payload bytes sent to the guest */
 	uint32_t peer_buf_alloc, peer_fwd_cnt;
 	/* guest to host */
@@ -96,7 +96,9 @@ struct vsock {
 	bool starved;			/* something to send, no receive buffer */
 	unsigned int cursor;		/* round robin over the connections */
 	uint32_t next_port;
-	struct { uint32_t host_port, guest_port; } stray[NR_STRAY];
+	bool watched;			/* the I/O thread waits on epfd */
+	bool listen_paused;		/* out of file descriptors: accept later */
+	struct { uint64_t cid; uint32_t host_port, guest_port; } stray[NR_STRAY];
 	unsigned int nstray;
 	struct lg_vsock_stats stats;
 	struct vconn conn[MAX_CONNS];
@@ -112,33 +114,46 @@ static uint32_t credit(const struct vconn *c)
 	return in_flight > c->peer_buf_alloc ? 0 : c->peer_buf_alloc - in_flight;
 }
 
-/* Wait on the socket for exactly what the connection can use now. */
+/* Does the guest want (and may it take) what the host sends? */
+static bool wants_data(const struct vconn *c)
+{
+	return c->state == C_OPEN && !c->host_eof && !(c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_RCV) &&
+	       credit(c) > 0;
+}
+
+/*
+ * Wait on the socket for exactly what the connection can use now.  A
+ * socket we wait on for nothing leaves the epoll set altogether: epoll
+ * reports a closed socket's EPOLLHUP whatever the mask, and would wake
+ * the I/O thread for ever.
+ */
 static void update_interest(struct vsock *vs, struct vconn *c)
 {
+	struct epoll_event ev = { .data.u64 = ((uint64_t)c->gen << 32) | (uint64_t)(c - vs->conn) };
 	uint32_t want = 0;
 
 	if (c->fd < 0)
 		return;
-	if (c->state == C_HELLO || (c->state == C_OPEN && !c->host_eof && credit(c) > 0))
+	if (c->state == C_HELLO || wants_data(c))
 		want |= EPOLLIN;
+	if (c->state == C_REQUESTED)
+		want |= EPOLLRDHUP;	/* the host may give up before the guest answers */
 	if (c->buf_len)
 		want |= EPOLLOUT;
-	if (want != c->events) {
-		struct epoll_event ev = {
-			.events = want,
-			.data.u64 = ((uint64_t)c->gen << 32) | (uint64_t)(c - vs->conn),
-		};
-
-		if (epoll_ctl(vs->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
-			c->events = want;
-	}
+	if (want == c->events)
+		return;
+	ev.events = want;
+	if (!want)
+		(void)epoll_ctl(vs->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	else if (epoll_ctl(vs->epfd, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		return;
+	c->events = want;
 }
 
 static struct vconn *conn_new(struct vsock *vs, int fd, enum cstate state)
 {
 	for (unsigned int i = 0; i < MAX_CONNS; i++) {
 		struct vconn *c = &vs->conn[i];
-		struct epoll_event ev = { .events = 0 };
 		uint32_t gen = c->gen + 1;
 
 		if (c->state != C_FREE)
@@ -147,13 +162,12 @@ static struct vconn *conn_new(struct vsock *vs, int fd, enum cstate state)
 		c->gen = gen;
 		c->fd = fd;
 		c->state = state;
-		ev.data.u64 = ((uint64_t)gen << 32) | i;
-		if (epoll_ctl(vs->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		update_interest(vs, c);
+		if (!c->events && state == C_HELLO) {
 			c->state = C_FREE;
 			return NULL;
 		}
 		vs->stats.connections++;
-		update_interest(vs, c);
 		return c;
 	}
 	return NULL;
@@ -162,9 +176,18 @@ static struct vconn *conn_new(struct vsock *vs, int fd, enum cstate state)
 static void conn_close_fd(struct vsock *vs, struct vconn *c)
 {
 	if (c->fd >= 0) {
-		(void)epoll_ctl(vs->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		if (c->events)
+			(void)epoll_ctl(vs->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 		c->fd = -1;
+		c->events = 0;
+		/* A file descriptor is free again: take the connections that waited. */
+		if (vs->listen_paused) {
+			struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LISTENER };
+
+			if (epoll_ctl(vs->epfd, EPOLL_CTL_MOD, vs->listen_fd, &ev) == 0)
+				vs->listen_paused = false;
+		}
 	}
 	free(c->buf);
 	c->buf = NULL;
@@ -205,23 +228,31 @@ static struct vconn *conn_find(struct vsock *vs, uint32_t host_port, uint32_t gu
 	return NULL;
 }
 
-/* An RST for ports we have no connection for (the spec's answer to those). */
-static void stray_rst(struct vsock *vs, uint32_t host_port, uint32_t guest_port)
+/*
+ * An RST for ports we have no connection for (the spec's answer to
+ * those), from the address the guest sent to, so its socket matches it.
+ */
+static void stray_rst(struct vsock *vs, uint64_t cid, uint32_t host_port, uint32_t guest_port)
 {
 	if (vs->nstray == NR_STRAY)
 		return;		/* the guest times out instead */
+	vs->stray[vs->nstray].cid = cid;
 	vs->stray[vs->nstray].host_port = host_port;
 	vs->stray[vs->nstray].guest_port = guest_port;
 	vs->nstray++;
 	vs->stats.resets++;
 }
 
-/* Both ends have shut down and all is written: the connection is over. */
+/*
+ * Once what the guest sent is all written: pass its end of sending on,
+ * and end the connection when both ends are done, or the guest closed.
+ */
 static void maybe_finish(struct vsock *vs, struct vconn *c)
 {
 	if (c->state != C_OPEN || c->buf_len)
 		return;
-	if ((c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND) && c->host_eof)
+	if ((c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND) &&
+	    (c->host_eof || (c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_RCV)))
 		conn_reset(vs, c);
 	else if ((c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND) && !c->shut_wr && c->fd >= 0) {
 		shutdown(c->fd, SHUT_WR);
@@ -253,6 +284,13 @@ static bool flush(struct vsock *vs, struct vconn *c)
 
 /* ---- to the guest ------------------------------------------------------ */
 
+/* Whether the I/O thread waits on our sockets at all. */
+static void watch(struct vsock *vs, bool on)
+{
+	if (vs->io && vs->watched != on && lg_io_modify(vs->io, vs->epfd, on ? EPOLLIN : 0) == 0)
+		vs->watched = on;
+}
+
 static void fill_hdr(struct vsock *vs, struct virtio_vsock_hdr *h, uint32_t host_port,
 		     uint32_t guest_port, uint16_t op)
 {
@@ -273,8 +311,7 @@ static struct vconn *next_to_send(struct vsock *vs)
 		struct vconn *c = &vs->conn[(vs->cursor + k) % MAX_CONNS];
 
 		if (c->state == C_RESET || c->owe_request || c->owe_response || c->owe_shutdown ||
-		    c->owe_credit || c->owe_credit_req ||
-		    (c->state == C_OPEN && c->readable && !c->host_eof && credit(c) > 0)) {
+		    c->owe_credit || c->owe_credit_req || (c->readable && wants_data(c))) {
 			vs->cursor = (unsigned int)(c - vs->conn) + 1;
 			return c;
 		}
@@ -304,7 +341,7 @@ static uint32_t packet_for(struct vsock *vs, struct vconn *c, const struct lg_ch
 	} else if (c->owe_credit_req) {
 		fill_hdr(vs, &h, c->host_port, c->guest_port, VIRTIO_VSOCK_OP_CREDIT_REQUEST);
 		c->owe_credit_req = false;
-	} else if (c->readable && !c->host_eof && credit(c) > 0) {
+	} else if (c->readable && wants_data(c)) {
 		struct iovec iov[LG_VQ_MAX_SIZE + 1];
 		uint64_t room = ch->in_len - HDR;
 		unsigned int n = 0;
@@ -392,12 +429,12 @@ static void rx_pump(struct lg_vdev *d)
 		if (r == 0) {
 			/* Until the guest posts buffers: no use reading the sockets. */
 			vs->starved = true;
-			if (vs->io)
-				lg_io_modify(vs->io, vs->epfd, 0);
+			watch(vs, false);
 			break;
 		}
-		if (vs->chain.nout || vs->chain.in_len < HDR) {
-			lg_vdev_fail(d, "receive chain not writable or shorter than the header");
+		/* Linux posts 4 KiB and a header; one that holds no data cannot serve. */
+		if (vs->chain.nout || vs->chain.in_len <= HDR) {
+			lg_vdev_fail(d, "receive chain not writable or no longer than the header");
 			break;
 		}
 		if (!c) {
@@ -406,6 +443,7 @@ static void rx_pump(struct lg_vdev *d)
 			vs->nstray--;
 			fill_hdr(vs, &h, vs->stray[vs->nstray].host_port,
 				 vs->stray[vs->nstray].guest_port, VIRTIO_VSOCK_OP_RST);
+			h.src_cid = vs->stray[vs->nstray].cid;
 			lg_buf_to_iov(vs->chain.iov, vs->chain.nin, 0, &h, HDR);
 			len = HDR;
 		} else {
@@ -433,7 +471,7 @@ static void guest_connect(struct vsock *vs, const struct virtio_vsock_hdr *h)
 	int fd;
 
 	if (conn_find(vs, h->dst_port, h->src_port)) {
-		stray_rst(vs, h->dst_port, h->src_port);	/* a second REQUEST */
+		stray_rst(vs, HOST_CID, h->dst_port, h->src_port);	/* a second REQUEST */
 		return;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", vs->path, h->dst_port);
@@ -443,13 +481,13 @@ static void guest_connect(struct vsock *vs, const struct virtio_vsock_hdr *h)
 		       sa.sun_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		stray_rst(vs, h->dst_port, h->src_port);
+		stray_rst(vs, HOST_CID, h->dst_port, h->src_port);
 		return;
 	}
 	c = conn_new(vs, fd, C_OPEN);
 	if (!c) {
 		close(fd);
-		stray_rst(vs, h->dst_port, h->src_port);
+		stray_rst(vs, HOST_CID, h->dst_port, h->src_port);
 		return;
 	}
 	c->host_port = h->dst_port;
@@ -544,7 +582,7 @@ static void guest_packet(struct vsock *vs, const struct lg_chain *ch)
 		if (c)
 			conn_reset(vs, c);
 		else
-			stray_rst(vs, h.dst_port, h.src_port);
+			stray_rst(vs, h.dst_cid, h.dst_port, h.src_port);
 		return;
 	}
 	if (h.op == VIRTIO_VSOCK_OP_REQUEST) {
@@ -554,7 +592,7 @@ static void guest_packet(struct vsock *vs, const struct lg_chain *ch)
 	c = conn_find(vs, h.dst_port, h.src_port);
 	if (!c || c->state == C_RESET) {
 		if (!c)
-			stray_rst(vs, h.dst_port, h.src_port);
+			stray_rst(vs, h.dst_cid, h.dst_port, h.src_port);
 		return;
 	}
 	/* Every packet carries the guest's buffer space. */
@@ -592,14 +630,8 @@ static void guest_packet(struct vsock *vs, const struct lg_chain *ch)
 			conn_reset(vs, c);
 			break;
 		}
+		/* Closed or not, what it sent within its credit is written first. */
 		c->guest_shut |= h.flags;
-		if (c->guest_shut == (VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND)) {
-			/* Closed: what it sent is written first, as far as it goes now. */
-			if (c->buf_len)
-				(void)flush(vs, c);
-			conn_reset(vs, c);
-			break;
-		}
 		maybe_finish(vs, c);
 		break;
 	case VIRTIO_VSOCK_OP_CREDIT_UPDATE:
@@ -623,9 +655,8 @@ static void vsock_notify(struct lg_vdev *d, unsigned int q)
 	int r;
 
 	if (q == RXQ) {
-		if (vs->starved && vs->io)
-			lg_io_modify(vs->io, vs->epfd, EPOLLIN);
 		vs->starved = false;
+		watch(vs, true);
 	} else if (q == TXQ) {
 		while ((r = lg_vq_pop(vq, &vs->chain)) > 0) {
 			if (vs->chain.nin || vs->chain.out_len < HDR) {
@@ -655,6 +686,14 @@ static void host_accept(struct vsock *vs)
 	for (;;) {
 		int fd = accept4(vs->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* Until a connection ends: the listener would wake us for ever. */
+			struct epoll_event ev = { .events = 0, .data.u64 = LISTENER };
+
+			if (epoll_ctl(vs->epfd, EPOLL_CTL_MOD, vs->listen_fd, &ev) == 0)
+				vs->listen_paused = true;
+			lg_log(vs->vm, LG_LOG_WARN, "vsock: out of file descriptors");
+		}
 		if (fd < 0)
 			return;
 		if (!conn_new(vs, fd, C_HELLO)) {
@@ -723,8 +762,18 @@ static void host_event(struct vsock *vs, struct vconn *c, uint32_t events)
 		}
 		maybe_finish(vs, c);
 	}
+	if (events & (EPOLLHUP | EPOLLERR) || (c->state == C_REQUESTED && (events & EPOLLRDHUP))) {
+		c->hup = true;
+		/* Gone before the guest answered, or after it read all there was. */
+		if (c->state == C_REQUESTED || (c->state == C_OPEN && c->host_eof)) {
+			conn_reset(vs, c);
+			return;
+		}
+	}
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->state == C_OPEN)
 		c->readable = true;
+	update_interest(vs, c);
+	maybe_finish(vs, c);
 }
 
 /* What the I/O thread calls when a socket of ours is ready; lg_vsock_service(). */
@@ -750,8 +799,8 @@ static void vsock_service(struct lg_vdev *d)
 			continue;
 		host_event(vs, c, ev[i].events);
 	}
-	if (!lg_vdev_live(d) && vs->io)
-		lg_io_modify(vs->io, vs->epfd, 0);	/* until the driver is back */
+	if (!lg_vdev_live(d))
+		watch(vs, false);	/* until DRIVER_OK (vsock_driver_ok()) */
 	else
 		rx_pump(d);
 	pthread_mutex_unlock(&d->lock);
@@ -792,8 +841,16 @@ static void vsock_reset(struct lg_vdev *d)
 			conn_free(vs, &vs->conn[i]);
 	vs->nstray = 0;
 	vs->starved = false;
-	if (vs->io)
-		lg_io_modify(vs->io, vs->epfd, EPOLLIN);
+}
+
+/* The driver is ready: what waited for it (a host connection, say) goes now. */
+static void vsock_driver_ok(struct lg_vdev *d)
+{
+	struct vsock *vs = d->priv;
+
+	vs->starved = false;
+	watch(vs, true);
+	rx_pump(d);
 }
 
 static void vsock_destroy(struct lg_vdev *d)
@@ -819,6 +876,7 @@ static const struct lg_vdev_ops vsock_ops = {
 	.device_id = VIRTIO_ID_VSOCK,
 	.nqueues = 3,
 	.notify = vsock_notify,
+	.driver_ok = vsock_driver_ok,
 	.reset = vsock_reset,
 	.destroy = vsock_destroy,
 };
@@ -902,6 +960,7 @@ int lg_vsock_new(struct lg_vm *vm, const struct lg_mem *mem, struct lg_io *io,
 		err = lg_err(vm, -errno, "vsock: epoll: %s", strerror(errno));
 	if (!err && io) {
 		err = lg_io_watch(io, vs->epfd, EPOLLIN, on_ready, d);
+		vs->watched = !err;
 		if (err)
 			lg_err(vm, err, "vsock: cannot watch its sockets");
 	}

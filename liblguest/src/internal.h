@@ -226,6 +226,7 @@ struct lg_vhost {
 	int fd;			/* connected to the daemon */
 	uint64_t features;	/* what it offers */
 	bool protocol;		/* VHOST_USER_F_PROTOCOL_FEATURES */
+	uint32_t started;	/* the queues it serves (bit n: queue n) */
 };
 
 /* Over a connected socket, or to a listening one at @path. */
@@ -234,7 +235,7 @@ int lg_vhost_connect(struct lg_vhost *v, const char *path);
 void lg_vhost_close(struct lg_vhost *v);
 int lg_vhost_start(struct lg_vhost *v, uint64_t features, const struct lg_mem *mem, int memfd,
 		   const struct lg_vq *vq, unsigned int nq, const int *kick, const int *call);
-int lg_vhost_stop(struct lg_vhost *v, const struct lg_vq *vq, unsigned int nq);
+int lg_vhost_stop(struct lg_vhost *v);
 
 int lg_fs_new(struct lg_vm *vm, const struct lg_mem *mem, int memfd, struct lg_io *io,
 	      const struct lg_fs_config *cfg, struct lg_vdev **out);

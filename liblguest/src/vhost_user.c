@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -65,7 +66,11 @@ static int read_full(int fd, void *buf, size_t len)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&p, 1, VU_TIMEOUT_MS) == 0)
+		int r = poll(&p, 1, VU_TIMEOUT_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
 			return -ETIMEDOUT;
 		n = recv(fd, (char *)buf + got, len - got, 0);
 		if (n < 0 && errno == EINTR)
@@ -115,10 +120,13 @@ static int vu_state(struct lg_vhost *v, uint32_t req, unsigned int q, uint32_t n
 
 int lg_vhost_open(struct lg_vhost *v, int fd)
 {
+	struct timeval tv = { .tv_sec = VU_TIMEOUT_MS / 1000 };
 	int err;
 
 	memset(v, 0, sizeof(*v));
 	v->fd = fd;
+	/* A daemon that stops reading cannot hold us for ever either. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	err = vu_get_u64(v, VU_GET_FEATURES, &v->features);
 	if (!err && (v->features & (1ULL << VU_F_PROTOCOL_FEATURES))) {
 		uint64_t pf;
@@ -204,20 +212,26 @@ int lg_vhost_start(struct lg_vhost *v, uint64_t features, const struct lg_mem *m
 			err = vu_set_u64(v, VU_SET_VRING_KICK, q, kick[q]);
 		if (!err && v->protocol)
 			err = vu_state(v, VU_SET_VRING_ENABLE, q, 1);
+		if (!err)
+			v->started |= 1U << q;
 	}
 	return err;
 }
 
-/* The device was reset: the daemon stops each started queue and lets go of it. */
-int lg_vhost_stop(struct lg_vhost *v, const struct lg_vq *vq, unsigned int nq)
+/*
+ * The device was reset: the daemon stops each queue it was given (not
+ * the ones the driver calls ready now: it may have changed its mind).
+ */
+int lg_vhost_stop(struct lg_vhost *v)
 {
 	int err = 0;
 
-	for (unsigned int q = 0; q < nq && !err; q++) {
+	for (unsigned int q = 0; q < 32 && !err; q++) {
 		struct vu_state s;
 
-		if (!vq[q].ready)
+		if (!(v->started & (1U << q)))
 			continue;
+		v->started &= ~(1U << q);
 		if (v->protocol)
 			err = vu_state(v, VU_SET_VRING_ENABLE, q, 0);
 		if (!err)

@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	reinit(&g, d);
 	l = unix_fd(port1, true);
 	h = unix_fd(path, false);
-	if (write(h, "CONNECT 1\n", 10) != 10)
+	if (send(h, "CONNECT 1\n", 10, MSG_NOSIGNAL) != 10)
 		abort();
 
 	while (pos + 2 <= size) {
@@ -129,7 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			lg_vsock_service(d);
 			break;
 		default:	/* the host side writes, or goes away */
-			if ((arg & 1) && write(h, data + pos - 2, 2) < 0)
+			/* MSG_NOSIGNAL: the device may have closed its end (a SIGPIPE would end us). */
+			if ((arg & 1) && send(h, data + pos - 2, 2, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				arg = 0;
 			else if (arg == 0x80 && h >= 0) {
 				close(h);
@@ -146,7 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (e.id >= FG_QSIZE || e.len < HDR || e.len > rx_len[e.id])
 				abort();
 			memcpy(&hd, fg_ptr(&g, rx_gpa[e.id]), HDR);
-			if (hd.len != e.len - HDR || hd.src_cid != 2 || hd.dst_cid != CID)
+			/* From the host, but an RST answers from where the guest sent. */
+			if (hd.len != e.len - HDR || hd.dst_cid != CID ||
+			    (hd.src_cid != 2 && hd.op != VIRTIO_VSOCK_OP_RST))
 				abort();
 		}
 		if (fg_needs_reset(d))

@@ -154,6 +154,7 @@ static void fs_hands_its_queues_to_the_daemon(void **state)
 	assert_int_equal(pthread_create(&dm.thread, NULL, daemon_run, &dm), 0);
 	cfg.fd = sp[0];
 	assert_int_equal(lg_fs_new(NULL, &g.mem, memfd, NULL, &cfg, &d), 0);
+	close(sp[0]);		/* the device has its own copy */
 	assert_memory_equal(((struct virtio_fs_config *)d->config)->tag, "share", 5);
 	assert_int_equal(((struct virtio_fs_config *)d->config)->num_request_queues, 1);
 	settle();
@@ -246,6 +247,7 @@ static void fs_gives_eio_when_the_daemon_is_gone(void **state)
 	assert_int_equal(pthread_create(&dm.thread, NULL, daemon_run, &dm), 0);
 	cfg.fd = sp[0];
 	assert_int_equal(lg_fs_new(NULL, &g.mem, memfd, NULL, &cfg, &d), 0);
+	close(sp[0]);
 	fg_driver_init(&g, d, FG_V1, 2);
 	/* A request the daemon takes and never answers; then it dies. */
 	fuse_request(&g, &req, sizeof(req), 128, &out_gpa);
@@ -267,6 +269,19 @@ static void fs_gives_eio_when_the_daemon_is_gone(void **state)
 	o = fg_ptr(&g, out_gpa);
 	assert_int_equal(o->error, -EIO);
 	assert_int_equal(o->unique, 78);
+	/* And one whose kick lg.ko signalled on the daemon's eventfd, as it does. */
+	req.h.unique = 79;
+	fuse_request(&g, &req, sizeof(req), 128, &out_gpa);
+	{
+		uint64_t one = 1;
+
+		assert_int_equal(write(d->ops->kick_fd(d, 1), &one, sizeof(one)), sizeof(one));
+	}
+	lg_fs_service(d);
+	assert_int_equal(fg_used_new(&g, 1, &e), 1);
+	o = fg_ptr(&g, out_gpa);
+	assert_int_equal(o->error, -EIO);
+	assert_int_equal(o->unique, 79);
 	assert_false(fg_needs_reset(d));
 	for (unsigned int i = 0; i < dm.n; i++)
 		if (dm.log[i].fd >= 0)
@@ -325,6 +340,7 @@ static void fs_with_the_real_virtiofsd(void **state)
 	memfd = memfd_guest(&g);
 	assert_int_equal(ctl_virtiofsd_start(dir, false, &pid, &cfg.fd, why, sizeof(why)), 0);
 	assert_int_equal(lg_fs_new(NULL, &g.mem, memfd, NULL, &cfg, &d), 0);
+	close(cfg.fd);
 	fg_driver_init(&g, d, FG_V1, 2);
 	assert_false(fg_needs_reset(d));
 
@@ -386,6 +402,13 @@ static void fs_refuses_what_cannot_work(void **state)
 	assert_int_equal(ctl_virtiofsd_start("/etc/passwd", false, &pid, &fd, why, sizeof(why)),
 			 -ENOTDIR);
 	assert_non_null(strstr(why, "not a directory"));
+	/* A comma would end virtiofsd's -o source= early: refused. */
+	rmdir("/tmp/lgfs-a,source=");
+	assert_int_equal(mkdir("/tmp/lgfs-a,source=", 0700), 0);
+	assert_int_equal(ctl_virtiofsd_start("/tmp/lgfs-a,source=", false, &pid, &fd, why,
+					     sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "comma"));
+	rmdir("/tmp/lgfs-a,source=");
 	setenv("LGUEST_VIRTIOFSD", "/nonexistent/virtiofsd", 1);
 	assert_string_equal(ctl_virtiofsd_path(), "/nonexistent/virtiofsd");
 	unsetenv("LGUEST_VIRTIOFSD");

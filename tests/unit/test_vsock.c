@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -362,6 +364,99 @@ static void guest_beyond_its_credit_is_reset(void **state)
 	close(l);
 }
 
+/* Nothing left for the I/O thread: the device's epoll set is quiet. */
+static bool quiet(struct vt *t)
+{
+	struct pollfd p = { .fd = lg_vsock_event_fd(t->d), .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
+/* A host end that closes while nothing can be read from it wakes no one for ever. */
+static void closed_host_ends_do_not_spin(void **state)
+{
+	struct vt *t = *state;
+	struct virtio_vsock_hdr h;
+	char buf[RXBUF];
+	int l = host_listen(t, 11), s;
+
+	rx_post(t, 8);
+	/* Closed before the guest answered its REQUEST: the guest gets an RST. */
+	s = host_connect(t, "CONNECT 90\n");
+	expect(t, VIRTIO_VSOCK_OP_REQUEST, 0, 90, &h);
+	close(s);
+	lg_vsock_service(t->d);
+	expect(t, VIRTIO_VSOCK_OP_RST, h.src_port, 90, &h);
+	assert_true(quiet(t));
+
+	/* Closed while the guest has no credit: its data waits, the set is quiet. */
+	tx(t, 8000, 11, VIRTIO_VSOCK_OP_REQUEST, 0, NULL, 0, 4, 0);
+	expect(t, VIRTIO_VSOCK_OP_RESPONSE, 11, 8000, &h);
+	s = accept(l, NULL, NULL);
+	assert_int_equal(write(s, "0123456789", 10), 10);
+	close(s);
+	lg_vsock_service(t->d);
+	assert_int_equal(rx_get(t, &h, buf, sizeof(buf)), 1);
+	assert_int_equal(h.op, VIRTIO_VSOCK_OP_RW);
+	assert_int_equal(h.len, 4);
+	expect(t, VIRTIO_VSOCK_OP_CREDIT_REQUEST, 11, 8000, &h);
+	lg_vsock_service(t->d);
+	assert_true(quiet(t));
+	/* Credit: the rest, then the end, then (the host gone) the reset. */
+	tx(t, 8000, 11, VIRTIO_VSOCK_OP_CREDIT_UPDATE, 0, NULL, 0, 64, 4);
+	lg_vsock_service(t->d);
+	assert_int_equal(rx_get(t, &h, buf, sizeof(buf)), 1);
+	assert_int_equal(h.op, VIRTIO_VSOCK_OP_RW);
+	assert_int_equal(h.len, 6);
+	assert_memory_equal(buf, "456789", 6);
+	lg_vsock_service(t->d);
+	assert_int_equal(rx_get(t, &h, buf, sizeof(buf)), 1);
+	assert_true(h.op == VIRTIO_VSOCK_OP_SHUTDOWN || h.op == VIRTIO_VSOCK_OP_RST);
+	assert_true(quiet(t));
+	close(l);
+}
+
+/* What the guest sent within its credit reaches the host even if it closes at once. */
+static void guest_close_keeps_what_it_sent(void **state)
+{
+	struct vt *t = *state;
+	struct virtio_vsock_hdr h = {
+		.src_cid = CID, .dst_cid = 2, .src_port = 9000, .dst_port = 12, .len = 60000,
+		.type = VIRTIO_VSOCK_TYPE_STREAM, .op = VIRTIO_VSOCK_OP_RW, .buf_alloc = 65536,
+	}, r;
+	static char buf[RXBUF], sink[65536];
+	uint64_t sent = 0, got = 0;
+	int l = host_listen(t, 12), s;
+
+	rx_post(t, 8);
+	tx(t, 9000, 12, VIRTIO_VSOCK_OP_REQUEST, 0, NULL, 0, 65536, 0);
+	expect(t, VIRTIO_VSOCK_OP_RESPONSE, 12, 9000, &r);
+	s = accept(l, NULL, NULL);
+	/* More than the socket takes, within our 256 KiB of credit; then close. */
+	for (int i = 0; i < 6; i++) {
+		tx_hdr(t, &h, h.len);
+		sent += h.len;
+		while (rx_get(t, &r, buf, sizeof(buf)))
+			assert_int_not_equal(r.op, VIRTIO_VSOCK_OP_RST);
+		rx_post(t, 1);
+	}
+	tx(t, 9000, 12, VIRTIO_VSOCK_OP_SHUTDOWN, 3, NULL, 0, 65536, 0);
+	assert_int_equal(rx_get(t, &r, buf, sizeof(buf)), 0);	/* not reset yet */
+	/* The host reads it all; the reset comes once the last byte is written. */
+	for (int i = 0; i < 1000 && got < sent; i++) {
+		ssize_t n;
+
+		while ((n = recv(s, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+			got += (uint64_t)n;
+		lg_vsock_service(t->d);
+	}
+	assert_int_equal(got, sent);
+	expect(t, VIRTIO_VSOCK_OP_RST, 12, 9000, &r);
+	assert_int_equal(read_timeout(s, sink, 1), 0);
+	close(s);
+	close(l);
+}
+
 static void malformed_packets(void **state)
 {
 	struct vt *t = *state;
@@ -386,11 +481,15 @@ static void malformed_packets(void **state)
 				       .dst_port = 2, .type = 3, .op = 1 };
 	tx_hdr(t, &h, 0);
 	expect(t, VIRTIO_VSOCK_OP_RST, 2, 1, &h);
-	/* A packet for another guest's CID. */
+	/* A packet for another guest's CID: the RST comes from that address. */
 	h = (struct virtio_vsock_hdr){ .src_cid = CID, .dst_cid = 7, .src_port = 1,
 				       .dst_port = 2, .type = 1, .op = 1 };
 	tx_hdr(t, &h, 0);
-	expect(t, VIRTIO_VSOCK_OP_RST, 2, 1, &h);
+	assert_int_equal(rx_get(t, &h, buf, sizeof(buf)), 1);
+	assert_int_equal(h.op, VIRTIO_VSOCK_OP_RST);
+	assert_int_equal(h.src_cid, 7);
+	assert_int_equal(h.src_port, 2);
+	assert_int_equal(h.dst_port, 1);
 	assert_false(fg_needs_reset(t->d));
 	/* A chain shorter than a header is a broken driver. */
 	fg_post(&t->g, 1, &b, 1);
@@ -449,6 +548,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refusals_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(host_waits_for_the_guests_credit, setup, teardown),
 		cmocka_unit_test_setup_teardown(guest_beyond_its_credit_is_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(closed_host_ends_do_not_spin, setup, teardown),
+		cmocka_unit_test_setup_teardown(guest_close_keeps_what_it_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_packets, setup, teardown),
 		cmocka_unit_test_setup_teardown(configuration_is_checked, setup, teardown),
 	};
