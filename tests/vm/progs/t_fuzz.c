@@ -2029,10 +2029,17 @@ static void where(pid_t tid, char *out, size_t size)
 	}
 }
 
-/* Stop every thread: they may sit in LGUEST_RUN until a signal comes. */
+/*
+ * Stop every thread: they may sit in LGUEST_RUN until a signal comes.
+ * The signals come further and further apart (2 ms, doubling to 256 ms):
+ * a signal makes a fork() in progress start over, and under a loaded
+ * software CPU a chaos thread's fork() of this process can take longer
+ * than 2 ms, so a steady 2 ms storm would keep it forking for ever.
+ */
 static int race_stop(struct race *x, char *why, size_t size)
 {
 	double give_up = now() + 20;
+	useconds_t gap = 2000;
 	int i;
 
 	x->stop = 1;
@@ -2047,7 +2054,9 @@ static int race_stop(struct race *x, char *why, size_t size)
 		}
 		if (!left)
 			break;
-		usleep(2000);
+		usleep(gap);
+		if (gap < 256000)
+			gap *= 2;
 	}
 	why[0] = '\0';
 	for (i = 0; i < 3; i++) {
