@@ -100,7 +100,6 @@ struct vsock {
 	bool listen_paused;		/* out of file descriptors: accept later */
 	struct { uint64_t cid; uint32_t host_port, guest_port; } stray[NR_STRAY];
 	unsigned int nstray;
-	struct lg_vsock_stats stats;
 	struct vconn conn[MAX_CONNS];
 	struct lg_chain chain;
 };
@@ -167,7 +166,6 @@ static struct vconn *conn_new(struct vsock *vs, int fd, enum cstate state)
 			c->state = C_FREE;
 			return NULL;
 		}
-		vs->stats.connections++;
 		return c;
 	}
 	return NULL;
@@ -210,7 +208,6 @@ static void conn_reset(struct vsock *vs, struct vconn *c)
 		c->state = C_FREE;
 		return;
 	}
-	vs->stats.resets++;
 	c->state = C_RESET;
 	c->owe_request = c->owe_response = c->owe_credit = c->owe_credit_req = false;
 	c->owe_shutdown = 0;
@@ -240,7 +237,6 @@ static void stray_rst(struct vsock *vs, uint64_t cid, uint32_t host_port, uint32
 	vs->stray[vs->nstray].host_port = host_port;
 	vs->stray[vs->nstray].guest_port = guest_port;
 	vs->nstray++;
-	vs->stats.resets++;
 }
 
 /*
@@ -376,7 +372,6 @@ static uint32_t packet_for(struct vsock *vs, struct vconn *c, const struct lg_ch
 			h.len = (uint32_t)got;
 			len = (uint32_t)got;
 			c->rx_cnt += len;
-			vs->stats.rx_bytes += len;
 		} else if (got == 0) {
 			/* The host's end will send no more. */
 			c->host_eof = true;
@@ -454,7 +449,6 @@ static void rx_pump(struct lg_vdev *d)
 			continue;
 		}
 		lg_vq_push(vq, vs->chain.head, len);
-		vs->stats.rx_packets++;
 		used = true;
 	}
 	if (used)
@@ -524,7 +518,6 @@ static void guest_data(struct vsock *vs, struct vconn *c, const struct lg_chain 
 		skip = 0;
 		n++;
 	}
-	vs->stats.tx_bytes += len;
 	if (!c->buf_len) {
 		struct msghdr m = { .msg_iov = iov, .msg_iovlen = n };
 
@@ -569,7 +562,6 @@ static void guest_packet(struct vsock *vs, const struct lg_chain *ch)
 	struct vconn *c;
 
 	lg_iov_to_buf(ch->iov, ch->nout, 0, &h, HDR);
-	vs->stats.tx_packets++;
 	/* Not from the guest's address: dropped, as the spec says. */
 	if (h.src_cid != vs->cid)
 		return;
@@ -614,8 +606,6 @@ static void guest_packet(struct vsock *vs, const struct lg_chain *ch)
 		}
 		break;
 	case VIRTIO_VSOCK_OP_RST:
-		if (c->state == C_REQUESTED)
-			vs->stats.refused++;
 		conn_free(vs, c);
 		return;
 	case VIRTIO_VSOCK_OP_RW:
@@ -820,13 +810,6 @@ void lg_vsock_service(struct lg_vdev *d)
 int lg_vsock_event_fd(struct lg_vdev *d)
 {
 	return ((struct vsock *)d->priv)->epfd;
-}
-
-void lg_vsock_get_stats(struct lg_vdev *d, struct lg_vsock_stats *st)
-{
-	pthread_mutex_lock(&d->lock);
-	*st = ((struct vsock *)d->priv)->stats;
-	pthread_mutex_unlock(&d->lock);
 }
 
 /* ---- the device -------------------------------------------------------- */

@@ -244,19 +244,11 @@ void lg_fs_service(struct lg_vdev *d);
 
 #define LG_VSOCK_MAX_CONNS 128
 
-struct lg_vsock_stats {
-	uint64_t connections;		/* made, either way */
-	uint64_t resets, refused;	/* RSTs sent; host connections the guest refused */
-	uint64_t tx_packets, tx_bytes;	/* from the guest */
-	uint64_t rx_packets, rx_bytes;	/* to the guest */
-};
-
 int lg_vsock_new(struct lg_vm *vm, const struct lg_mem *mem, struct lg_io *io,
 		 const struct lg_vsock_config *cfg, struct lg_vdev **out);
 /* Its sockets' epoll set, and what the I/O thread runs when it is ready. */
 int lg_vsock_event_fd(struct lg_vdev *d);
 void lg_vsock_service(struct lg_vdev *d);
-void lg_vsock_get_stats(struct lg_vdev *d, struct lg_vsock_stats *st);
 
 /* ---- the guest-physical layout and boot (boot.c), docs/abi.md ------------- */
 
