@@ -70,7 +70,7 @@ LIB_HDRS := $(wildcard liblguest/src/*.h liblguest/include/*.h) \
 	include/uapi/linux/lguest.h
 LIB_OBJS := $(patsubst liblguest/src/%.c,$(BUILD)/lib/obj/%.o,$(LIB_SRCS))
 # lguestctl: main.c is the program, the rest is testable without it.
-CTL_SRCS := $(filter-out lguestctl/main.c,$(wildcard lguestctl/*.c))
+CTL_SRCS := $(filter-out lguestctl/main.c lguestctl/guest-init.c,$(wildcard lguestctl/*.c))
 CTL_HDRS := $(wildcard lguestctl/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 BENCH_PROGS := $(patsubst tests/bench/progs/%.c,$(BUILD)/bench/progs/%,$(wildcard tests/bench/progs/vb_*.c))
@@ -114,10 +114,17 @@ lib: $(BUILD)/lib/liblguest.a $(BUILD)/lib/liblguest.so.$(VERSION) \
 	$(BUILD)/lib/pkgconfig/liblguest.pc
 
 # lguestctl links liblguest statically: one binary, no library path games.
-lguestctl: $(BUILD)/lguestctl
+# It looks for the packaged guest kernel and run-init.cpio in GUESTDIR.
+lguestctl: $(BUILD)/lguestctl $(BUILD)/run-init.cpio
 $(BUILD)/lguestctl: lguestctl/main.c $(CTL_SRCS) $(CTL_HDRS) $(BUILD)/lib/liblguest.a
-	$(CC) $(USER_CFLAGS) $(PKG_CFLAGS) $(PKG_LDFLAGS) lguestctl/main.c $(CTL_SRCS) -o $@ \
-		$(BUILD)/lib/liblguest.a $(LIB_LIBS)
+	$(CC) $(USER_CFLAGS) $(PKG_CFLAGS) $(PKG_LDFLAGS) -DLGUEST_GUESTDIR='"$(GUESTDIR)"' \
+		lguestctl/main.c $(CTL_SRCS) -o $@ $(BUILD)/lib/liblguest.a $(LIB_LIBS)
+
+# The initramfs of lguestctl run -- COMMAND: our init alone, static.
+$(BUILD)/run-init.cpio: lguestctl/guest-init.c lguestctl/runproto.h
+	@mkdir -p $(BUILD)/run-init
+	$(CC) $(USER_CFLAGS) -static lguestctl/guest-init.c -o $(BUILD)/run-init/init
+	cd $(BUILD)/run-init && echo init | cpio -o -H newc --quiet >$@
 
 # The same lguestctl, static, for the VM host's initramfs (t_lguestctl).
 $(BUILD)/vm/progs/lguestctl: lguestctl/main.c $(CTL_SRCS) $(CTL_HDRS) $(BUILD)/lib/liblguest.a
@@ -137,6 +144,7 @@ install: lib lguestctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(BUILD)/lguestctl $(DESTDIR)$(BINDIR)/lguestctl
+	install -D -m 644 $(BUILD)/run-init.cpio $(DESTDIR)$(GUESTDIR)/run-init.cpio
 	install -m 644 $(BUILD)/lib/liblguest.a $(DESTDIR)$(LIBDIR)/liblguest.a
 	install -m 755 $(BUILD)/lib/liblguest.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf liblguest.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblguest.so.$(SOVERSION)
@@ -191,6 +199,11 @@ $(BUILD)/vm/progs/linux-fs.cpio: tests/guests/linux/fsinit.c tests/vm/progs/netx
 	@mkdir -p $(BUILD)/vm/guests/linux-fs
 	$(CC) $(USER_CFLAGS) -Itests/vm/progs -static $< -o $(BUILD)/vm/guests/linux-fs/init
 	cd $(BUILD)/vm/guests/linux-fs && echo init | cpio -o -H newc --quiet >$@
+
+# lguestctl run -- COMMAND's initramfs, as the package ships it (t_run).
+$(BUILD)/vm/progs/run-init.cpio: $(BUILD)/run-init.cpio
+	@mkdir -p $(BUILD)/vm/progs
+	cp $< $@
 
 # The same /init as /sbin/init of a small ext4 root file system.
 $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
@@ -271,7 +284,7 @@ $(X86_SELFTESTS): tests/lib/x86-selftests.sh
 unit-build: $(UNIT_TESTS) $(BUILD)/lguestctl $(BUILD)/unit/fakelg.so
 vm-progs: $(VM_PROGS) $(GUESTS) $(FLAT_GUESTS) $(BUILD)/vm/progs/lguestctl $(BENCH_PROGS) \
 	$(BUILD)/vm/progs/linux-initrd.cpio $(BUILD)/vm/progs/linux-net.cpio \
-	$(BUILD)/vm/progs/linux-fs.cpio \
+	$(BUILD)/vm/progs/linux-fs.cpio $(BUILD)/vm/progs/run-init.cpio \
 	$(BUILD)/vm/progs/linux-root.img $(BUILD)/vm/progs/linux-userland.img $(X86_SELFTESTS)
 # t_guests shares the MMIO script with its guest, t_net and t_vsock the transfer.
 $(BUILD)/vm/progs/t_guests: tests/guests/mmio_spec.h

@@ -11,6 +11,7 @@
  * found before anything is opened, and exit with status 2.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include <liblguest.h>
+#include "command.h"
 #include "control.h"
 #include "opts.h"
 #include "stats.h"
@@ -29,6 +31,7 @@
 
 static const char usage_text[] =
 	"Usage: lguestctl run [OPTIONS] VMLINUX [KERNEL ARGS...]\n"
+	"       lguestctl run [OPTIONS] [VMLINUX [KERNEL ARGS...]] -- COMMAND [ARGS...]\n"
 	"       lguestctl list\n"
 	"       lguestctl stop NAME\n"
 	"       lguestctl --version | --help\n"
@@ -48,13 +51,19 @@ static const char usage_text[] =
 	"                        host programs connect to PATH and send\n"
 	"                        'CONNECT <port>\\n'; the guest's host port P is PATH_P\n"
 	"      --console[=on|off] the guest's hvc0 on this terminal (default on)\n"
+	"      --rw DIR          with a command: DIR is written through to the host\n"
+	"                        (the rest of / is read-only, writes stay in the guest)\n"
 	"      --name NAME       the name list and stop use (default lguest-PID)\n"
 	"      --log-level LEVEL error, warn, info or debug (default error)\n"
 	"      --stats           print the hypervisor's counters when the guest ends\n"
 	"                        (SIGUSR1 prints them at any time)\n"
 	"\n"
 	"Exit status: 0 poweroff, 1 host error, 2 usage, 3 guest panic,\n"
-	"4 guest killed by the host, 5 stopped, 6 reboot.\n"
+	"4 guest killed by the host, 5 stopped, 6 reboot.  With -- COMMAND: the\n"
+	"command's (128+N for signal N; 126, 127 cannot run, not found), or 125\n"
+	"when lguestctl or the guest failed.  The command runs in a fresh guest on\n"
+	"the host's / (read-only, writes kept in the guest), as you, in this\n"
+	"directory; VMLINUX defaults to the packaged kernel.\n"
 	"LGUEST_DEV overrides /dev/lguest.  See lguestctl(1).\n";
 
 static int usage(const char *why)
@@ -76,30 +85,77 @@ static void log_cb(void *opaque, enum lg_log_level level, const char *msg)
 static pid_t fs_daemon[CTL_MAX_FS];
 static bool fs_failed;
 
-static int add_fs(struct lg_vm *vm, const struct ctl_run *r)
+/* A command's stderr is the command's: its daemons speak only when debugging. */
+static int add_one_fs(struct lg_vm *vm, const struct ctl_run *r, const struct ctl_fs *f,
+		      pid_t *daemon)
 {
-	for (unsigned int i = 0; i < r->nfs; i++) {
-		struct lg_fs_config fc = { .tag = r->fs[i].tag, .socket = r->fs[i].socket, .fd = -1 };
-		int err;
+	struct lg_fs_config fc = { .tag = f->tag, .socket = f->socket, .fd = -1 };
+	bool quiet = r->command && r->log_level < LG_LOG_DEBUG;
+	int err;
 
-		if (r->fs[i].path) {
-			char why[256];
+	if (f->path) {
+		char why[512];
 
-			err = ctl_virtiofsd_start(r->fs[i].path, r->fs[i].readonly, &fs_daemon[i],
-						  &fc.fd, why, sizeof(why));
-			if (err) {
-				fprintf(stderr, "lguestctl: --fs %s: %s\n", r->fs[i].tag, why);
-				fs_failed = true;
-				return err;
-			}
-		}
-		err = lg_vm_add_fs(vm, &fc);
-		if (fc.fd >= 0)
-			close(fc.fd);	/* liblguest has its own */
-		if (err)
+		err = ctl_virtiofsd_start(f->path, f->readonly, quiet, daemon, &fc.fd, why,
+					  sizeof(why));
+		if (err) {
+			fprintf(stderr, "lguestctl: --fs %s: %s\n", f->tag, why);
+			fs_failed = true;
 			return err;
+		}
 	}
-	return 0;
+	err = lg_vm_add_fs(vm, &fc);
+	if (fc.fd >= 0)
+		close(fc.fd);	/* liblguest has its own */
+	return err;
+}
+
+/* A command's shares first (the host's /, then --rw), then --fs. */
+static int add_fs(struct lg_vm *vm, const struct ctl_run *r, const struct ctl_command *cmd)
+{
+	unsigned int n = 0;
+	int err = 0;
+
+	if (r->command) {
+		struct ctl_fs root = { .path = "/", .tag = "root", .readonly = true };
+		char tags[CTL_MAX_RW][8];
+
+		err = add_one_fs(vm, r, &root, &fs_daemon[n++]);
+		for (unsigned int i = 0; !err && i < r->nrw; i++) {
+			struct ctl_fs rw = { .path = cmd->rw[i], .tag = tags[i] };
+
+			snprintf(tags[i], sizeof(tags[i]), "rw%u", i);
+			err = add_one_fs(vm, r, &rw, &fs_daemon[n++]);
+		}
+	}
+	for (unsigned int i = 0; !err && i < r->nfs; i++)
+		err = add_one_fs(vm, r, &r->fs[i], &fs_daemon[n++]);
+	return err;
+}
+
+/*
+ * A command's console, when one of its streams is our terminal: input
+ * from the terminal if stdin is it, else from a pipe nobody writes;
+ * output to the first of stdout and stderr that is the terminal.
+ */
+static int add_command_console(struct lg_vm *vm, const struct ctl_command *cmd)
+{
+	static int idle[2] = { -1, -1 };
+	int in = 0, out = cmd->modes[1] == 't' ? 1 : cmd->modes[2] == 't' ? 2 : -1;
+
+	if (cmd->console_fd < 0)
+		return 0;
+	if (cmd->modes[0] != 't') {
+		if (pipe2(idle, O_CLOEXEC))
+			return -errno;
+		in = idle[0];
+	}
+	if (out < 0) {
+		out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (out < 0)
+			return -errno;
+	}
+	return lg_vm_add_console(vm, in, out);
 }
 
 static void stop_fs(void)
@@ -110,14 +166,14 @@ static void stop_fs(void)
 	}
 }
 
-static int host_error(struct lg_vm *vm)
+static int host_error(struct lg_vm *vm, const struct ctl_run *r)
 {
 	/* An --fs failure of our own was told already. */
 	if (!fs_failed)
 		fprintf(stderr, "lguestctl: %s\n", lg_vm_last_error(vm));
 	lg_vm_destroy(vm);
 	stop_fs();
-	return CTL_EXIT_HOST;
+	return r->command ? CTL_EXIT_COMMAND : CTL_EXIT_HOST;
 }
 
 /* The module's counters on stderr, one line (docs/lguestctl.md). */
@@ -212,9 +268,9 @@ static int exit_status(const struct lg_exit *ex)
 }
 
 /* Everything that opens files, before any privilege is dropped. */
-static int build_vm(struct lg_vm *vm, const struct ctl_run *r)
+static int build_vm(struct lg_vm *vm, const struct ctl_run *r, const struct ctl_command *cmd)
 {
-	char *cmdline = ctl_cmdline(r);
+	char *cmdline = r->command ? ctl_command_cmdline(cmd, r) : ctl_cmdline(r);
 	int err;
 
 	if (!cmdline)
@@ -227,7 +283,12 @@ static int build_vm(struct lg_vm *vm, const struct ctl_run *r)
 	if (!err)
 		err = lg_vm_set_cmdline(vm, cmdline);
 	free(cmdline);
-	if (!err && r->console)
+	/* A command's output is the command's: the boot log only when debugging. */
+	if (!err && r->command)
+		err = lg_vm_set_boot_log(vm, r->log_level >= LG_LOG_DEBUG ? STDERR_FILENO : -1);
+	if (!err && r->command)
+		err = add_command_console(vm, cmd);
+	else if (!err && r->console)
 		err = lg_vm_add_console(vm, -1, -1);
 	for (unsigned int i = 0; !err && i < r->ndisk; i++) {
 		struct lg_disk_config dc = {
@@ -249,9 +310,12 @@ static int build_vm(struct lg_vm *vm, const struct ctl_run *r)
 		err = lg_vm_add_net(vm, &nc);
 	}
 	if (!err)
-		err = add_fs(vm, r);
-	if (!err && r->vsock.socket) {
-		struct lg_vsock_config vc = { .guest_cid = r->vsock.cid, .socket = r->vsock.socket };
+		err = add_fs(vm, r, cmd);
+	if (!err && (r->vsock.socket || r->command)) {
+		struct lg_vsock_config vc = {
+			.guest_cid = r->command ? 3 : r->vsock.cid,
+			.socket = r->command ? cmd->vsock_path : r->vsock.socket,
+		};
 
 		err = lg_vm_add_vsock(vm, &vc);
 	}
@@ -267,7 +331,8 @@ static int cmd_run(int argc, char **argv)
 	/* Static: the detached control thread may use them until exit. */
 	static struct control ctl;
 	static struct ctl_run r;
-	char err[256], sockpath[128] = "";
+	static struct ctl_command cmd;
+	char err[512], sockpath[128] = "", why[512] = "";
 	struct lg_exit ex;
 	struct lg_vm *vm;
 	pthread_t thr;
@@ -275,8 +340,23 @@ static int cmd_run(int argc, char **argv)
 	int rc;
 
 	if (ctl_parse_run(argc, argv, &r, err, sizeof(err))) {
+		rc = usage(err);
+		if (r.command)
+			rc = CTL_EXIT_COMMAND;
 		ctl_run_free(&r);
-		return usage(err);
+		return rc;
+	}
+	if (r.command && !r.help) {
+		if (!r.kernel)
+			r.kernel = ctl_command_kernel();
+		if (!r.initrd)
+			r.initrd = ctl_command_initrd();
+		if (ctl_command_prepare(&cmd, &r, err, sizeof(err))) {
+			fprintf(stderr, "lguestctl: %s\n", err);
+			ctl_command_cleanup(&cmd);
+			ctl_run_free(&r);
+			return CTL_EXIT_COMMAND;
+		}
 	}
 	if (r.help) {
 		fputs(usage_text, stdout);
@@ -296,9 +376,11 @@ static int cmd_run(int argc, char **argv)
 		return CTL_EXIT_HOST;
 	}
 	lg_vm_set_log(vm, log_cb, NULL, (enum lg_log_level)r.log_level);
-	if (build_vm(vm, &r) < 0) {
+	if (build_vm(vm, &r, &cmd) < 0) {
+		rc = host_error(vm, &r);
+		ctl_command_cleanup(&cmd);
 		ctl_run_free(&r);
-		return host_error(vm);
+		return rc;
 	}
 
 	ctl.listen_fd = r.name ? ctl_listen(r.name, sockpath, sizeof(sockpath)) : -ENOMEM;
@@ -316,8 +398,10 @@ static int cmd_run(int argc, char **argv)
 	if (lg_drop_privileges(vm) < 0) {
 		if (sockpath[0])
 			unlink(sockpath);
+		rc = host_error(vm, &r);
+		ctl_command_cleanup(&cmd);
 		ctl_run_free(&r);
-		return host_error(vm);
+		return rc;
 	}
 
 	/*
@@ -335,18 +419,26 @@ static int cmd_run(int argc, char **argv)
 	ctl.sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	if (ctl.sig_fd >= 0 && pthread_create(&thr, NULL, control_thread, &ctl) == 0)
 		pthread_detach(thr);
+	if (r.command && ctl_command_start(&cmd) < 0) {
+		fprintf(stderr, "lguestctl: cannot start a thread\n");
+		return CTL_EXIT_COMMAND;
+	}
 
 	if (lg_vm_run(vm, &ex) < 0) {
 		rc = CTL_EXIT_HOST;
-		fprintf(stderr, "lguestctl: %s\n", lg_vm_last_error(vm));
+		snprintf(why, sizeof(why), "%s", lg_vm_last_error(vm));
 	} else {
 		rc = exit_status(&ex);
 		if (rc != CTL_EXIT_POWEROFF)
-			fprintf(stderr, "lguestctl: guest %s%s%s\n",
-				rc == CTL_EXIT_PANIC ? "panicked" : rc == CTL_EXIT_KILLED ?
-				"killed by the host" : rc == CTL_EXIT_REBOOT ? "asked to reboot" :
-				"stopped", ex.msg[0] ? ": " : "", ex.msg);
+			snprintf(why, sizeof(why), "guest %s%s%s",
+				 rc == CTL_EXIT_PANIC ? "panicked" : rc == CTL_EXIT_KILLED ?
+				 "killed by the host" : rc == CTL_EXIT_REBOOT ? "asked to reboot" :
+				 "stopped", ex.msg[0] ? ": " : "", ex.msg);
 	}
+	if (r.command)
+		rc = ctl_command_finish(&cmd, rc == CTL_EXIT_POWEROFF, why, r.log_level);
+	else if (why[0])
+		fprintf(stderr, "lguestctl: %s\n", why);
 	if (r.stats)
 		print_stats(vm);
 	if (sockpath[0])
@@ -354,6 +446,7 @@ static int cmd_run(int argc, char **argv)
 	/* lg_vm_destroy() would remove it, but we leave vm to process exit. */
 	if (r.vsock.socket)
 		unlink(r.vsock.socket);
+	ctl_command_cleanup(&cmd);
 	stop_fs();
 	/* The control thread may still hold vm: leave it to process exit. */
 	ctl_run_free(&r);

@@ -255,6 +255,7 @@ static const struct option run_opts[] = {
 	{ "name", required_argument, NULL, 'N' },
 	{ "log-level", required_argument, NULL, 'L' },
 	{ "stats", no_argument, NULL, 'S' },
+	{ "rw", required_argument, NULL, 'W' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -288,6 +289,7 @@ static int parse_opt(int c, struct ctl_run *r, char *err, size_t errlen)
 		if (mib % 2)
 			return usage_err(err, errlen, "--mem %s: memory must be a multiple of 2 MiB", optarg);
 		r->mem_mib = (uint64_t)mib;
+		r->mem_set = true;
 		return 0;
 	case 'k':
 		r->kernel = optarg;
@@ -374,6 +376,13 @@ static int parse_opt(int c, struct ctl_run *r, char *err, size_t errlen)
 	case 'S':
 		r->stats = true;
 		return 0;
+	case 'W':
+		if (r->nrw == CTL_MAX_RW)
+			return usage_err(err, errlen, "--rw: at most %d directories", CTL_MAX_RW);
+		if (optarg[0] != '/')
+			return usage_err(err, errlen, "--rw %s: give an absolute path", optarg);
+		r->rw[r->nrw++] = optarg;
+		return 0;
 	case 'h':
 		r->help = true;
 		return 0;
@@ -382,11 +391,47 @@ static int parse_opt(int c, struct ctl_run *r, char *err, size_t errlen)
 	}
 }
 
+/*
+ * With a command, the kernel is optional (the packaged one) and the
+ * vsock device and the shares' tags are lguestctl's own.
+ */
+static int command_opts(int argc, char **argv, struct ctl_run *r, char *err, size_t errlen)
+{
+	if (!r->kernel && optind < argc)
+		r->kernel = argv[optind++];
+	for (; optind < argc; optind++)
+		if (append(&r->params, argv[optind]))
+			return usage_err(err, errlen, "out of memory");
+	if (r->vsock.socket)
+		return usage_err(err, errlen, "--vsock: a command's guest uses its vsock device itself");
+	if (r->nfs + r->nrw + 1 > CTL_MAX_FS)
+		return usage_err(err, errlen, "--fs and --rw: at most %d together with a command",
+				 CTL_MAX_FS - 1);
+	for (unsigned int i = 0; i < r->nfs; i++)
+		if (!strcmp(r->fs[i].tag, "root") || !strncmp(r->fs[i].tag, "rw", 2))
+			return usage_err(err, errlen, "--fs: tags root and rw* are for the command's"
+					 " own shares");
+	if (!r->mem_set)
+		r->mem_mib = 256;
+	return 0;
+}
+
 int ctl_parse_run(int argc, char **argv, struct ctl_run *r, char *err, size_t errlen)
 {
-	int c;
+	int c, end = argc;
 
 	memset(r, 0, sizeof(*r));
+	/* "-- COMMAND...": what follows is a command to run in a fresh guest. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") != 0)
+			continue;
+		r->command = argv + i + 1;	/* NULL-terminated, as argv is */
+		if (i + 1 == argc)
+			return usage_err(err, errlen, "no command after --");
+		end = i;
+		break;
+	}
+	argc = end;
 	r->mem_mib = 128;
 	r->console = true;
 	r->log_level = 0;
@@ -410,6 +455,10 @@ int ctl_parse_run(int argc, char **argv, struct ctl_run *r, char *err, size_t er
 	}
 	if (r->help)
 		return 0;
+	if (r->command)
+		return command_opts(argc, argv, r, err, errlen);
+	if (r->nrw)
+		return usage_err(err, errlen, "--rw is for a command (lguestctl run --rw DIR -- COMMAND)");
 	if (!r->kernel) {
 		if (optind >= argc)
 			return usage_err(err, errlen, "no kernel (lguestctl run [OPTIONS] VMLINUX [ARGS...])");

@@ -7,7 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Exit statuses: docs/lguestctl.md and the man page list them. */
+/*
+ * Exit statuses: docs/lguestctl.md and the man page list them.  With a
+ * command (run -- COMMAND), the command's status is ours, and any
+ * failure of our own or of the guest is CTL_EXIT_COMMAND, as env(1) and
+ * docker run do.
+ */
 enum {
 	CTL_EXIT_POWEROFF = 0,	/* the guest powered off */
 	CTL_EXIT_HOST = 1,	/* a host error: module, files, devices */
@@ -16,11 +21,13 @@ enum {
 	CTL_EXIT_KILLED = 4,	/* the host killed the guest */
 	CTL_EXIT_STOPPED = 5,	/* lguestctl stop, or a signal */
 	CTL_EXIT_REBOOT = 6,	/* the guest asked to reboot */
+	CTL_EXIT_COMMAND = 125,	/* run -- COMMAND: the command did not run to its end */
 };
 
 #define CTL_MAX_DISKS 16
 #define CTL_MAX_NETS 8
 #define CTL_MAX_FS 4
+#define CTL_MAX_RW 3		/* --rw: the root takes the fourth share */
 #define CTL_NAME_MAX 64
 
 struct ctl_disk {
@@ -50,6 +57,7 @@ struct ctl_vsock {
 
 struct ctl_run {
 	uint64_t mem_mib;
+	bool mem_set;		/* --mem given (a command's default is larger) */
 	const char *kernel;
 	const char *initrd;
 	char *params;		/* -p and trailing kernel arguments, joined (malloc) */
@@ -61,6 +69,9 @@ struct ctl_run {
 	unsigned int nfs;
 	struct ctl_vsock vsock;
 	bool console;
+	char **command;		/* after "--": run it in a fresh guest (command.c) */
+	const char *rw[CTL_MAX_RW];	/* --rw DIR: written through to the host */
+	unsigned int nrw;
 	char *name;		/* malloc */
 	int log_level;		/* enum lg_log_level */
 	bool stats;		/* print the module's counters at the end */

@@ -10,16 +10,20 @@
  * Two daemons answer to the name: QEMU's C virtiofsd (Debian 12, in
  * qemu-system-common) and the Rust one (the virtiofsd package of Debian
  * 13, Fedora and others).  Both take --fd, -o source=DIR and
- * -o cache=auto; only the Rust one can share read-only (--readonly), so
- * ro=on with the other is refused rather than quietly writable.  Both
- * must run as root, or as root in a user namespace (docs/lguestctl.md).
+ * -o cache=auto.  A read-only share is read-only twice over as root:
+ * the host's kernel binds it so for the daemon (isolate()), and the Rust
+ * daemon is told --readonly, which is all a user can do.  As a user only
+ * the Rust daemon runs (QEMU's must drop supplementary groups, which a
+ * user cannot), as the user.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -75,15 +79,45 @@ static bool knows(const char *bin, const char *word)
 	return strstr(buf, word) != NULL;
 }
 
-int ctl_virtiofsd_start(const char *dir, bool readonly, pid_t *pid, int *fd, char *err,
-			size_t errlen)
+/*
+ * In the child, as root, before it becomes the daemon: a mount namespace
+ * of its own, where a read-only share is bound read-only by the kernel,
+ * whatever the daemon is asked to do.  mount_setattr() wants a mount: @dir
+ * is bound over itself first, unless it is / (a mount already, and one
+ * that cannot be bound over itself usefully).  For / the daemon's own
+ * sandbox is chroot(2), which has no network namespace: here is one.
+ */
+static int isolate(const char *dir, bool readonly, char *why, size_t len)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	bool root = !strcmp(dir, "/");
+
+	if (unshare(CLONE_NEWNS | (root ? CLONE_NEWNET : 0)) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) {
+		snprintf(why, len, "namespaces for virtiofsd: %s", strerror(errno));
+		return -1;
+	}
+	if (readonly && ((!root && mount(dir, dir, NULL, MS_BIND | MS_REC, NULL)) ||
+			 mount_setattr(AT_FDCWD, dir, AT_RECURSIVE, &ro, sizeof(ro)))) {
+		snprintf(why, len, "making %s read-only for virtiofsd: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int ctl_virtiofsd_start(const char *dir, bool readonly, bool quiet, pid_t *pid, int *fd,
+			char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	socklen_t len = sizeof(sa_family_t);
 	const char *bin = ctl_virtiofsd_path();
-	char fdopt[32], source[4200];
+	char fdopt[32], source[4200], why[512];
+	int ls, c, e, report[2];
 	struct stat st;
-	int ls, c, e;
+	const char *args[16];
+	bool rust;
+	ssize_t got;
+	int n = 0;
 
 	if (!bin) {
 		snprintf(err, errlen, "virtiofsd is not installed (the virtiofsd package on Debian 13"
@@ -99,15 +133,20 @@ int ctl_virtiofsd_start(const char *dir, bool readonly, pid_t *pid, int *fd, cha
 		snprintf(err, errlen, "%s: not a directory", dir);
 		return -ENOTDIR;
 	}
+	/*
+	 * QEMU's daemon drops supplementary groups, which a user cannot; the
+	 * Rust daemon (it knows --readonly) runs as a user.
+	 */
+	rust = knows(bin, "--readonly");
+	if (geteuid() != 0 && !rust) {
+		snprintf(err, errlen, "%s runs only as root; as a user, install the virtiofsd"
+			 " package (virtiofsd 1.11 or later), which runs as you", bin);
+		return -EPERM;
+	}
 	/* -o splits its value at commas: such a name would share another directory. */
 	if (strchr(dir, ',')) {
 		snprintf(err, errlen, "%s: a directory whose name has a comma cannot be shared", dir);
 		return -EINVAL;
-	}
-	if (readonly && !knows(bin, "--readonly")) {
-		snprintf(err, errlen, "ro=on: %s cannot share read-only (virtiofsd 1.11 or later,"
-			 " the virtiofsd package, can)", bin);
-		return -EOPNOTSUPP;
 	}
 	/* Bound to nothing: the kernel gives it an abstract address of its own. */
 	ls = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -121,32 +160,80 @@ int ctl_virtiofsd_start(const char *dir, bool readonly, pid_t *pid, int *fd, cha
 			close(ls);
 		return e;
 	}
+	/* The child's story until exec: nothing on it means it got there. */
+	if (pipe2(report, O_CLOEXEC)) {
+		e = -errno;
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		close(ls);
+		return e;
+	}
 	snprintf(fdopt, sizeof(fdopt), "--fd=%d", ls);
 	snprintf(source, sizeof(source), "source=%s", dir);
+	/*
+	 * No thread pool: requests are answered in the order they came,
+	 * which is how dev_fs.c knows which were left if the daemon dies.
+	 * The sandbox: the daemon's own (a mount namespace it pivots into
+	 * @dir), but chroot(2) for /, which nothing can pivot into from
+	 * itself; and none for a user, whose daemon reaches only what the
+	 * user may anyway (the Rust daemon's own namespace sandbox needs
+	 * newuidmap and /etc/subuid).
+	 */
+	args[n++] = bin;
+	args[n++] = fdopt;
+	args[n++] = "-o";
+	args[n++] = source;
+	args[n++] = "-o";
+	args[n++] = "cache=auto";
+	args[n++] = "--thread-pool-size=0";
+	if (geteuid() != 0) {
+		args[n++] = "--sandbox=none";
+	} else if (!strcmp(dir, "/") && rust) {
+		args[n++] = "--sandbox=chroot";
+	} else if (!strcmp(dir, "/")) {
+		args[n++] = "-o";
+		args[n++] = "sandbox=chroot";
+	}
+	if (readonly && rust)
+		args[n++] = "--readonly";
+	args[n] = NULL;
 	*pid = fork();
 	if (*pid == 0) {
 		/* Its own process group: a ^C for the guest is not for it. */
 		setpgid(0, 0);
-		/*
-		 * No thread pool: requests are answered in the order they came,
-		 * which is how dev_fs.c knows which were left if the daemon dies.
-		 */
-		if (readonly)
-			execl(bin, bin, fdopt, "-o", source, "-o", "cache=auto",
-			      "--thread-pool-size=0", "--readonly", (char *)NULL);
-		else
-			execl(bin, bin, fdopt, "-o", source, "-o", "cache=auto",
-			      "--thread-pool-size=0", (char *)NULL);
-		fprintf(stderr, "lguestctl: %s: %s\n", bin, strerror(errno));
+		close(report[0]);
+		if (quiet) {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0 && null != STDERR_FILENO) {
+				dup2(null, STDERR_FILENO);
+				close(null);
+			}
+		}
+		if (geteuid() != 0 || isolate(dir, readonly, why, sizeof(why)) == 0) {
+			execv(bin, (char *const *)args);
+			snprintf(why, sizeof(why), "%s: %s", bin, strerror(errno));
+		}
+		(void)!write(report[1], why, strlen(why));
 		_exit(127);
 	}
 	e = -errno;
+	close(report[1]);
 	if (*pid > 0)
 		setpgid(*pid, *pid);	/* as the child does: whoever is first */
 	close(ls);
 	if (*pid < 0) {
+		close(report[0]);
 		snprintf(err, errlen, "fork: %s", strerror(-e));
 		return e;
+	}
+	got = read(report[0], why, sizeof(why) - 1);
+	close(report[0]);
+	if (got > 0) {
+		why[got] = 0;
+		snprintf(err, errlen, "%s", why);
+		waitpid(*pid, NULL, 0);
+		*pid = 0;
+		return -EPERM;
 	}
 	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0 || connect(c, (struct sockaddr *)&sa, len)) {

@@ -249,7 +249,7 @@ if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 	declare -A want=(
 		[liblguest0]="$L/liblguest.so.0 $L/liblguest.so.$V"
 		[liblguest-dev]="/usr/include/liblguest.h $L/liblguest.so $L/liblguest.a $L/pkgconfig/liblguest.pc"
-		[lguestctl]="/usr/bin/lguestctl /usr/share/man/man1/lguestctl.1.gz /usr/share/bash-completion/completions/lguestctl"
+		[lguestctl]="/usr/bin/lguestctl /usr/share/man/man1/lguestctl.1.gz /usr/share/bash-completion/completions/lguestctl /usr/lib/lguest/run-init.cpio"
 	)
 	for p in "${USER_PKGS[@]}"; do
 		why=""
@@ -684,6 +684,19 @@ if [ ${#udeb[@]} -eq ${#USER_PKGS[@]} ]; then
 				record $st FAIL "lguestctl run --mem 128 $GKDIR/vmlinux: liblguest loads it, then stops at the module hint" \
 					"exit $rc, stderr: $(head -c 300 "$out/ctl-run-gk.err" | tr '\n' ' ')"
 			fi
+			# With a command and no kernel: the packaged kernel and
+			# run-init.cpio load, then the first share's daemon (a
+			# virtiofsd that is not there) stops it, exit 125.
+			(cd / && env "${nodev_env[@]}" LGUEST_VIRTIOFSD=/nonexistent/virtiofsd \
+				lguestctl run -- true) >"$out/ctl-cmd.out" 2>"$out/ctl-cmd.err" </dev/null
+			rc=$?
+			if [ $rc -eq 125 ] && grep -qF "/nonexistent/virtiofsd: No such file" "$out/ctl-cmd.err" &&
+				! grep -q 'vmlinux\|run-init' "$out/ctl-cmd.err"; then
+				record $st PASS "lguestctl run -- true: the packaged kernel and run-init.cpio load, exit 125 at the missing virtiofsd"
+			else
+				record $st FAIL "lguestctl run -- true: the packaged kernel and run-init.cpio load, exit 125 at the missing virtiofsd" \
+					"exit $rc, stderr: $(head -c 300 "$out/ctl-cmd.err" | tr '\n' ' ')"
+			fi
 		fi
 
 		mp=$(man -w lguestctl 2>&1)
@@ -844,7 +857,7 @@ if [ ${#urpm[@]} -eq ${#RPM_PKGS[@]} ]; then
 	declare -A rwant=(
 		[liblguest]="$RL/liblguest.so.0 $RL/liblguest.so.$V"
 		[liblguest-devel]="/usr/include/liblguest.h $RL/liblguest.so $RL/liblguest.a $RL/pkgconfig/liblguest.pc"
-		[lguestctl]="$RB/lguestctl /usr/share/bash-completion/completions/lguestctl"
+		[lguestctl]="$RB/lguestctl /usr/share/bash-completion/completions/lguestctl /usr/lib/lguest/run-init.cpio"
 	)
 	declare -A debof=([liblguest]=liblguest0 [liblguest-devel]=liblguest-dev [lguestctl]=lguestctl)
 	for p in "${RPM_PKGS[@]}"; do

@@ -23,7 +23,7 @@ TESTS=$(ls "$P"/t_* | grep -v t_selftest_)
 GUEST=()
 if vmlinux=$(tests/lib/guest-kernel.sh 2>"$out/guest-kernel.txt"); then
 	record $st PASS "Linux guest kernel builds" "$vmlinux"
-	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-fs.cpio" \
+	GUEST=("$vmlinux" "$P/linux-initrd.cpio" "$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-fs.cpio" "$P/run-init.cpio" \
 		"$P/linux-userland.img" "$P/lguestctl" "$P/hostile" "$BUILD"/vm/x86-selftests/*_64)
 else
 	record $st FAIL "Linux guest kernel builds" "see $out/guest-kernel.txt"
@@ -45,6 +45,7 @@ initramfs() {
 KVER_NEW=""
 if nk_chroot >"$out/chroot.txt" 2>&1; then
 	KVER_NEW=${NK_KVERS[-1]}
+	export LGTEST_RUST_VIRTIOFSD_ROOT=$NK_ROOT
 else
 	record $st FAIL "the newest kernel of trixie-backports is at hand" \
 		"no trixie chroot: $(tail -n1 "$out/chroot.txt")"

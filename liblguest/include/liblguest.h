@@ -95,6 +95,13 @@ int lg_vm_load_initrd(struct lg_vm *vm, const char *path);
  */
 int lg_vm_set_cmdline(struct lg_vm *vm, const char *cmdline);
 
+/*
+ * Where the guest kernel's boot console goes (what it prints before its
+ * virtio console is up): @fd, or nowhere with -1.  By default stdout,
+ * or the console's @out_fd once lg_vm_add_console() has one.
+ */
+int lg_vm_set_boot_log(struct lg_vm *vm, int fd);
+
 /* ---- devices ---------------------------------------------------------- */
 
 /*

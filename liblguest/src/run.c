@@ -244,7 +244,7 @@ static void early_console_write(struct lg_vm *vm)
 		run->hcall.ret = (uint64_t)-EINVAL;
 		return;
 	}
-	while (len) {
+	while (len && vm->early_console_fd >= 0) {
 		ssize_t n = write(vm->early_console_fd, p, len);
 
 		if (n < 0 && errno == EINTR)

@@ -425,10 +425,22 @@ int lg_vm_add_console(struct lg_vm *vm, int in_fd, int out_fd)
 	/* The console's output also takes the guest's early printk. */
 	if (!err && out_fd >= 0) {
 		pthread_mutex_lock(&vm->lock);
-		vm->early_console_fd = out_fd;
+		if (!vm->boot_log_set)
+			vm->early_console_fd = out_fd;
 		pthread_mutex_unlock(&vm->lock);
 	}
 	return err;
+}
+
+int lg_vm_set_boot_log(struct lg_vm *vm, int fd)
+{
+	if (fd < -1)
+		return lg_err(vm, -EBADF, "boot log: fd %d", fd);
+	pthread_mutex_lock(&vm->lock);
+	vm->early_console_fd = fd;
+	vm->boot_log_set = true;
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
 }
 
 int lg_vm_add_disk(struct lg_vm *vm, const struct lg_disk_config *cfg)

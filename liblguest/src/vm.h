@@ -57,6 +57,7 @@ struct lg_vm {
 	struct lg_io io;
 	/* Where LHCALL_CONSOLE_WRITE goes: the console's output, or stdout. */
 	int early_console_fd;
+	bool boot_log_set;		/* lg_vm_set_boot_log(): not the console's */
 
 	/* Running: lg_vm_run() on vcpu, lg_vm_stop() sets stop and signals. */
 	_Atomic bool stop;

@@ -15,9 +15,11 @@ NK_BASE=trixie
 NK_SUITES=(trixie trixie-backports)
 # What kbuild needs besides the headers: perl for W=1's kernel-doc on 6.12
 # (7.x runs its Python kernel-doc only in tree), and the libraries of
-# modpost and objtool; and trixie's DKMS, which the pkg stage has build
-# lguest-dkms's module for these kernels (nk_dkms).
-NK_INCLUDE=make,perl,pahole,libelf1t64,libssl3t64,zlib1g,dkms,openssl
+# modpost and objtool; trixie's DKMS, which the pkg stage has build
+# lguest-dkms's module for these kernels (nk_dkms); and trixie's
+# virtiofsd, the Rust one, which the VM stage carries into its hosts for
+# t_run as a user (QEMU's C one, Debian 12's, runs only as root).
+NK_INCLUDE=make,perl,pahole,libelf1t64,libssl3t64,zlib1g,dkms,openssl,virtiofsd
 NK_APT=$CACHE/chroots/apt
 
 # nk_use sid: the settings for sid's chroot instead of trixie's.

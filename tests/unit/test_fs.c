@@ -303,8 +303,11 @@ static bool wait_used(struct fg *g, struct lg_vdev *d, struct vring_used_elem *e
 	return false;
 }
 
-/* The daemon users get: QEMU's or the Rust virtiofsd, as lguestctl starts it. */
-static void fs_with_the_real_virtiofsd(void **state)
+/*
+ * The daemon users get: QEMU's or the Rust virtiofsd, as lguestctl starts
+ * it; @readonly: a MKDIR gets EROFS and the host's directory stays empty.
+ */
+static void real_virtiofsd(bool readonly)
 {
 	char dir[] = "/tmp/lgfs.XXXXXX", why[256], cmd[64];
 	struct lg_fs_config cfg = { .tag = "real" };
@@ -317,6 +320,12 @@ static void fs_with_the_real_virtiofsd(void **state)
 		struct fuse_in_header h;
 		struct fuse_getattr_in a;
 	} ga = { .h = { .len = sizeof(ga), .opcode = FUSE_GETATTR, .unique = 2, .nodeid = 1 } };
+	struct {
+		struct fuse_in_header h;
+		struct fuse_mkdir_in m;
+		char name[8];	/* cppcheck-suppress unusedStructMember ; the daemon reads it */
+	} mk = { .h = { .len = sizeof(mk), .opcode = FUSE_MKDIR, .unique = 4, .nodeid = 1 },
+		 .m = { .mode = 0755 }, .name = "made" };
 	struct vring_used_elem e;
 	struct lg_vdev *d = NULL;
 	struct fuse_out_header *o;
@@ -327,18 +336,17 @@ static void fs_with_the_real_virtiofsd(void **state)
 	pid_t pid;
 	int memfd;
 
-	(void)state;
 	if (!ctl_virtiofsd_path() || geteuid() != 0) {
 		/* cmocka has no skip that counts: say why, and check what we can. */
-		print_message("SKIP fs_with_the_real_virtiofsd: %s\n", !ctl_virtiofsd_path() ?
-			      "no virtiofsd installed" : "virtiofsd must run as root");
+		print_message("SKIP real virtiofsd: %s\n", !ctl_virtiofsd_path() ?
+			      "no virtiofsd installed" : "this test runs it as root");
 		skip();
 	}
 	assert_non_null(mkdtemp(dir));
 	snprintf(cmd, sizeof(cmd), "%s/hello", dir);
 	assert_int_equal(mkdir(cmd, 0700), 0);
 	memfd = memfd_guest(&g);
-	assert_int_equal(ctl_virtiofsd_start(dir, false, &pid, &cfg.fd, why, sizeof(why)), 0);
+	assert_int_equal(ctl_virtiofsd_start(dir, readonly, true, &pid, &cfg.fd, why, sizeof(why)), 0);
 	assert_int_equal(lg_fs_new(NULL, &g.mem, memfd, NULL, &cfg, &d), 0);
 	close(cfg.fd);
 	fg_driver_init(&g, d, FG_V1, 2);
@@ -364,6 +372,22 @@ static void fs_with_the_real_virtiofsd(void **state)
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(attr->attr.ino, st.st_ino);	/* it is our directory */
 
+	fuse_request(&g, &mk, sizeof(mk), sizeof(*o) + sizeof(struct fuse_entry_out), &out_gpa);
+	fg_notify(d, 1);
+	assert_true(wait_used(&g, d, &e));
+	o = fg_ptr(&g, out_gpa);
+	snprintf(cmd, sizeof(cmd), "%s/made", dir);
+	if (readonly) {
+		assert_int_equal(o->error, -EROFS);
+		assert_int_equal(access(cmd, F_OK), -1);
+	} else {
+		assert_int_equal(o->error, 0);
+		assert_int_equal(stat(cmd, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		rmdir(cmd);
+	}
+	snprintf(cmd, sizeof(cmd), "%s/hello", dir);
+
 	/* Killed, with the child it serves from (its process group): EIO, no hang. */
 	kill(-pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -380,6 +404,19 @@ static void fs_with_the_real_virtiofsd(void **state)
 	close(memfd);
 	rmdir(cmd);
 	rmdir(dir);
+}
+
+static void fs_with_the_real_virtiofsd(void **state)
+{
+	(void)state;
+	real_virtiofsd(false);
+}
+
+/* ro=on: the host's kernel refuses the daemon's writes, whichever daemon. */
+static void fs_read_only_with_the_real_virtiofsd(void **state)
+{
+	(void)state;
+	real_virtiofsd(true);
 }
 
 static void fs_refuses_what_cannot_work(void **state)
@@ -399,13 +436,13 @@ static void fs_refuses_what_cannot_work(void **state)
 	cfg.tag = "ok";
 	assert_int_equal(lg_fs_new(NULL, &g.mem, memfd, NULL, &cfg, &d), -ENOENT);
 	/* Not a directory: said before any daemon starts. */
-	assert_int_equal(ctl_virtiofsd_start("/etc/passwd", false, &pid, &fd, why, sizeof(why)),
+	assert_int_equal(ctl_virtiofsd_start("/etc/passwd", false, false, &pid, &fd, why, sizeof(why)),
 			 -ENOTDIR);
 	assert_non_null(strstr(why, "not a directory"));
 	/* A comma would end virtiofsd's -o source= early: refused. */
 	rmdir("/tmp/lgfs-a,source=");
 	assert_int_equal(mkdir("/tmp/lgfs-a,source=", 0700), 0);
-	assert_int_equal(ctl_virtiofsd_start("/tmp/lgfs-a,source=", false, &pid, &fd, why,
+	assert_int_equal(ctl_virtiofsd_start("/tmp/lgfs-a,source=", false, false, &pid, &fd, why,
 					     sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "comma"));
 	rmdir("/tmp/lgfs-a,source=");
@@ -423,6 +460,7 @@ int main(void)
 		cmocka_unit_test(fs_gives_eio_when_the_daemon_is_gone),
 		cmocka_unit_test(fs_refuses_what_cannot_work),
 		cmocka_unit_test(fs_with_the_real_virtiofsd),
+		cmocka_unit_test(fs_read_only_with_the_real_virtiofsd),
 	};
 
 	return cmocka_run_group_tests_name("fs", tests, NULL, NULL);

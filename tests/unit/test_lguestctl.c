@@ -192,6 +192,37 @@ static void bad_options_are_usage(void **state)
 	assert_int_equal(RUN(NULL, "stop"), CTL_EXIT_USAGE);
 }
 
+/* run ... -- COMMAND: its own mistakes, and every failure of ours, are 125. */
+static void command_mistakes_are_125(void **state)
+{
+	struct opts o = { .dev = "/nonexistent/lguest" };
+
+	(void)state;
+	assert_int_equal(RUN(NULL, "run", good, "--"), CTL_EXIT_COMMAND);
+	says("no command after --");
+	assert_int_equal(RUN(NULL, "run", "--rw", "rel", good, "--", "true"), CTL_EXIT_COMMAND);
+	says("--rw rel: give an absolute path");
+	assert_int_equal(RUN(NULL, "run", "--rw", "/tmp", good), CTL_EXIT_USAGE);
+	says("--rw is for a command");
+	assert_int_equal(RUN(NULL, "run", "--vsock", "socket=/tmp/x", good, "--", "true"),
+			 CTL_EXIT_COMMAND);
+	says("a command's guest uses its vsock device itself");
+	assert_int_equal(RUN(NULL, "run", "--fs", "path=/tmp,tag=root", good, "--", "true"),
+			 CTL_EXIT_COMMAND);
+	says("tags root and rw* are for the command's own shares");
+	assert_int_equal(RUN(&o, "run", "--rw", "/nonexistent/dir", good, "--", "true"),
+			 CTL_EXIT_COMMAND);
+	says("--rw /nonexistent/dir: No such file or directory");
+	assert_int_equal(RUN(&o, "run", "-i", "/nonexistent/init.cpio", good, "--", "true"),
+			 CTL_EXIT_COMMAND);
+	says("/nonexistent/init.cpio: No such file or directory");
+	/* The kernel and initrd load; then the host's / needs its virtiofsd. */
+	setenv("LGUEST_VIRTIOFSD", "/nonexistent/virtiofsd", 1);
+	assert_int_equal(RUN(&o, "run", "-i", good, good, "--", "true"), CTL_EXIT_COMMAND);
+	unsetenv("LGUEST_VIRTIOFSD");
+	says("--fs root: /nonexistent/virtiofsd: No such file or directory");
+}
+
 static void module_not_loaded(void **state)
 {
 	struct opts o = { .dev = "/nonexistent/lguest" };
@@ -520,6 +551,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(no_command_is_usage),
 		cmocka_unit_test(bad_options_are_usage),
+		cmocka_unit_test(command_mistakes_are_125),
 		cmocka_unit_test(module_not_loaded),
 		cmocka_unit_test(wrong_device),
 		cmocka_unit_test(permission_denied),

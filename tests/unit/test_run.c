@@ -156,6 +156,60 @@ static void early_console_write(void **state)
 	close(out[1]);
 }
 
+/*
+ * lg_vm_set_boot_log(): the early printk goes to its fd, not the
+ * console's, whichever is set first; -1 drops it; a bad fd is refused.
+ */
+static void boot_log_goes_where_told(void **state)
+{
+	static const int where[] = { 0, -1 };	/* 0: a pipe of its own */
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct lg_vm *vm = lg_vm_new();
+		char buf[64] = "";
+		struct lg_exit ex;
+		size_t len;
+		uint8_t *img = eg_good_kernel(&len);
+		int out[2], boot[2];
+
+		assert_int_equal(pipe2(out, O_NONBLOCK), 0);
+		assert_int_equal(pipe2(boot, O_NONBLOCK), 0);
+		fakelg_script = "h:1:0x300000:6,off";
+		fakelg_step = 0;
+		fakelg_inited = false;
+		fakelg_nreads = 0;
+		fakelg_pending_read = -1;
+		fakelg_hcall_ret = 0;
+		if (fakelg_run)
+			munmap(fakelg_run, 4096);
+		fakelg_run = NULL;
+		assert_int_equal(lg_vm_set_boot_log(vm, -2), -EBADF);
+		assert_int_equal(lg_vm_set_memory(vm, 32ULL << 20), 0);
+		assert_int_equal(lg_vm_load_kernel_mem(vm, img, len), 0);
+		assert_int_equal(lg_vm_set_boot_log(vm, where[i] ? -1 : boot[1]), 0);
+		assert_int_equal(lg_vm_add_console(vm, -1, out[1]), 0);
+		assert_int_equal(lg_vm_open(vm, dev), 0);
+		memcpy(vm->mem.base + 0x300000, "early\n", 6);
+		assert_int_equal(lg_vm_run(vm, &ex), 0);
+		assert_int_equal(ex.reason, LG_EXIT_POWEROFF);
+		assert_int_equal(fakelg_hcall_ret, 0);
+		assert_int_equal(read(out[0], buf, sizeof(buf) - 1), -1);
+		if (where[i] == 0) {
+			assert_int_equal(read(boot[0], buf, sizeof(buf) - 1), 6);
+			assert_string_equal(buf, "early\n");
+		} else {
+			assert_int_equal(read(boot[0], buf, sizeof(buf) - 1), -1);
+		}
+		lg_vm_destroy(vm);
+		free(img);
+		for (int k = 0; k < 2; k++) {
+			close(out[k]);
+			close(boot[k]);
+		}
+	}
+}
+
 static void exit_reasons(void **state)
 {
 	static const struct {
@@ -323,6 +377,7 @@ int main(void)
 		cmocka_unit_test(init_and_registers),
 		cmocka_unit_test(mmio_exits_reach_the_device),
 		cmocka_unit_test(early_console_write),
+		cmocka_unit_test(boot_log_goes_where_told),
 		cmocka_unit_test(exit_reasons),
 		cmocka_unit_test(module_errors_are_reported),
 		cmocka_unit_test(stop_a_guest_that_never_exits),

@@ -44,6 +44,26 @@ if [ -n "$vfsd" ]; then
 		cp -L "$f" "$stage$f"
 	done
 fi
+# LGTEST_RUST_VIRTIOFSD_ROOT=CHROOT: the Rust virtiofsd of that chroot
+# (trixie's, tests/lib/newer-kernels.sh) in /opt/rust-virtiofsd/, with
+# the libraries and loader of its own suite beside it and a wrapper that
+# runs it with them: t_run's runs as a user need it.
+rroot=${LGTEST_RUST_VIRTIOFSD_ROOT:-}
+if [ -n "$rroot" ] && [ -x "$rroot/usr/libexec/virtiofsd" ]; then
+	o=$stage/opt/rust-virtiofsd
+	mkdir -p "$o/lib"
+	cp -L "$rroot/usr/libexec/virtiofsd" "$o/virtiofsd.bin"
+	for f in $(chroot "$rroot" /lib64/ld-linux-x86-64.so.2 --list /usr/libexec/virtiofsd |
+		grep -o '/[^ ]*'); do
+		cp -L "$rroot$f" "$o/lib/"
+	done
+	cat >"$o/virtiofsd" <<-'EOF'
+	#!/bin/sh
+	exec /opt/rust-virtiofsd/lib/ld-linux-x86-64.so.2 --library-path /opt/rust-virtiofsd/lib \
+		/opt/rust-virtiofsd/virtiofsd.bin "$@"
+	EOF
+	chmod 755 "$o/virtiofsd"
+fi
 # LGTEST_EXTRA_ROOT=DIR: a tree copied over the root (make bench's
 # userland, UML and their libraries).
 if [ -n "${LGTEST_EXTRA_ROOT:-}" ]; then

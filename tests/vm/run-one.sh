@@ -10,13 +10,15 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 cd "$TOP"
 ko=""
+# shellcheck disable=SC1091
+. tests/lib/newer-kernels.sh
+# The trixie chroot: the newest kernel, and the Rust virtiofsd (t_run).
+nk_chroot >&2
+export LGTEST_RUST_VIRTIOFSD_ROOT=$NK_ROOT
 case $1 in
 6.1) kver=$KVER_61 ;;
 6.12) kver=$KVER_612 ;;
 new)
-	# shellcheck disable=SC1091
-	. tests/lib/newer-kernels.sh
-	nk_chroot >&2
 	kver=${NK_KVERS[-1]}
 	nk_module "$kver" >&2
 	ko=$BUILD/newer/module/$kver/lg.ko
@@ -38,7 +40,7 @@ for t in "$@"; do progs+=("$P/$t"); done
 img=$BUILD/vm/one.cpio.gz
 tests/vm/mkinitramfs.sh "$img" "$ko" "$P/lgexit" "$P/lgperfhold" "${progs[@]}" \
 	"$P"/*.bin "$BUILD"/vm/guests/*.elf "$vmlinux" "$P/linux-initrd.cpio" \
-	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-fs.cpio" "$P/linux-userland.img" "$P/lguestctl" "$P/hostile" \
+	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-fs.cpio" "$P/run-init.cpio" "$P/linux-userland.img" "$P/lguestctl" "$P/hostile" \
 	"$BUILD"/vm/x86-selftests/*_64 \
 	$(host_test_modules "$kver") "$BUILD"/bench/progs/vb_*
 exec tests/vm/run-vm.sh one "$(host_vmlinuz "$kver")" "$img" "$append"

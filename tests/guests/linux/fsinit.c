@@ -111,7 +111,7 @@ static void read_only(void)
 	check(open("/mnt/new", O_WRONLY | O_CREAT, 0644) < 0 && errno == EROFS,
 	      "creating a file is refused with EROFS");
 	errno = 0;
-	check(mkdir("/mnt/d", 0755) < 0 && errno == EROFS, "mkdir is refused with EROFS");
+	check(mkdir("/mnt/newdir", 0755) < 0 && errno == EROFS, "mkdir is refused with EROFS");
 }
 
 int main(void)

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -99,6 +102,35 @@ static inline int lgtest_ds_prefix_host(void)
 	struct utsname u;
 
 	return !uname(&u) && atoi(u.release) >= 7;
+}
+
+/*
+ * For virtiofsd (t_virtiofs, t_run): this VM host's root is its
+ * initramfs, and nothing can pivot_root(2) away from that, which
+ * virtiofsd's sandbox does.  Every installed system's root is a real
+ * mount; so is the caller's after this, a tmpfs moved over / in a mount
+ * namespace of its own with what lguestctl needs bound in.
+ */
+static inline int lgtest_enter_real_root(void)
+{
+	static const char *const dirs[] = { "/tests", "/tmp", "/usr", "/lib", "/lib64", "/dev",
+					    "/proc", "/bin", "/etc", "/opt" };
+	char to[64];
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    (mkdir("/newroot", 0755) && errno != EEXIST) ||
+	    mount("root", "/newroot", "tmpfs", 0, "mode=755"))
+		return -1;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(to, sizeof(to), "/newroot%s", dirs[i]);
+		if (access(dirs[i], F_OK))
+			continue;
+		if (mkdir(to, 0755) || mount(dirs[i], to, NULL, MS_BIND | MS_REC, NULL))
+			return -1;
+	}
+	if (chdir("/newroot") || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/"))
+		return -1;
+	return 0;
 }
 
 #endif

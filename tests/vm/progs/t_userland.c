@@ -1003,6 +1003,19 @@ static int wanted(const char *parts, const char *part)
 	return !parts;
 }
 
+static const struct {
+	const char *name;
+	void (*run)(void);
+} part[] = {
+	{ "battery", battery },
+	{ "pipeline", pipeline },
+	{ "persist", persistence },
+	{ "stress", stress },
+	{ "endings", endings },
+	{ "hostile", hostile },
+	{ "kselftest", kselftest },
+};
+
 int main(int argc, char **argv)
 {
 	const char *parts;
@@ -1016,19 +1029,15 @@ int main(int argc, char **argv)
 	 * part; or lgtest.userland=PART,PART on the VM's command line.
 	 */
 	parts = argc > 1 ? argv[1] : cmdline_parts();
-	if (wanted(parts, "battery"))
-		battery();
-	if (wanted(parts, "pipeline"))
-		pipeline();
-	if (wanted(parts, "persist"))
-		persistence();
-	if (wanted(parts, "stress"))
-		stress();
-	if (wanted(parts, "endings"))
-		endings();
-	if (wanted(parts, "hostile"))
-		hostile();
-	if (wanted(parts, "kselftest"))
-		kselftest();
+	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		double t0;
+
+		if (!wanted(parts, part[i].name))
+			continue;
+		t0 = mono();
+		part[i].run();
+		/* How long each took, for whoever trims the matrix's time. */
+		printf("LGTEST TIME userland.%s %.0f s\n", part[i].name, mono() - t0);
+	}
 	return lgtest_failed;
 }
