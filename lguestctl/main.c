@@ -90,14 +90,18 @@ static int add_one_fs(struct lg_vm *vm, const struct ctl_run *r, const struct ct
 		      pid_t *daemon)
 {
 	struct lg_fs_config fc = { .tag = f->tag, .socket = f->socket, .fd = -1 };
-	bool quiet = r->command && r->log_level < LG_LOG_DEBUG;
+	unsigned int flags = f->readonly ? CTL_VFSD_READONLY : 0;
 	int err;
 
+	if (r->command && r->log_level < LG_LOG_DEBUG)
+		flags |= CTL_VFSD_QUIET;
+	/* A command's root: the lower layer of the guest's overlay. */
+	if (r->command && !strcmp(f->tag, "root"))
+		flags |= CTL_VFSD_FLAT;
 	if (f->path) {
 		char why[512];
 
-		err = ctl_virtiofsd_start(f->path, f->readonly, quiet, daemon, &fc.fd, why,
-					  sizeof(why));
+		err = ctl_virtiofsd_start(f->path, flags, daemon, &fc.fd, why, sizeof(why));
 		if (err) {
 			fprintf(stderr, "lguestctl: --fs %s: %s\n", f->tag, why);
 			fs_failed = true;

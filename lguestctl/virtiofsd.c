@@ -105,9 +105,10 @@ static int isolate(const char *dir, bool readonly, char *why, size_t len)
 	return 0;
 }
 
-int ctl_virtiofsd_start(const char *dir, bool readonly, bool quiet, pid_t *pid, int *fd,
-			char *err, size_t errlen)
+int ctl_virtiofsd_start(const char *dir, unsigned int flags, pid_t *pid, int *fd, char *err,
+			size_t errlen)
 {
+	bool readonly = flags & CTL_VFSD_READONLY;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	socklen_t len = sizeof(sa_family_t);
 	const char *bin = ctl_virtiofsd_path();
@@ -195,13 +196,16 @@ int ctl_virtiofsd_start(const char *dir, bool readonly, bool quiet, pid_t *pid, 
 	}
 	if (readonly && rust)
 		args[n++] = "--readonly";
+	/* Overlayfs takes no lower layer with automounts in it (EREMOTE). */
+	if ((flags & CTL_VFSD_FLAT) && rust)
+		args[n++] = "--no-announce-submounts";
 	args[n] = NULL;
 	*pid = fork();
 	if (*pid == 0) {
 		/* Its own process group: a ^C for the guest is not for it. */
 		setpgid(0, 0);
 		close(report[0]);
-		if (quiet) {
+		if (flags & CTL_VFSD_QUIET) {
 			int null = open("/dev/null", O_WRONLY);
 
 			if (null >= 0 && null != STDERR_FILENO) {

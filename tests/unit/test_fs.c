@@ -331,6 +331,7 @@ static void real_virtiofsd(bool readonly)
 	struct fuse_out_header *o;
 	struct fuse_attr_out *attr;
 	uint64_t out_gpa;
+	unsigned int flags;
 	struct stat st;
 	struct fg g;
 	pid_t pid;
@@ -346,7 +347,8 @@ static void real_virtiofsd(bool readonly)
 	snprintf(cmd, sizeof(cmd), "%s/hello", dir);
 	assert_int_equal(mkdir(cmd, 0700), 0);
 	memfd = memfd_guest(&g);
-	assert_int_equal(ctl_virtiofsd_start(dir, readonly, true, &pid, &cfg.fd, why, sizeof(why)), 0);
+	flags = CTL_VFSD_QUIET | (readonly ? CTL_VFSD_READONLY : 0);
+	assert_int_equal(ctl_virtiofsd_start(dir, flags, &pid, &cfg.fd, why, sizeof(why)), 0);
 	assert_int_equal(lg_fs_new(NULL, &g.mem, memfd, NULL, &cfg, &d), 0);
 	close(cfg.fd);
 	fg_driver_init(&g, d, FG_V1, 2);
@@ -436,13 +438,13 @@ static void fs_refuses_what_cannot_work(void **state)
 	cfg.tag = "ok";
 	assert_int_equal(lg_fs_new(NULL, &g.mem, memfd, NULL, &cfg, &d), -ENOENT);
 	/* Not a directory: said before any daemon starts. */
-	assert_int_equal(ctl_virtiofsd_start("/etc/passwd", false, false, &pid, &fd, why, sizeof(why)),
+	assert_int_equal(ctl_virtiofsd_start("/etc/passwd", 0, &pid, &fd, why, sizeof(why)),
 			 -ENOTDIR);
 	assert_non_null(strstr(why, "not a directory"));
 	/* A comma would end virtiofsd's -o source= early: refused. */
 	rmdir("/tmp/lgfs-a,source=");
 	assert_int_equal(mkdir("/tmp/lgfs-a,source=", 0700), 0);
-	assert_int_equal(ctl_virtiofsd_start("/tmp/lgfs-a,source=", false, false, &pid, &fd, why,
+	assert_int_equal(ctl_virtiofsd_start("/tmp/lgfs-a,source=", 0, &pid, &fd, why,
 					     sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "comma"));
 	rmdir("/tmp/lgfs-a,source=");
