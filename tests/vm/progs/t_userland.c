@@ -989,6 +989,10 @@ static const char *cmdline_parts(void)
 		return NULL;
 	p += strlen("lgtest.userland=");
 	p[strcspn(p, " \n")] = '\0';
+	/* "+" too: the matrix's command lines keep commas for spaces. */
+	for (char *c = p; *c; c++)
+		if (*c == '+')
+			*c = ',';
 	return p;
 }
 
@@ -1032,8 +1036,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
 		double t0;
 
-		if (!wanted(parts, part[i].name))
+		if (!wanted(parts, part[i].name)) {
+			if (argc <= 1)
+				printf("LGTEST SKIP userland: %s: not on this matrix entry"
+				       " (lgtest.userland=%s; docs/testing.md)\n", part[i].name, parts);
 			continue;
+		}
 		t0 = mono();
 		part[i].run();
 		/* How long each took, for whoever trims the matrix's time. */
