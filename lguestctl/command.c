@@ -17,7 +17,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,19 +112,29 @@ extern char **environ;
 /* Who, where and what: the request the guest's init reads. */
 static bool build_request(struct ctl_command *c, const struct ctl_run *r)
 {
-	char cwd[PATH_MAX], groups[4096] = "";
-	gid_t list[256];
-	int n = getgroups(256, list);
+	int n = getgroups(0, NULL);
+	gid_t *list = calloc(n > 0 ? (size_t)n : 1, sizeof(*list));
+	char *groups = calloc(n > 0 ? (size_t)n * 11 + 1 : 1, 1);
+	char cwd[PATH_MAX];
 	struct winsize ws;
 	size_t len = 0;
+	bool ok;
 
-	for (int i = 0; i < n && len + 16 < sizeof(groups); i++)
-		len += (size_t)snprintf(groups + len, sizeof(groups) - len, "%s%u", i ? "," : "",
-					(unsigned int)list[i]);
+	/* Every supplementary group: fewer could deny, or grant, access. */
+	if (!list || !groups || (n > 0 && getgroups(n, list) != n)) {
+		free(list);
+		free(groups);
+		return false;
+	}
+	for (int i = 0; i < n; i++)
+		len += (size_t)sprintf(groups + len, "%s%u", i ? "," : "", (unsigned int)list[i]);
 	if (!getcwd(cwd, sizeof(cwd)))
 		strcpy(cwd, "/");
-	if (!add_number(c, "uid", getuid()) || !add_number(c, "gid", getgid()) ||
-	    !add(c, "groups", groups) || !add(c, "cwd", cwd) || !add(c, "stdio", c->modes))
+	ok = add_number(c, "uid", getuid()) && add_number(c, "gid", getgid()) &&
+	     add(c, "groups", groups) && add(c, "cwd", cwd) && add(c, "stdio", c->modes);
+	free(list);
+	free(groups);
+	if (!ok)
 		return false;
 	if (c->console_fd >= 0 && ioctl(c->console_fd, TIOCGWINSZ, &ws) == 0 &&
 	    (!add_number(c, "rows", ws.ws_row) || !add_number(c, "cols", ws.ws_col)))
@@ -211,7 +220,11 @@ char *ctl_command_cmdline(const struct ctl_command *c, const struct ctl_run *r)
 
 /* ---- the pump: requests, streams and the status, on a thread --------------- */
 
-/* Writes all of @len or fails; @fd blocks. */
+/*
+ * Writes all of @len or fails.  @fd may not block (a caller's stdout may
+ * be non-blocking): then it waits for room.  A blocking write is where
+ * the pump can be stuck; ctl_command_finish() cancels it there.
+ */
 static bool write_all(int fd, const char *p, size_t len)
 {
 	while (len) {
@@ -219,7 +232,12 @@ static bool write_all(int fd, const char *p, size_t len)
 
 		if (n < 0 && errno == ENOTSOCK)
 			n = write(fd, p, len);
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd w = { .fd = fd, .events = POLLOUT };
 
+			poll(&w, 1, -1);
+			continue;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -256,9 +274,12 @@ static void read_control(struct ctl_command *c)
 	char buf[512];
 	ssize_t n = read(c->conn[CONTROL], buf, sizeof(buf));
 
+	/*
+	 * The guest's end: kept open, since closing it is what lets the guest
+	 * power off, and the pump does that only once all the output is here.
+	 */
 	if (n <= 0) {
-		close(c->conn[CONTROL]);
-		c->conn[CONTROL] = -1;
+		c->control_eof = true;
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
@@ -304,7 +325,7 @@ static void pump_input(struct ctl_command *c, bool readable)
 
 	if (readable && c->inoff == c->inlen) {
 		n = read(STDIN_FILENO, c->inbuf, sizeof(c->inbuf));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return;
 		if (n <= 0) {
 			shutdown(c->conn[STDIN], SHUT_WR);
@@ -345,12 +366,6 @@ static void *pump(void *arg)
 {
 	struct ctl_command *c = arg;
 	bool closed = false;
-	sigset_t pipe;
-
-	/* A reader of ours that goes away is an error here, not our end. */
-	sigemptyset(&pipe);
-	sigaddset(&pipe, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 
 	for (;;) {
 		struct pollfd p[2 * NSOCK + 2];
@@ -368,7 +383,7 @@ static void *pump(void *arg)
 				p[n] = (struct pollfd){ .fd = c->listen[i], .events = POLLIN };
 				who[n++] = i;
 			}
-			if (c->conn[i] >= 0 && i != STDIN) {
+			if (c->conn[i] >= 0 && i != STDIN && !(i == CONTROL && c->control_eof)) {
 				p[n] = (struct pollfd){ .fd = c->conn[i], .events = POLLIN };
 				who[n++] = NSOCK + i;
 			}
@@ -424,15 +439,23 @@ int ctl_command_finish(struct ctl_command *c, bool powered_off, const char *why,
 	char stop = 0;
 
 	if (c->running) {
+		struct timespec until;
+
+		/* A pump stuck writing to a reader that does not read: cancelled. */
 		(void)!write(c->wake[1], &stop, 1);
-		pthread_join(c->thread, NULL);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		if (pthread_timedjoin_np(c->thread, NULL, &until)) {
+			pthread_cancel(c->thread);
+			pthread_join(c->thread, NULL);
+		}
 		c->running = false;
 	}
 	/* What the guest sent before it went: already in our sockets. */
 	for (int i = STDOUT; i <= STDERR; i++)
 		while (c->conn[i] >= 0 && read_output(c, i, MSG_DONTWAIT) > 0)
 			;
-	while (c->conn[CONTROL] >= 0 && c->status < 0) {
+	while (c->conn[CONTROL] >= 0 && !c->control_eof && c->status < 0) {
 		struct pollfd p = { .fd = c->conn[CONTROL], .events = POLLIN };
 
 		if (poll(&p, 1, 0) != 1)

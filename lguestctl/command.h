@@ -25,6 +25,7 @@ struct ctl_command {
 	char inbuf[65536];		/* stdin on its way to the guest */
 	size_t inoff, inlen;
 	bool in_done, out_done[2];
+	bool control_eof;		/* the guest has said all it will */
 	char line[512];			/* from the guest's init */
 	size_t linelen;
 	bool started;

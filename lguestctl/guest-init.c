@@ -153,9 +153,12 @@ static const char *read_request(void)
 		if (!val)
 			return why;
 		*val++ = 0;
-		if (!strcmp(s, "arg") && nargv < MAX_ITEMS)
+		if ((!strcmp(s, "arg") && nargv == MAX_ITEMS) ||
+		    (!strcmp(s, "env") && nenv == MAX_ITEMS))
+			return "more than 65536 arguments or variables";
+		if (!strcmp(s, "arg"))
 			argv_[nargv++] = val;
-		else if (!strcmp(s, "env") && nenv < MAX_ITEMS)
+		else if (!strcmp(s, "env"))
 			env[nenv++] = val;
 		else if (!strcmp(s, "uid") && number(val, (uid_t)-2, &v))
 			uid = (uid_t)v;
@@ -210,10 +213,11 @@ static void mount_at(const char *src, const char *dir, const char *type, unsigne
 /*
  * The root: the host's / read-only (ro here; lguestctl made the share
  * read-only on the host too) under a tmpfs that takes every write, then
- * the --rw directories over it, written through to the host, then the
- * guest's own /proc, /sys, /dev and /run.  /tmp is the host's, as the
- * caller's directory may be there; what the guest writes in it stays in
- * the guest, as everywhere but --rw.
+ * the guest's own /proc, /sys, /dev and /run, then the --rw directories,
+ * written through to the host (over the guest's own too: --rw /dev/shm/x
+ * is the host's).  /tmp is the host's, as the caller's directory may be
+ * there; what the guest writes in it stays in the guest, as everywhere
+ * but --rw.
  */
 static void build_root(void)
 {
@@ -225,16 +229,21 @@ static void build_root(void)
 	make_dirs("/upper/work");
 	mount_at("overlay", "/root", "overlay", 0,
 		 "lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work");
-	for (unsigned int i = 0; i < nrw; i++) {
-		snprintf(tag, sizeof(tag), "rw%u", i);
-		snprintf(dir, sizeof(dir), "/root%s", rw[i]);
-		mount_at(tag, dir, "virtiofs", 0, NULL);
-	}
 	mount_at("proc", "/root/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_at("sys", "/root/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_at("dev", "/root/dev", "devtmpfs", MS_NOSUID, NULL);
 	mount_at("shm", "/root/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	mount_at("run", "/root/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+	/* Last, and the shallowest first, so none hides another (--rw /a/b --rw /a). */
+	for (size_t depth = 1; depth < sizeof(dir); depth++) {
+		for (unsigned int i = 0; i < nrw; i++) {
+			if (strlen(rw[i]) != depth)
+				continue;
+			snprintf(tag, sizeof(tag), "rw%u", i);
+			snprintf(dir, sizeof(dir), "/root%s", rw[i]);
+			mount_at(tag, dir, "virtiofs", 0, NULL);
+		}
+	}
 	if (chdir("/root") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0)
 		fail("enter the root");
@@ -266,20 +275,25 @@ static int open_stream(int i)
 	return fd;
 }
 
+/* The caller's supplementary groups, every one, or the command does not run. */
 static void set_groups(void)
 {
-	gid_t list[64];
-	size_t n = 0;
+	size_t n = 0, max = 1 + strlen(groups) / 2;
+	gid_t *list = calloc(max, sizeof(*list));
 	char *save = NULL, *copy = strdup(groups);
 	unsigned long v;
 
-	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && n < 64;
+	for (char *t = list && copy ? strtok_r(copy, ",", &save) : NULL; t && n < max;
 	     t = strtok_r(NULL, ",", &save))
 		if (number(t, (gid_t)-2, &v))
 			list[n++] = (gid_t)v;
 	free(copy);
-	if (setgroups(n, list) < 0)
+	if (!list || setgroups(n, list) < 0) {
+		dprintf(2, "lguestctl: cannot take the caller's %zu groups: %s\n", n,
+			strerror(errno));
 		_exit(125);
+	}
+	free(list);
 }
 
 /* The child: becomes the command, or says why it could not (126, 127). */
@@ -355,9 +369,12 @@ int main(void)
 	 * behind still holds the streams: the guest's vsock sends these after
 	 * all the data already written, and before the status below.
 	 */
-	for (int i = 1; i < 3; i++)
+	for (int i = 1; i < 3; i++) {
 		if (stdio_modes[i] == 'v')
 			shutdown(fds[i], SHUT_WR);
+		else if (stdio_modes[i] == 't')
+			tcdrain(fds[i]);	/* the console's last bytes, before we go */
+	}
 	if (WIFSIGNALED(status))
 		say("signal %d", WTERMSIG(status));
 	else

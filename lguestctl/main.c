@@ -376,8 +376,10 @@ static int cmd_run(int argc, char **argv)
 	vm = lg_vm_new();
 	if (!vm) {
 		fprintf(stderr, "lguestctl: out of memory\n");
+		rc = r.command ? CTL_EXIT_COMMAND : CTL_EXIT_HOST;
+		ctl_command_cleanup(&cmd);
 		ctl_run_free(&r);
-		return CTL_EXIT_HOST;
+		return rc;
 	}
 	lg_vm_set_log(vm, log_cb, NULL, (enum lg_log_level)r.log_level);
 	if (build_vm(vm, &r, &cmd) < 0) {
@@ -390,10 +392,12 @@ static int cmd_run(int argc, char **argv)
 	ctl.listen_fd = r.name ? ctl_listen(r.name, sockpath, sizeof(sockpath)) : -ENOMEM;
 	if (ctl.listen_fd == -EEXIST) {
 		fprintf(stderr, "lguestctl: a VM named '%s' is already running (hint: --name)\n", r.name);
+		rc = r.command ? CTL_EXIT_COMMAND : CTL_EXIT_HOST;
 		lg_vm_destroy(vm);
 		stop_fs();
+		ctl_command_cleanup(&cmd);
 		ctl_run_free(&r);
-		return CTL_EXIT_HOST;
+		return rc;
 	}
 	if (ctl.listen_fd < 0)
 		fprintf(stderr, "lguestctl: warning: no control socket (%s); 'lguestctl stop'"
@@ -423,9 +427,24 @@ static int cmd_run(int argc, char **argv)
 	ctl.sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	if (ctl.sig_fd >= 0 && pthread_create(&thr, NULL, control_thread, &ctl) == 0)
 		pthread_detach(thr);
-	if (r.command && ctl_command_start(&cmd) < 0) {
-		fprintf(stderr, "lguestctl: cannot start a thread\n");
-		return CTL_EXIT_COMMAND;
+	if (r.command) {
+		sigset_t pipe;
+
+		/*
+		 * A reader of ours that goes away is an error for the pump and
+		 * the drain after it, as for the command, not our death.
+		 */
+		sigemptyset(&pipe);
+		sigaddset(&pipe, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+		if (ctl_command_start(&cmd) < 0) {
+			fprintf(stderr, "lguestctl: cannot start a thread\n");
+			if (sockpath[0])
+				unlink(sockpath);
+			stop_fs();
+			ctl_command_cleanup(&cmd);
+			return CTL_EXIT_COMMAND;
+		}
 	}
 
 	if (lg_vm_run(vm, &ex) < 0) {

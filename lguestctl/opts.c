@@ -391,6 +391,19 @@ static int parse_opt(int c, struct ctl_run *r, char *err, size_t errlen)
 	}
 }
 
+/* Is @a an option whose value is the next argument ("-m", "--mem")? */
+static bool takes_value(const char *a)
+{
+	if (a[0] != '-' || !a[1])
+		return false;
+	if (a[1] != '-')
+		return !a[2] && strchr("mkipdn", a[1]);
+	for (const struct option *o = run_opts; o->name; o++)
+		if (o->has_arg == required_argument && !strcmp(a + 2, o->name))
+			return true;
+	return false;
+}
+
 /*
  * With a command, the kernel is optional (the packaged one) and the
  * vsock device and the shares' tags are lguestctl's own.
@@ -421,8 +434,18 @@ int ctl_parse_run(int argc, char **argv, struct ctl_run *r, char *err, size_t er
 	int c, end = argc;
 
 	memset(r, 0, sizeof(*r));
-	/* "-- COMMAND...": what follows is a command to run in a fresh guest. */
-	for (int i = 1; i < argc; i++) {
+	/*
+	 * "-- COMMAND...": what follows is a command to run in a fresh guest.
+	 * The first "--" that is not an option's value: after VMLINUX, kernel
+	 * arguments cannot hold one (-p can).
+	 */
+	for (int i = 1, kernel = 0; i < argc; i++) {
+		if (!kernel && takes_value(argv[i])) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] != '-')
+			kernel = 1;
 		if (strcmp(argv[i], "--") != 0)
 			continue;
 		r->command = argv + i + 1;	/* NULL-terminated, as argv is */

@@ -81,8 +81,9 @@ static bool knows(const char *bin, const char *word)
 
 /*
  * In the child, as root, before it becomes the daemon: a mount namespace
- * of its own, where a read-only share is bound read-only by the kernel,
- * whatever the daemon is asked to do.  mount_setattr() wants a mount: @dir
+ * of its own, private (a mount the host makes later, read-write, must not
+ * appear in it), where a read-only share is bound read-only by the
+ * kernel, whatever the daemon is asked to do.  mount_setattr() wants a mount: @dir
  * is bound over itself first, unless it is / (a mount already, and one
  * that cannot be bound over itself usefully).  For / the daemon's own
  * sandbox is chroot(2), which has no network namespace: here is one.
@@ -93,7 +94,7 @@ static int isolate(const char *dir, bool readonly, char *why, size_t len)
 	bool root = !strcmp(dir, "/");
 
 	if (unshare(CLONE_NEWNS | (root ? CLONE_NEWNET : 0)) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) {
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
 		snprintf(why, len, "namespaces for virtiofsd: %s", strerror(errno));
 		return -1;
 	}
@@ -113,7 +114,7 @@ int ctl_virtiofsd_start(const char *dir, unsigned int flags, pid_t *pid, int *fd
 	socklen_t len = sizeof(sa_family_t);
 	const char *bin = ctl_virtiofsd_path();
 	char fdopt[32], source[4200], why[512];
-	int ls, c, e, report[2];
+	int ls, c, e, report[2], null;
 	struct stat st;
 	const char *args[16];
 	bool rust;
@@ -205,13 +206,15 @@ int ctl_virtiofsd_start(const char *dir, unsigned int flags, pid_t *pid, int *fd
 		/* Its own process group: a ^C for the guest is not for it. */
 		setpgid(0, 0);
 		close(report[0]);
-		if (flags & CTL_VFSD_QUIET) {
-			int null = open("/dev/null", O_WRONLY);
-
-			if (null >= 0 && null != STDERR_FILENO) {
+		/* Not our stdin and stdout: a reader of ours must not wait for it. */
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			if (flags & CTL_VFSD_QUIET)
 				dup2(null, STDERR_FILENO);
+			if (null > STDERR_FILENO)
 				close(null);
-			}
 		}
 		if (geteuid() != 0 || isolate(dir, readonly, why, sizeof(why)) == 0) {
 			execv(bin, (char *const *)args);

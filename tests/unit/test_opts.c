@@ -50,6 +50,37 @@ static void the_readme_command_line(void **state)
 	ctl_run_free(&r);
 }
 
+/* run ... -- COMMAND: the first "--" that is no option's value starts it. */
+static void a_command_after_two_dashes(void **state)
+{
+	struct ctl_run r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&r, err, "--", "make", "-j4", "test"), 0);
+	assert_null(r.kernel);
+	assert_string_equal(r.command[0], "make");
+	assert_string_equal(r.command[1], "-j4");
+	assert_string_equal(r.command[2], "test");
+	assert_null(r.command[3]);
+	assert_int_equal(r.mem_mib, 256);	/* a command's default */
+	ctl_run_free(&r);
+	assert_int_equal(PARSE(&r, err, "-m", "512", "--rw", "/tmp", "-p", "--", "vmlinux", "quiet",
+			       "--", "ls", "--", "-l"), 0);
+	assert_int_equal(r.mem_mib, 512);
+	assert_string_equal(r.rw[0], "/tmp");
+	assert_string_equal(r.kernel, "vmlinux");
+	assert_string_equal(r.params, "-- quiet");	/* -p's value, then the kernel's */
+	assert_string_equal(r.command[0], "ls");
+	assert_string_equal(r.command[1], "--");	/* the command's own */
+	assert_string_equal(r.command[2], "-l");
+	ctl_run_free(&r);
+	/* Without "--", no command: the kernel and its arguments, as before. */
+	assert_int_equal(PARSE(&r, err, "vmlinux", "quiet"), 0);
+	assert_null(r.command);
+	ctl_run_free(&r);
+}
+
 static void short_options_and_sub_options(void **state)
 {
 	struct ctl_run r;
@@ -227,6 +258,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_readme_command_line),
+		cmocka_unit_test(a_command_after_two_dashes),
 		cmocka_unit_test(short_options_and_sub_options),
 		cmocka_unit_test(stats_line),
 		cmocka_unit_test(usage_errors),
