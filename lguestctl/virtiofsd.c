@@ -114,7 +114,7 @@ int ctl_virtiofsd_start(const char *dir, unsigned int flags, pid_t *pid, int *fd
 	socklen_t len = sizeof(sa_family_t);
 	const char *bin = ctl_virtiofsd_path();
 	char fdopt[32], source[4200], why[512];
-	int ls, c, e, report[2], null;
+	int ls, c, e, report[2];
 	struct stat st;
 	const char *args[16];
 	bool rust;
@@ -203,11 +203,12 @@ int ctl_virtiofsd_start(const char *dir, unsigned int flags, pid_t *pid, int *fd
 	args[n] = NULL;
 	*pid = fork();
 	if (*pid == 0) {
+		/* Not our stdin and stdout: a reader of ours must not wait for it. */
+		int null = open("/dev/null", O_RDWR);
+
 		/* Its own process group: a ^C for the guest is not for it. */
 		setpgid(0, 0);
 		close(report[0]);
-		/* Not our stdin and stdout: a reader of ours must not wait for it. */
-		null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
 			dup2(null, STDIN_FILENO);
 			dup2(null, STDOUT_FILENO);
