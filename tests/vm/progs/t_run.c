@@ -40,6 +40,7 @@ struct result {
 };
 
 static struct result res;
+static bool log_info;		/* run() with --log-level info */
 
 /* Reads what is there from @fd into @buf; false at its end. */
 static bool drain(int fd, char *buf, size_t cap, size_t *len)
@@ -80,6 +81,10 @@ static void run(bool user, const char *rw, const void *in, size_t inlen, const c
 	if (rw) {
 		argv[n++] = "--rw";
 		argv[n++] = rw;
+	}
+	if (log_info) {
+		argv[n++] = "--log-level";
+		argv[n++] = "info";
 	}
 	argv[n++] = "--";
 	for (int i = 0; cmd[i] && n < 31; i++)
@@ -205,6 +210,7 @@ static void data(bool user)
 {
 	static uint8_t in[BIG];
 	uint32_t x = 2463534242u;
+	const char *p;
 
 	for (size_t i = 0; i < sizeof(in); i++) {
 		x ^= x << 13;
@@ -212,11 +218,19 @@ static void data(bool user)
 		x ^= x << 5;
 		in[i] = (uint8_t)x;
 	}
+	log_info = true;
 	run(user, NULL, in, sizeof(in), CMD("cat"));
+	log_info = false;
 	CHECK(res.status == 0 && res.outlen == sizeof(in) && !memcmp(res.out, in, sizeof(in)),
 	      "run: 1 MiB of binary data through cat's stdin and stdout, byte-exact",
 	      "%s: status %d, %zu bytes back, stderr '...%s'", who(user), res.status, res.outlen,
 	      tail(res.err));
+	p = strstr(res.err, "the command started ");
+	CHECK(p && strtod(p + strlen("the command started "), NULL) > 0,
+	      "run: --log-level info says how long after lguestctl the command started",
+	      "%s: stderr '...%s'", who(user), tail(res.err));
+	if (p)
+		printf("t_run: %s: %.*s\n", who(user), (int)strcspn(p, "\n"), p);
 }
 
 /* A signal, a missing command, exit status 0 with no output. */
