@@ -199,7 +199,7 @@ static void identity_streams_status(bool user)
 	snprintf(want, sizeof(want), "%d\n%d\n%s\n", user ? USER : 0, user ? USER : 0, DIR_);
 	CHECK(res.status == 42 && res.outlen == strlen(want) && !memcmp(res.out, want, res.outlen) &&
 	      !strcmp(res.err, "err\n"),
-	      "run: as the caller, in the caller's directory; stdout and stderr apart and exact;"
+	      "command: as the caller, in the caller's directory; stdout and stderr apart and exact;"
 	      " exit status 42",
 	      "%s: status %d, stdout '%.*s', stderr '...%s'", who(user), res.status,
 	      (int)(res.outlen > 100 ? 100 : res.outlen), res.out, tail(res.err));
@@ -222,12 +222,12 @@ static void data(bool user)
 	run(user, NULL, in, sizeof(in), CMD("cat"));
 	log_info = false;
 	CHECK(res.status == 0 && res.outlen == sizeof(in) && !memcmp(res.out, in, sizeof(in)),
-	      "run: 1 MiB of binary data through cat's stdin and stdout, byte-exact",
+	      "command: 1 MiB of binary data through cat's stdin and stdout, byte-exact",
 	      "%s: status %d, %zu bytes back, stderr '...%s'", who(user), res.status, res.outlen,
 	      tail(res.err));
 	p = strstr(res.err, "the command started ");
 	CHECK(p && strtod(p + strlen("the command started "), NULL) > 0,
-	      "run: --log-level info says how long after lguestctl the command started",
+	      "command: --log-level info says how long after lguestctl the command started",
 	      "%s: stderr '...%s'", who(user), tail(res.err));
 	if (p)
 		printf("t_run: %s: %.*s\n", who(user), (int)strcspn(p, "\n"), p);
@@ -237,11 +237,11 @@ static void data(bool user)
 static void endings(bool user)
 {
 	run(user, NULL, NULL, 0, CMD("sh", "-c", "kill -9 $$"));
-	CHECK(res.status == 128 + 9 && res.outlen == 0, "run: a command killed by SIGKILL: 137",
+	CHECK(res.status == 128 + 9 && res.outlen == 0, "command: a command killed by SIGKILL: 137",
 	      "%s: status %d, stderr '...%s'", who(user), res.status, tail(res.err));
 	run(user, NULL, NULL, 0, CMD("/no/such/command", "arg"));
 	CHECK(res.status == 127 && strstr(res.err, "/no/such/command: command not found"),
-	      "run: a command that does not exist: 127, and says so",
+	      "command: a command that does not exist: 127, and says so",
 	      "%s: status %d, stderr '...%s'", who(user), res.status, tail(res.err));
 }
 
@@ -270,28 +270,28 @@ static void writes(bool user)
 		close(fd);
 	}
 	CHECK(res.status == 0 && res.outlen == 2 && access(DIR_ "/user-home/kept", F_OK) &&
-	      errno == ENOENT, "run: a write to / stays in the guest",
+	      errno == ENOENT, "command: a write to / stays in the guest",
 	      "%s: status %d, stderr '...%s'", who(user), res.status, tail(res.err));
 	CHECK(res.status == 0 && fd >= 0 && !strcmp(buf, "through\n") &&
 	      st.st_uid == (user ? USER : 0),
-	      "run: --rw DIR: the command's writes reach the host's DIR, owned by the caller",
+	      "command: --rw DIR: the command's writes reach the host's DIR, owned by the caller",
 	      "%s: status %d, stderr '...%s', host file: %s", who(user), res.status,
 	      tail(res.err), fd < 0 ? strerror(errno) : buf);
 	if (user) {
 		CHECK(res.status == 0 && access(DIR_ "/no", F_OK),
-		      "run: as a user, a write where the user may not write fails in the guest too",
+		      "command: as a user, a write where the user may not write fails in the guest too",
 		      "status %d, stderr '...%s'", res.status, tail(res.err));
 		/* A --rw directory the user may not write: the guest may not either. */
 		run(user, DIR_ "/root-only", NULL, 0, CMD("sh", "-c", "echo no >" DIR_ "/root-only/f"));
 		CHECK(res.status != 0 && res.status != 125 && access(DIR_ "/root-only/f", F_OK),
-		      "run: --rw on a directory the caller may not write: the write fails",
+		      "command: --rw on a directory the caller may not write: the write fails",
 		      "status %d, stderr '...%s'", res.status, tail(res.err));
 	} else {
 		/* The guest's root mounting the share itself: still read-only. */
 		run(user, NULL, NULL, 0, CMD("sh", "-c", "mkdir -p /m && mount -t virtiofs root /m && "
 					     "echo no >/m" DIR_ "/escape"));
 		CHECK(res.status != 0 && res.status != 125 && access(DIR_ "/escape", F_OK),
-		      "run: the guest's root cannot write the host's / through the share",
+		      "command: the guest's root cannot write the host's / through the share",
 		      "status %d, stderr '...%s'", res.status, tail(res.err));
 	}
 }
@@ -343,7 +343,7 @@ static void c_daemon_refuses_users(void)
 	res.err[res.errlen] = 0;
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 125 &&
 	      strstr(res.err, "runs only as root; as a user, install the virtiofsd package"),
-	      "run: as a user, QEMU's virtiofsd is refused clearly, exit 125",
+	      "command: as a user, QEMU's virtiofsd is refused clearly, exit 125",
 	      "status %#x, stderr '...%s'", status, tail(res.err));
 }
 
@@ -355,7 +355,7 @@ int main(void)
 	int fd;
 
 	if (access("/tests/vmlinux", R_OK) || access("/tests/run-init.cpio", R_OK)) {
-		printf("LGTEST SKIP run: no /tests/vmlinux or run-init.cpio in this initramfs\n");
+		printf("LGTEST SKIP command: no /tests/vmlinux or run-init.cpio in this initramfs\n");
 		return 0;
 	}
 	/* lgtest.run=short: the matrix's time; two entries run it all (docs/testing.md). */
@@ -366,17 +366,17 @@ int main(void)
 	}
 	full = !strstr(cmdline, "lgtest.run=short");
 	if (!full)
-		printf("LGTEST SKIP run: the full set (signals, missing commands, --rw, writes): on"
+		printf("LGTEST SKIP command: the full set (signals, missing commands, --rw, writes): on"
 		       " two matrix entries, the short form here (lgtest.run=short)\n");
 	if (lgtest_enter_real_root()) {
-		CHECK(0, "run: a root file system for virtiofsd", "%s", strerror(errno));
+		CHECK(0, "command: a root file system for virtiofsd", "%s", strerror(errno));
 		return 1;
 	}
 	if (mkdir(DIR_, 0755) || mkdir(DIR_ "/user-rw", 0755) || chown(DIR_ "/user-rw", USER, USER) ||
 	    mkdir(DIR_ "/user-home", 0755) || chown(DIR_ "/user-home", USER, USER) ||
 	    mkdir(DIR_ "/root-rw", 0755) || mkdir(DIR_ "/root-only", 0755) ||
 	    stat("/dev/lguest", &dev)) {
-		CHECK(0, "run: the test's directories", "%s", strerror(errno));
+		CHECK(0, "command: the test's directories", "%s", strerror(errno));
 		return 1;
 	}
 	as(false, full);
@@ -385,13 +385,13 @@ int main(void)
 	c_daemon_refuses_users();
 	/* A user in group lguest, as the packages' udev rule makes /dev/lguest. */
 	if (chown("/dev/lguest", 0, LGGROUP) || chmod("/dev/lguest", 0660)) {
-		CHECK(0, "run: /dev/lguest for group lguest", "%s", strerror(errno));
+		CHECK(0, "command: /dev/lguest for group lguest", "%s", strerror(errno));
 		return 1;
 	}
 	if (access(RUST_VIRTIOFSD, X_OK) == 0) {
 		as(true, full);
 	} else {
-		printf("LGTEST SKIP run: as a user: no Rust virtiofsd (%s) in this initramfs\n",
+		printf("LGTEST SKIP command: as a user: no Rust virtiofsd (%s) in this initramfs\n",
 		       RUST_VIRTIOFSD);
 	}
 	chown("/dev/lguest", dev.st_uid, dev.st_gid);
