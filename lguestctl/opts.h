@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runproto.h"
+
 /*
  * Exit statuses: docs/lguestctl.md and the man page list them.  With a
  * command (run -- COMMAND), the command's status is ours, and any
@@ -27,7 +29,7 @@ enum {
 #define CTL_MAX_DISKS 16
 #define CTL_MAX_NETS 8
 #define CTL_MAX_FS 4
-#define CTL_MAX_RW 3		/* --rw: the root takes the fourth share */
+#define CTL_MAX_RW LGRUN_MAX_RW	/* --rw: the root takes the fourth share */
 #define CTL_NAME_MAX 64
 
 struct ctl_disk {

@@ -50,15 +50,22 @@ const char *ctl_virtiofsd_path(void)
 	return NULL;
 }
 
-/* Does its --help mention @word?  (How we tell what this virtiofsd can do.) */
-static bool knows(const char *bin, const char *word)
+/*
+ * The Rust daemon, or QEMU's?  The Rust one's --help mentions --readonly.
+ * Asked once: a command's guest starts up to four daemons.
+ */
+static bool is_rust(const char *bin)
 {
+	static char asked[4096];
+	static bool rust;
 	char buf[8192];
 	size_t got = 0;
 	int p[2], status;
 	pid_t pid;
 	ssize_t n;
 
+	if (!strcmp(asked, bin))
+		return rust;
 	if (pipe2(p, O_CLOEXEC))
 		return false;
 	pid = fork();
@@ -76,7 +83,9 @@ static bool knows(const char *bin, const char *word)
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 	buf[got] = 0;
-	return strstr(buf, word) != NULL;
+	rust = strstr(buf, "--readonly") != NULL;
+	snprintf(asked, sizeof(asked), "%s", bin);
+	return rust;
 }
 
 /*
@@ -137,9 +146,9 @@ int ctl_virtiofsd_start(const char *dir, unsigned int flags, pid_t *pid, int *fd
 	}
 	/*
 	 * QEMU's daemon drops supplementary groups, which a user cannot; the
-	 * Rust daemon (it knows --readonly) runs as a user.
+	 * Rust daemon runs as a user.
 	 */
-	rust = knows(bin, "--readonly");
+	rust = is_rust(bin);
 	if (geteuid() != 0 && !rust) {
 		snprintf(err, errlen, "%s runs only as root; as a user, install the virtiofsd"
 			 " package (virtiofsd 1.11 or later), which runs as you", bin);

@@ -40,13 +40,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A fresh fake module for each test, and a VM with a kernel and an rng. */
-static struct lg_vm *ready_vm(const char *script)
+/* A fresh fake module, to play @script. */
+static void fake_module(const char *script)
 {
-	struct lg_vm *vm = lg_vm_new();
-	size_t len;
-	uint8_t *img = eg_good_kernel(&len);
-
 	fakelg_script = script;
 	fakelg_step = 0;
 	fakelg_inited = false;
@@ -58,6 +54,16 @@ static struct lg_vm *ready_vm(const char *script)
 	if (fakelg_run)
 		munmap(fakelg_run, 4096);
 	fakelg_run = NULL;
+}
+
+/* A fresh fake module for each test, and a VM with a kernel and an rng. */
+static struct lg_vm *ready_vm(const char *script)
+{
+	struct lg_vm *vm = lg_vm_new();
+	size_t len;
+	uint8_t *img = eg_good_kernel(&len);
+
+	fake_module(script);
 	assert_int_equal(lg_vm_set_memory(vm, 32ULL << 20), 0);
 	assert_int_equal(lg_vm_load_kernel_mem(vm, img, len), 0);
 	assert_int_equal(lg_vm_set_cmdline(vm, "quiet"), 0);
@@ -129,15 +135,7 @@ static void early_console_write(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(out), 0);
-	fakelg_script = "h:1:0x300000:6,h:1:0x1fffffc:8,off";
-	fakelg_step = 0;
-	fakelg_inited = false;
-	fakelg_nreads = 0;
-	fakelg_pending_read = -1;
-	fakelg_hcall_ret = 0;
-	if (fakelg_run)
-		munmap(fakelg_run, 4096);
-	fakelg_run = NULL;
+	fake_module("h:1:0x300000:6,h:1:0x1fffffc:8,off");
 	assert_int_equal(lg_vm_set_memory(vm, 32ULL << 20), 0);
 	assert_int_equal(lg_vm_load_kernel_mem(vm, img, len), 0);
 	assert_int_equal(lg_vm_add_console(vm, -1, out[1]), 0);
@@ -175,15 +173,7 @@ static void boot_log_goes_where_told(void **state)
 
 		assert_int_equal(pipe2(out, O_NONBLOCK), 0);
 		assert_int_equal(pipe2(boot, O_NONBLOCK), 0);
-		fakelg_script = "h:1:0x300000:6,off";
-		fakelg_step = 0;
-		fakelg_inited = false;
-		fakelg_nreads = 0;
-		fakelg_pending_read = -1;
-		fakelg_hcall_ret = 0;
-		if (fakelg_run)
-			munmap(fakelg_run, 4096);
-		fakelg_run = NULL;
+		fake_module("h:1:0x300000:6,off");
 		assert_int_equal(lg_vm_set_boot_log(vm, -2), -EBADF);
 		assert_int_equal(lg_vm_set_memory(vm, 32ULL << 20), 0);
 		assert_int_equal(lg_vm_load_kernel_mem(vm, img, len), 0);

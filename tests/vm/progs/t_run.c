@@ -331,7 +331,6 @@ static void c_daemon_refuses_users(void)
 	}
 	waitpid(pid, &status, 0);
 	memset(&res, 0, sizeof(res));
-	res.errlen = 0;
 	{
 		int fd = open(DIR_ "/c-daemon.err", O_RDONLY);
 
