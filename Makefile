@@ -213,8 +213,9 @@ $(BUILD)/vm/progs/linux-root.img: $(BUILD)/vm/progs/linux-initrd.cpio
 	rm -f $@ && mke2fs -q -t ext4 -d $(BUILD)/vm/guests/linux-root $@ 8M
 
 # The Linux guest's Debian user land (t_userland): busybox-static,
-# stress-ng, bash, coreutils and their libraries from the archive, our
-# static battery and hostile user space, the pipeline script, the x86
+# stress-ng, bash, coreutils, util-linux's unshare and setpriv and their
+# libraries from the archive, our static battery and hostile user space,
+# the pipeline and system-check scripts with sysfeat, the x86
 # selftests (in /usr/libexec/lguest/x86-selftests) and their runner, and
 # an init script, in an ext4 image
 # (tests/lib/mkrootfs.sh, .debs cached).  hostile and the selftests also
@@ -230,12 +231,16 @@ $(BUILD)/vm/progs/hostile: tests/guests/linux/hostile.c
 $(BUILD)/vm/guests/kselftest: tests/guests/linux/kselftest.c tests/vm/progs/x86selftest.h
 	@mkdir -p $(BUILD)/vm/guests
 	$(CC) $(USER_CFLAGS) -Itests/vm/progs -static $< -o $@
+$(BUILD)/vm/guests/sysfeat: tests/guests/linux/sysfeat.c
+	@mkdir -p $(BUILD)/vm/guests
+	$(CC) $(USER_CFLAGS) -static $< -o $@
 $(BUILD)/vm/progs/linux-userland.img: tests/lib/mkrootfs.sh tests/guests/linux/rootfs-init \
 		$(BUILD)/vm/guests/battery $(BUILD)/vm/progs/hostile tests/guests/linux/pipeline \
-		$(BUILD)/vm/guests/kselftest $(X86_SELFTESTS)
+		$(BUILD)/vm/guests/kselftest tests/guests/linux/system-check $(BUILD)/vm/guests/sysfeat \
+		$(X86_SELFTESTS)
 	tests/lib/mkrootfs.sh $@ tests/guests/linux/rootfs-init $(BUILD)/vm/guests/battery \
 		$(BUILD)/vm/progs/hostile tests/guests/linux/pipeline $(BUILD)/vm/guests/kselftest \
-		$(BUILD)/vm/x86-selftests
+		tests/guests/linux/system-check $(BUILD)/vm/guests/sysfeat $(BUILD)/vm/x86-selftests
 
 # Freestanding test guests (tests/guests/, docs/testing.md): one C file
 # each, linked with the runtime in tests/guests/rt/ into an lguest ELF
@@ -326,6 +331,7 @@ bench-core:
 $(BUILD)/bench/progs/%: tests/bench/progs/%.c tests/bench/progs/bench.h
 	@mkdir -p $(BUILD)/bench/progs
 	$(CC) $(USER_CFLAGS) -static $< -o $@
+$(BUILD)/bench/progs/vb_inroot: tests/vm/progs/lgtest.h
 bench-progs: $(BENCH_PROGS)
 bench:
 	tests/bench/virtbench.sh

@@ -57,6 +57,7 @@ fi
 ufiles=$(ls liblguest/src/*.c liblguest/examples/*.c lguestctl/*.c \
 	tests/unit/*.c tests/vm/progs/*.c tests/guests/linux/netinit.c tests/guests/linux/fsinit.c \
 	tests/guests/linux/battery.c tests/guests/linux/hostile.c tests/guests/linux/kselftest.c \
+	tests/guests/linux/sysfeat.c \
 	tests/bench/progs/*.c 2>/dev/null)
 if cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	--std=c11 --inline-suppr -D__x86_64__ -Iinclude/uapi -Iliblguest/src -Iliblguest/include -Ilguestctl -Itests/vm/progs \

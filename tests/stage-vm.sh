@@ -114,7 +114,7 @@ fi
 # Intel without ARCH_CAPABILITIES turns PTI on by itself, so it is also
 # the PTI entry; the newest kernel's took the 5-level one's place, to keep
 # make check near half an hour.)
-SHORT=lgtest.run=short,lgtest.userland=battery+endings+hostile+kselftest,lgtest.fuzz_time=20
+SHORT=lgtest.run=short,lgtest.userland=battery+system+endings+hostile+kselftest,lgtest.fuzz_time=20
 matrix=(
 	"6.1-4level-intel $KVER_61 max,vendor=GenuineIntel no5lvl paging=4-level pti=on vendor=GenuineIntel"
 	"6.12-5level   $KVER_612 max lgtest.syscall_numbering=1,$SHORT paging=5-level pti=off"

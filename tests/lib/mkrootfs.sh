@@ -4,6 +4,7 @@
 #
 #   /bin/busybox and its applets    busybox-static's .deb
 #   /usr/bin/stress-ng              stress-ng's .deb,
+#   /usr/bin/{unshare,setpriv}      util-linux's,
 #   /bin/bash                       bash's and
 #   /usr/local/bin/{tee,cat,head}   coreutils' (dynamically linked, so
 #                                   glibc picks its string functions by
@@ -36,11 +37,12 @@ trap 'rm -rf "$stage"' EXIT
 pool=$stage/pool root=$stage/root
 mkdir -p "$pool" "$root"
 
-# The packages: busybox-static, and stress-ng, bash and coreutils with
+# The packages: busybox-static, and stress-ng, bash, coreutils and util-linux with
 # their Depends closure (libraries only come from there; recommends and
 # the rest are left out).
 mapfile -t pkgs < <( { echo busybox-static; apt-cache depends --recurse --no-recommends \
-	--no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances stress-ng bash coreutils |
+	--no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances stress-ng bash coreutils \
+	util-linux |
 	grep -v -e '^ ' -e '^<'; } | sort -u)
 # Each .deb's URL and file name, as the archive's candidate version.
 mapfile -t uris < <(cd "$stage" && apt-get download --print-uris -qq "${pkgs[@]}")
@@ -77,6 +79,13 @@ mkdir -p "$root/usr/local/bin"
 cp "$pool/usr/bin/stress-ng" "$root/usr/bin/stress-ng"
 cp "$pool/bin/bash" "$root/bin/bash"
 todo=("$root/usr/bin/stress-ng" "$root/bin/bash")
+# util-linux's unshare and setpriv, in place of busybox's (system-check:
+# namespaces as container tools make them).
+for c in unshare setpriv; do
+	rm -f "$root"/{bin,sbin,usr/bin,usr/sbin}/"$c"
+	cp "$pool/usr/bin/$c" "$root/usr/bin/$c"
+	todo+=("$root/usr/bin/$c")
+done
 for c in tee cat head; do
 	for d in bin usr/bin; do
 		[ -f "$pool/$d/$c" ] && cp "$pool/$d/$c" "$root/usr/local/bin/$c"

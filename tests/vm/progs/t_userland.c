@@ -15,6 +15,10 @@
  *   pipeline       thousands of byte-exact "echo | tee | cat" pipelines
  *                  through Debian's dynamically linked bash and coreutils
  *                  (glibc's AVX2 string functions)
+ *   system         what systemd and container engines ask of the kernel
+ *                  (tests/guests/linux/system-check): unshare's
+ *                  namespaces, cgroup v2, overlayfs, seccomp, io_uring,
+ *                  BPF, keys, message queues
  *   persist-write  write and fsync a file, power off; persist-check, on a
  *                  second boot of the same image, reads it back
  *   stress         stress-ng's cpu, vm, fork, pipe, switch and syscall
@@ -336,6 +340,29 @@ static void pipeline(void)
 	if (n != 2 || lgtest_failed != before || !exited(&r, 0))
 		show(&r, "pipeline");
 	clean(&r, "pipeline");
+}
+
+/*
+ * What a distribution's init and container engines ask of the guest
+ * kernel (tests/guests/linux/system-check and sysfeat.c): namespaces
+ * through util-linux's unshare, cgroup v2 with its controllers and
+ * limits, overlayfs, seccomp, io_uring, BPF, keys, message queues.
+ */
+#define SYSTEM_CHECKS 15
+
+static void system_check(void)
+{
+	static struct run r;
+	int n, before = lgtest_failed;
+
+	boot(&r, "system", NULL, 120);
+	n = relay_tag(r.out, "SYSTEM", "userland: system: ");
+	CHECK(n == SYSTEM_CHECKS && exited(&r, 0) && strstr(r.out, "system-check exit status 0"),
+	      "userland: system: every check ran in the guest and lguestctl exits 0",
+	      "%d checks relayed (want %d), status %#x", n, SYSTEM_CHECKS, r.status);
+	if (n != SYSTEM_CHECKS || lgtest_failed != before || !exited(&r, 0))
+		show(&r, "system");
+	clean(&r, "system");
 }
 
 static void persistence(void)
@@ -1013,6 +1040,7 @@ static const struct {
 } part[] = {
 	{ "battery", battery },
 	{ "pipeline", pipeline },
+	{ "system", system_check },
 	{ "persist", persistence },
 	{ "stress", stress },
 	{ "endings", endings },
@@ -1029,7 +1057,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/*
-	 * t_userland [battery|pipeline|persist|stress|endings|hostile|kselftest]: one
+	 * t_userland [battery|pipeline|system|persist|stress|endings|hostile|kselftest]: one
 	 * part; or lgtest.userland=PART,PART on the VM's command line.
 	 */
 	parts = argc > 1 ? argv[1] : cmdline_parts();
