@@ -348,15 +348,43 @@ static void pipeline(void)
  * through util-linux's unshare, cgroup v2 with its controllers and
  * limits, overlayfs, seccomp, io_uring, BPF, keys, message queues.
  */
-#define SYSTEM_CHECKS 15
+#define SYSTEM_CHECKS 16
+
+/* This VM host's CPU model name, as /proc/cpuinfo says it ("" if none). */
+static void model_name(char *buf, size_t len)
+{
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	buf[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && v) {
+			snprintf(buf, len, "%s", v + 2);
+			buf[strcspn(buf, "\n")] = '\0';
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
 
 static void system_check(void)
 {
 	static struct run r;
 	int n, before = lgtest_failed;
+	char native[200], want[220];
+	const char *at;
 
 	boot(&r, "system", NULL, 120);
 	n = relay_tag(r.out, "SYSTEM", "userland: system: ");
+	model_name(native, sizeof(native));
+	snprintf(want, sizeof(want), "SYSTEM CPU %s", native);
+	at = strstr(r.out, want);
+	CHECK(native[0] && at && strchr("\r\n", at[strlen(want)]),
+	      "userland: system: the guest's /proc/cpuinfo names the VM host's CPU model",
+	      "want '%s' in the guest's output", native);
 	CHECK(n == SYSTEM_CHECKS && exited(&r, 0) && strstr(r.out, "system-check exit status 0"),
 	      "userland: system: every check ran in the guest and lguestctl exits 0",
 	      "%d checks relayed (want %d), status %#x", n, SYSTEM_CHECKS, r.status);
