@@ -12,7 +12,10 @@ import json
 import re
 import sys
 
-ENVS = ["native", "lguest", "uml"]
+ENVS = ["native", "lguest", "uml", "qemu"]
+# QEMU (its software CPU on the build machine's real one, outside the VM
+# host: tests/bench/virtbench.sh) runs only these.
+QEMU_ROWS = {"boot_true"}
 # key, row, the program that measures it (for its failures)
 ROWS = [
     ("ctxsw", "context switch via pipe", "vb_ctxsw"),
@@ -28,6 +31,10 @@ ROWS = [
     ("ig_ping", "inter-guest TCP ping-pong (1 byte)", "ig_ping"),
     ("ig_tcp", "inter-guest 4 MiB TCP", "ig_tcp"),
     ("compile", "compile job (tcc, the test guests)", "vb_compile"),
+    ("boot_true", "boot, run /bin/true, exit (native: just /bin/true)", "boot_true"),
+    ("fs_write", "shared directory: write 1 MiB (sequential, then fsync)", "vb_fs"),
+    ("fs_read", "shared directory: read 1 MiB (sequential, uncached)", "vb_fs"),
+    ("fs_small", "shared directory: create+write 4 KiB, stat, unlink", "vb_fs"),
 ]
 NET = {"tcp_host", "ig_ping", "ig_tcp"}
 # The per-operation columns: lg.ko counters (lguestctl --stats names).
@@ -104,9 +111,9 @@ def main():
         return "%.1f" % v if v >= 10 else "%.2f" % v if v >= 1 else "%.3f" % v
 
     rows = []
-    print("| row | native | lguest | UML | lguest/native | UML/native | %s |" %
-          " | ".join("lguest " + name for _, name in PROF_COLS))
-    print("|---|---:|---:|---:|---:|---:|%s" % ("---:|" * len(PROF_COLS)))
+    print("| row | native | lguest | UML | QEMU TCG, outside | lguest/native | UML/native | "
+          "QEMU/native | %s |" % " | ".join("lguest " + name for _, name in PROF_COLS))
+    print("|---|---:|---:|---:|---:|---:|---:|---:|%s" % ("---:|" * len(PROF_COLS)))
     for key, label, prog in ROWS:
         r = {"key": key, "row": label}
         cells, ratio = [], []
@@ -115,11 +122,13 @@ def main():
             r[env] = f
             if f:
                 cells.append(cell(f))
+            elif env == "qemu" and key not in QEMU_ROWS:
+                cells.append("–")
             else:
                 r[env + "_na"] = why(env, key, prog)
                 cells.append("n/a (%s)" % r[env + "_na"])
         nat = figs.get(("native", key))
-        for env in ("lguest", "uml"):
+        for env in ("lguest", "uml", "qemu"):
             f = figs.get((env, key))
             if f and nat and nat["median"] > 0:
                 r[env + "_ratio"] = round(f["median"] / nat["median"], 2)

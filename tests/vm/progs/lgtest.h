@@ -114,7 +114,7 @@ static inline int lgtest_ds_prefix_host(void)
 static inline int lgtest_enter_real_root(void)
 {
 	static const char *const dirs[] = { "/tests", "/tmp", "/usr", "/lib", "/lib64", "/dev",
-					    "/proc", "/bin", "/etc", "/opt" };
+					    "/proc", "/bin", "/etc", "/opt", "/bench" };
 	char to[64];
 
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||

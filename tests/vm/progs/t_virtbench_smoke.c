@@ -112,6 +112,13 @@ int main(void)
 	SMOKE("ping", "/tests/vb_tcp", "ping", "ping", "127.0.0.1", "5001", "1", "2");
 	kill(srv, SIGTERM);
 	waitpid(srv, NULL, 0);
+	SMOKE("boot_true", "/tests/vb_boot", "boot_true", "1", "/bin/busybox", "true");
+	CHECK(mkdir("/tmp/vb_fs", 0755) == 0 || errno == EEXIST, "virtbench smoke: a directory for vb_fs",
+	      "%s", strerror(errno));
+	smoke((const char *const[]){ "fs_write", "fs_read", "fs_small", NULL },
+	      (char *const[]){ "/tests/vb_fs", "/tmp/vb_fs", "1", "1", NULL });
+	CHECK(rmdir("/tmp/vb_fs") == 0, "virtbench smoke: vb_fs leaves its directory empty", "%s",
+	      strerror(errno));
 	printf("LGTEST SKIP virtbench smoke: vb_compile: tcc is not in the test initramfs "
 	       "(make bench runs it)\n");
 	unlink(DISK);
