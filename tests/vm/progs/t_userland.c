@@ -967,7 +967,7 @@ static void kselftest(void)
 	if (ds_host)
 		printf("LGTEST SKIP userland: x86 selftest ldt_gdt_64: %s\n", LGTEST_DS_BASE_WHY);
 	if (!slow)
-		printf("LGTEST SKIP userland: x86 selftest " SLOW_X86ST ": 35 s each way, so it runs "
+		printf("LGTEST SKIP userland: x86 selftest " SLOW_X86ST ": 35-120 s each way, so it runs "
 		       "on one matrix entry (lgtest.syscall_numbering=1), not this one\n");
 
 	for (int i = 0; i < nh; i++) {
