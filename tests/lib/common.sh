@@ -62,8 +62,9 @@ host_vmlinuz() {
 	fi
 }
 
-# host_test_modules KVER: the host kernel's tun and bridge modules (t_net)
-# and msr (t_msr), from the package host_vmlinuz unpacked.
+# host_test_modules KVER: the host kernel's tun and bridge modules (t_net),
+# msr (t_msr) and virtio_blk (t_userland's distro part), from the package
+# host_vmlinuz unpacked.
 host_test_modules() {
 	local m
 	m=$(dirname "$(host_vmlinuz "$1")") || return 1
@@ -75,7 +76,10 @@ host_test_modules() {
 		m=$m/kernel
 	fi
 	ls "$m"/drivers/net/tun.ko* "$m"/net/llc/llc.ko* "$m"/net/802/stp.ko* \
-		"$m"/net/bridge/bridge.ko* "$m"/arch/x86/kernel/msr.ko*
+		"$m"/net/bridge/bridge.ko* "$m"/arch/x86/kernel/msr.ko* "$m"/drivers/block/virtio_blk.ko*
+	# virtio's core, where the kernel has it as modules (6.1's; 6.12
+	# builds it in): the Debian image t_userland's distro part boots.
+	ls "$m"/drivers/virtio/virtio{,_ring,_pci,_pci_legacy_dev,_pci_modern_dev}.ko* 2>/dev/null || true
 }
 
 # The kernel source tree (for checkpatch.pl now, the guest kernel later),

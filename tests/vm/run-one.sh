@@ -5,7 +5,8 @@
 #   tests/vm/run-one.sh new "" t_guests     (trixie-backports' newest kernel)
 # Builds lg.ko for that host kernel, the in-VM programs, the guest kernel,
 # and an initramfs holding only the named t_* programs (plus what they
-# use), then boots it with tests/vm/run-vm.sh (log: build/vm/logs/one.log).
+# use), then boots it with tests/vm/run-vm.sh (log: build/vm/logs/one.log;
+# LGTEST_NAME=NAME names it NAME instead, for two at once).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 cd "$TOP"
@@ -37,10 +38,11 @@ make --no-print-directory -s vm-progs >&2
 vmlinux=$(tests/lib/guest-kernel.sh)
 progs=()
 for t in "$@"; do progs+=("$P/$t"); done
-img=$BUILD/vm/one.cpio.gz
+name=${LGTEST_NAME:-one}
+img=$BUILD/vm/$name.cpio.gz
 tests/vm/mkinitramfs.sh "$img" "$ko" "$P/lgexit" "$P/lgperfhold" "${progs[@]}" \
 	"$P"/*.bin "$BUILD"/vm/guests/*.elf "$vmlinux" "$P/linux-initrd.cpio" \
 	"$P/linux-root.img" "$P/linux-net.cpio" "$P/linux-fs.cpio" "$P/run-init.cpio" "$P/linux-userland.img" "$P/lguestctl" "$P/hostile" \
 	"$BUILD"/vm/x86-selftests/*_64 \
 	$(host_test_modules "$kver") "$BUILD"/bench/progs/vb_*
-exec tests/vm/run-vm.sh one "$(host_vmlinuz "$kver")" "$img" "$append"
+exec tests/vm/run-vm.sh "$name" "$(host_vmlinuz "$kver")" "$img" "$append"

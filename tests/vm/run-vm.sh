@@ -13,6 +13,8 @@
 # that host configuration, so a matrix entry cannot silently test another.
 # LGTEST_MEM is the VM host's RAM in MiB (1024), LGTEST_SMP its CPUs (2),
 # LGTEST_CPU QEMU's CPU model (max; e.g. max,vendor=GenuineIntel).
+# LGTEST_DISK an image the VM host sees as its virtio disk /dev/vda,
+# copy-on-write (snapshot=on: the image itself is never written).
 # LGUEST_ACCEL=kvm runs the VM host on the real CPU (-accel kvm -cpu host)
 # where /dev/kvm is there, for PCID, PKU, CET and real MSRs; make check
 # never needs it, and without /dev/kvm it says so and uses TCG.
@@ -34,12 +36,15 @@ if [ "${LGUEST_ACCEL:-tcg}" = kvm ]; then
 	fi
 fi
 
+disk=()
+[ -n "${LGTEST_DISK:-}" ] && disk=(-drive "file=$LGTEST_DISK,if=virtio,format=raw,snapshot=on")
+
 start=$(date +%s)
 timeout -k 10 "$limit" qemu-system-x86_64 \
 	"${accel[@]}" -smp "${LGTEST_SMP:-2}" -m "${LGTEST_MEM:-1024}" \
 	-display none -monitor none -serial stdio -no-reboot -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-kernel "$kernel" -initrd "$initrd" \
+	"${disk[@]}" -kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 loglevel=5 log_buf_len=16M $append" \
 	</dev/null >"$log" 2>&1
 rc=$?

@@ -19,6 +19,9 @@
  *                  (tests/guests/linux/system-check): unshare's
  *                  namespaces, cgroup v2, overlayfs, seccomp, io_uring,
  *                  BPF, keys, message queues
+ *   distro         not this image: a Debian 12 root (tests/lib/mkdistro.sh)
+ *                  booted with systemd as PID 1, a podman container on a
+ *                  bridge, gcc, python3 and fio in it
  *   persist-write  write and fsync a file, power off; persist-check, on a
  *                  second boot of the same image, reads it back
  *   stress         stress-ng's cpu, vm, fork, pipe, switch and syscall
@@ -58,6 +61,7 @@ struct run {
 	size_t len;
 	int status;		/* lguestctl's wait status, -1 if it timed out */
 	double start, up;	/* our clock: start, "user space up" line seen */
+	double init, multiuser;	/* our clock: systemd's welcome, multi-user.target */
 	double host_clock[NCLOCK];	/* our clock when each LGCLOCK line arrived */
 	unsigned long long guest_clock[NCLOCK];
 	int nclock;
@@ -71,6 +75,20 @@ static double mono(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Is WORD on the VM host's command line (tests/stage-vm.sh's matrix)? */
+static int on_cmdline(const char *word)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cmdline", "r");
+	int here = 0;
+
+	if (f && fgets(line, sizeof(line), f))
+		here = strstr(line, word) != NULL;
+	if (f)
+		fclose(f);
+	return here;
+}
+
 /* Note when each interesting line arrived, as it arrives. */
 static void saw_line(struct run *r, const char *line)
 {
@@ -78,23 +96,28 @@ static void saw_line(struct run *r, const char *line)
 
 	if (!r->up && !strncmp(line, "lguest-rootfs: user space up", 28))
 		r->up = mono();
+	if (!r->init && !strncmp(line, "Welcome to ", 11))
+		r->init = mono();
+	if (!r->multiuser && strstr(line, "Reached target") && strstr(line, "Multi-User System"))
+		r->multiuser = mono();
 	if (r->nclock < NCLOCK && sscanf(line, "LGCLOCK %llu", &g) == 1) {
 		r->host_clock[r->nclock] = mono();
 		r->guest_clock[r->nclock++] = g;
 	}
 }
 
-/* Boot the image with lgt=WHAT (and EXTRA) and collect everything it says. */
-static void boot(struct run *r, const char *what, const char *extra, int limit)
+/*
+ * Run lguestctl with ARGV and collect everything it says; LABEL names the
+ * run in our log.  PIN_LAST runs it on the VM host's last CPU.
+ */
+static void launch(struct run *r, const char *label, char *const argv[], int pin_last, int limit)
 {
-	char lgt[64];
 	size_t scanned = 0;
 	int p[2];
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
-	snprintf(lgt, sizeof(lgt), "lgt=%s", what);
 	if (pipe(p))
 		return;
 	r->start = mono();
@@ -106,19 +129,14 @@ static void boot(struct run *r, const char *what, const char *extra, int limit)
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		close(p[0]);
-		/*
-		 * The battery runs on the VM host's last CPU, whose number
-		 * (TSC_AUX) is not 0: its "cpu" checks then see a leak.
-		 */
-		if (!strcmp(what, "battery")) {
+		if (pin_last) {
 			cpu_set_t last;
 
 			CPU_ZERO(&last);
 			CPU_SET(get_nprocs() - 1, &last);
 			sched_setaffinity(0, sizeof(last), &last);
 		}
-		execl("/tests/lguestctl", "lguestctl", "run", "--mem", "128", "--disk", IMG,
-		      "/tests/vmlinux", "root=/dev/vda", "rw", lgt, extra, (char *)NULL);
+		execv("/tests/lguestctl", argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -132,7 +150,7 @@ static void boot(struct run *r, const char *what, const char *extra, int limit)
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			close(p[0]);
-			printf("t_userland: lgt=%s: no end after %d s\n", what, limit);
+			printf("t_userland: %s: no end after %d s\n", label, limit);
 			return;
 		}
 		n = read(p[0], r->out + r->len, sizeof(r->out) - 1 - r->len);
@@ -149,7 +167,22 @@ static void boot(struct run *r, const char *what, const char *extra, int limit)
 	}
 	close(p[0]);
 	waitpid(pid, &r->status, 0);
-	printf("t_userland: lgt=%s took %.1f s\n", what, mono() - r->start);
+	printf("t_userland: %s took %.1f s\n", label, mono() - r->start);
+}
+
+/* Boot the test image with lgt=WHAT (and EXTRA) and collect everything it says. */
+static void boot(struct run *r, const char *what, const char *extra, int limit)
+{
+	char lgt[64];
+	char *argv[] = { "lguestctl", "run", "--mem", "128", "--disk", IMG, "/tests/vmlinux",
+			 "root=/dev/vda", "rw", lgt, (char *)extra, NULL };
+
+	snprintf(lgt, sizeof(lgt), "lgt=%s", what);
+	/*
+	 * The battery runs on the VM host's last CPU, whose number
+	 * (TSC_AUX) is not 0: its "cpu" checks then see a leak.
+	 */
+	launch(r, lgt, argv, !strcmp(what, "battery"), limit);
 }
 
 /* The guest kernel complained: a warning or an oops is a failure too. */
@@ -391,6 +424,78 @@ static void system_check(void)
 	if (n != SYSTEM_CHECKS || lgtest_failed != before || !exited(&r, 0))
 		show(&r, "system");
 	clean(&r, "system");
+}
+
+/*
+ * A distribution as users bring one: tests/lib/mkdistro.sh's Debian 12
+ * image, the VM host's virtio disk (run-vm.sh's LGTEST_DISK), booted with
+ * systemd as PID 1 and a second, scratch disk for fio.  Its checks
+ * (tests/guests/distro/lgtest-distro) run once multi-user.target is
+ * reached: systemd's state, cgroup v2, namespaces, overlayfs, a podman
+ * container on a bridge, gcc, python3, fio with checksums.
+ */
+#define DISTRO_IMG	"/dev/vda"
+#define DISTRO_SCRATCH	"/tmp/distro-fio.img"
+#define DISTRO_CHECKS	13
+
+static void distro(void)
+{
+	/* In the order of their dependencies (6.1's; 6.12 and 7.x build in all but the last). */
+	static const char *const virtio[] = { "virtio_ring", "virtio", "virtio_pci_legacy_dev",
+					      "virtio_pci_modern_dev", "virtio_pci", "virtio_blk" };
+	char *argv[] = { "lguestctl", "run", "--mem", "768", "--disk", DISTRO_IMG, "--disk",
+			 DISTRO_SCRATCH, "/tests/vmlinux", "root=/dev/vda", "rw", NULL };
+	static struct run r;
+	const char *bad = NULL;
+	int n, fd, err = 0, before = lgtest_failed;
+
+	/* virtio's modules that this host kernel has as modules, not built in. */
+	for (size_t i = 0; i < sizeof(virtio) / sizeof(virtio[0]); i++) {
+		char ko[64];
+		int e;
+
+		snprintf(ko, sizeof(ko), "/lib/net/%s.ko", virtio[i]);
+		if (access(ko, R_OK))
+			continue;
+		e = lgtest_load_module(virtio[i]);
+		if (e && !bad) {
+			bad = virtio[i];
+			err = -e;
+		}
+	}
+	CHECK(!bad, "userland: distro: the VM host's virtio modules load", "%s: %s", bad,
+	      strerror(err));
+	for (int i = 0; i < 100 && access(DISTRO_IMG, R_OK); i++)
+		usleep(100000);
+	/* stage-vm.sh says lgtest.distro=1 where it gave the image. */
+	if (access(DISTRO_IMG, R_OK) && !on_cmdline("lgtest.distro=1")) {
+		printf("LGTEST SKIP userland: distro: no Debian image on this VM host (%s; "
+		       "stage-vm.sh gives it to two matrix entries, docs/testing.md)\n", DISTRO_IMG);
+		return;
+	}
+	CHECK(!access(DISTRO_IMG, R_OK), "userland: distro: the Debian image is the VM host's "
+	      DISTRO_IMG, "%s", strerror(errno));
+	if (access(DISTRO_IMG, R_OK))
+		return;
+	fd = open(DISTRO_SCRATCH, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && !ftruncate(fd, 64 << 20), "userland: distro: a 64 MiB scratch disk for fio",
+	      "%s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+
+	launch(&r, "distro", argv, 0, 1200);
+	n = relay_tag(r.out, "DISTRO", "userland: distro: ");
+	echo_lines(&r, "DISTRO INFO");
+	if (r.init && r.multiuser)
+		printf("t_userland: distro: boot on the VM host's clock: systemd at %.1f s, "
+		       "multi-user.target at %.1f s\n", r.init - r.start, r.multiuser - r.start);
+	CHECK(n == DISTRO_CHECKS && exited(&r, 0),
+	      "userland: distro: every check ran under systemd and the guest powered off cleanly",
+	      "%d checks relayed (want %d), status %#x", n, DISTRO_CHECKS, r.status);
+	if (n != DISTRO_CHECKS || lgtest_failed != before || !exited(&r, 0))
+		show(&r, "distro");
+	clean(&r, "distro");
+	unlink(DISTRO_SCRATCH);
 }
 
 static void persistence(void)
@@ -767,15 +872,7 @@ static const char *const x86_not_native_ds[] = { "sysret_ss_attrs_64", "ldt_gdt_
 
 static int slow_x86st_here(void)
 {
-	char line[4096];
-	FILE *f = fopen("/proc/cmdline", "r");
-	int here = 0;
-
-	if (f && fgets(line, sizeof(line), f))
-		here = strstr(line, "lgtest.syscall_numbering=1") != NULL;
-	if (f)
-		fclose(f);
-	return here;
+	return on_cmdline("lgtest.syscall_numbering=1");
 }
 
 #define X86_MAXT	X86ST_MAX
@@ -1070,6 +1167,7 @@ static const struct {
 	{ "battery", battery },
 	{ "pipeline", pipeline },
 	{ "system", system_check },
+	{ "distro", distro },
 	{ "persist", persistence },
 	{ "stress", stress },
 	{ "endings", endings },
@@ -1086,7 +1184,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/*
-	 * t_userland [battery|pipeline|system|persist|stress|endings|hostile|kselftest]: one
+	 * t_userland [battery|pipeline|system|distro|persist|stress|endings|hostile|kselftest]: one
 	 * part; or lgtest.userland=PART,PART on the VM's command line.
 	 */
 	parts = argc > 1 ? argv[1] : cmdline_parts();
