@@ -32,10 +32,13 @@ for s in "${stages[@]}"; do rm -f "$RESULTS/$s.txt"; done
 T0=$(date +%s)
 for s in "${stages[@]}"; do
 	echo "== $s"
+	t=$(date +%s)
 	case $s in
 	static | unit | fuzz | pkg | vm) "$TOP/tests/stage-$s.sh" ;;
 	*) echo "error: unknown stage '$s' (static, unit, fuzz, pkg, vm)" >&2; exit 2 ;;
 	esac
+	# Where make check's time goes, stage by stage.
+	echo "== $s took $(( $(date +%s) - t ))s"
 done
 
 np=0 nf=0 ns=0
