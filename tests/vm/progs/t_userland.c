@@ -55,6 +55,11 @@
 
 #define IMG	"/tests/linux-userland.img"
 #define NCLOCK	9	/* LGCLOCK lines from the battery, 250 ms apart */
+/*
+ * A boot that only starts, checks a little and powers off: 5-15 s alone,
+ * 40 s beside another VM on a busy machine.  A hang's limit, not a budget.
+ */
+#define BOOT_LIMIT	180
 
 struct run {
 	char out[1 << 18];	/* lguestctl's stdout and stderr, the console */
@@ -505,13 +510,13 @@ static void persistence(void)
 
 	snprintf(token, sizeof(token), "lguest-%ld-%d", (long)time(NULL), getpid());
 	snprintf(extra, sizeof(extra), "lgtoken=%s", token);
-	boot(&r, "persist-write", extra, 60);
+	boot(&r, "persist-write", extra, BOOT_LIMIT);
 	CHECK(relay(&r, "userland: ") > 0 && exited(&r, 0),
 	      "userland: ext4: the writing boot powers off cleanly", "status %#x", r.status);
 	if (!exited(&r, 0))
 		show(&r, "persist-write");
 	clean(&r, "persist-write");
-	boot(&r, "persist-check", extra, 60);
+	boot(&r, "persist-check", extra, BOOT_LIMIT);
 	CHECK(relay(&r, "userland: ") > 0 && exited(&r, 0),
 	      "userland: ext4: a second lguestctl run on the same image reads the file back",
 	      "status %#x", r.status);
@@ -559,7 +564,7 @@ static void endings(void)
 {
 	static struct run r;
 
-	boot(&r, "reboot", NULL, 60);
+	boot(&r, "reboot", NULL, BOOT_LIMIT);
 	CHECK(exited(&r, 6) && strstr(r.out, "lguestctl: guest asked to reboot"),
 	      "userland: reboot -f in the guest: lguestctl exits 6 and says so",
 	      "status %#x", r.status);
@@ -567,7 +572,7 @@ static void endings(void)
 		show(&r, "reboot");
 	clean(&r, "reboot");
 
-	boot(&r, "panic", NULL, 60);
+	boot(&r, "panic", NULL, BOOT_LIMIT);
 	CHECK(exited(&r, 3) && strstr(r.out, "lguestctl: guest panicked") &&
 	      strstr(r.out, "sysrq triggered crash"),
 	      "userland: a guest panic: lguestctl exits 3 with the panic on its stderr",
@@ -714,7 +719,7 @@ static void hostile(void)
 	      "%d differ (guest(want)):%s", bad_ints, ints);
 
 	/* The guest and lguest are still fine: a fresh guest boots. */
-	boot(&r, "up", NULL, 60);
+	boot(&r, "up", NULL, BOOT_LIMIT);
 	CHECK(r.up > 0 && exited(&r, 0),
 	      "userland: hostile: a fresh guest still boots to user space afterwards",
 	      "%s, status %#x", r.up > 0 ? "user space up" : "no user space", r.status);
@@ -726,7 +731,7 @@ static void hostile(void)
 	 * The hypervisor hole, from nobody in the guest: a page fault for the
 	 * guest kernel, SIGSEGV for the process, as for any kernel address.
 	 */
-	boot(&r, "hole", NULL, 60);
+	boot(&r, "hole", NULL, BOOT_LIMIT);
 	nt = insn_results(r.out, there);
 	for (int i = 0; i < 3; i++) {
 		static const char *const h[] = { "read_hole", "write_hole", "jump_hole" };
@@ -745,7 +750,7 @@ static void hostile(void)
 	clean(&r, "hole");
 
 	/* Single-step from user space: SIGTRAP, as natively. */
-	boot(&r, "trap", NULL, 60);
+	boot(&r, "trap", NULL, BOOT_LIMIT);
 	nt = insn_results(r.out, there);
 	CHECK(!strcmp(insn_got(there, nt, "popf_tf"), "SIGTRAP") && exited(&r, 0),
 	      "userland: hostile: popf setting TF in guest user space: SIGTRAP, the guest lives on",
@@ -762,7 +767,7 @@ static void hostile(void)
 	 * supervisor pops of the user stack: that too must end as SIGSEGV,
 	 * with the guest kernel's log clean.
 	 */
-	boot(&r, "farret", NULL, 60);
+	boot(&r, "farret", NULL, BOOT_LIMIT);
 	nt = insn_results(r.out, there);
 	odd[0] = '\0';
 	for (int i = 0; i < nt; i++)
