@@ -62,6 +62,17 @@ host_vmlinuz() {
 	fi
 }
 
+# debian_mirror: the Debian mirror this machine's apt uses (its sources),
+# else deb.debian.org; LGUEST_DEBIAN_MIRROR overrides both.
+debian_mirror() {
+	local m=${LGUEST_DEBIAN_MIRROR:-}
+	[ -n "$m" ] || m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null |
+		sed -n -e 's,^URIs: *\(https\?://[^ ]*/debian\)/* *$,\1,p' \
+			-e 's,^deb \(\[[^]]*\] \)\?\(https\?://[^ ]*/debian\)/* .*,\2,p' | head -n1 || true)
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
 # host_test_modules KVER: the host kernel's tun and bridge modules (t_net),
 # msr (t_msr) and virtio_blk (t_userland's distro part), from the package
 # host_vmlinuz unpacked.

@@ -32,12 +32,7 @@ pkgs=(systemd-sysv dbus udev iproute2 util-linux procps podman netavark iptables
 	gcc libc6-dev python3 fio busybox-static)
 inc=$(IFS=,; echo "${pkgs[*]}")
 
-# The mirror the host's apt uses, else deb.debian.org (as newer-kernels.sh).
-mirror=${LGUEST_DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-	/etc/apt/sources.list.d/*.sources 2>/dev/null |
-	sed -n -e 's,^URIs: *\(https\?://[^ ]*/debian\)/* *$,\1,p' \
-		-e 's,^deb \(\[[^]]*\] \)\?\(https\?://[^ ]*/debian\)/* .*,\2,p' | head -n1 || true)}
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$(debian_mirror)
 
 key=$( { cat "$0" "$G"/*; for p in "${pkgs[@]}"; do
 	echo "$p $(apt-cache policy "$p" | sed -n 's/ *Candidate: //p')"; done; } |

@@ -29,12 +29,7 @@ nk_use() {
 	NK_SUITES=(sid)
 	NK_APT=$CACHE/chroots/apt-sid
 }
-# The Debian mirror the host uses (its apt sources), else deb.debian.org.
-NK_MIRROR=${LGUEST_DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-	/etc/apt/sources.list.d/*.sources 2>/dev/null |
-	sed -n -e 's,^URIs: *\(https\?://[^ ]*/debian\)/* *$,\1,p' \
-		-e 's,^deb \(\[[^]]*\] \)\?\(https\?://[^ ]*/debian\)/* .*,\2,p' | head -n1 || true)}
-NK_MIRROR=${NK_MIRROR:-http://deb.debian.org/debian}
+NK_MIRROR=$(debian_mirror)
 
 # Host apt, but over the base suite's package lists (kept in $NK_APT).
 nk_apt() {
